@@ -1,0 +1,181 @@
+use chrono::{DateTime, Utc};
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::commands::{CallCommand, ReceiveCall, RecordCounsellingSession};
+use super::events::CallEvent;
+use crate::clock::{check_follows, Clock};
+use crate::error::DomainError;
+use crate::reference::resolve_location;
+use crate::sealed::Sealed;
+use crate::values::{normalised, CallCategory, CallerType, Channel, CounsellingTopic, Region};
+
+/// A call as its events describe it. `received` is `None` until the call exists.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    pub received: Option<ReceivedCall>,
+    pub sessions: Vec<CounsellingSession>,
+    pub case_ids: Vec<Uuid>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReceivedCall {
+    pub call_id: Uuid,
+    pub received_at: DateTime<Utc>,
+    pub channel: Channel,
+    pub region: Region,
+    pub province: Option<String>,
+    pub country: Option<String>,
+    pub caller_type: CallerType,
+    pub category: CallCategory,
+    pub topics: Vec<CounsellingTopic>,
+    pub duration_seconds: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CounsellingSession {
+    pub session_id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub duration_minutes: u16,
+    pub topics: Vec<CounsellingTopic>,
+    pub notes: Option<Sealed>,
+}
+
+impl Aggregate for Call {
+    const TYPE: &'static str = "Call";
+    type Command = CallCommand;
+    type Event = CallEvent;
+    type Error = DomainError;
+    type Services = Clock;
+
+    async fn handle(
+        &mut self,
+        command: CallCommand,
+        clock: &Clock,
+        sink: &EventSink<Self>,
+    ) -> Result<(), DomainError> {
+        let events = match command {
+            CallCommand::Receive(cmd) => self.receive(cmd, clock)?,
+            CallCommand::RecordCounsellingSession(cmd) => self.record_session(cmd, clock)?,
+            CallCommand::LinkToCase { call_id, case_id } => self.link_to_case(call_id, case_id)?,
+        };
+        for event in events {
+            sink.write(event, self).await;
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, event: CallEvent) {
+        match event {
+            CallEvent::CallReceived {
+                call_id,
+                received_at,
+                channel,
+                region,
+                province,
+                country,
+                caller_type,
+                category,
+                topics,
+                duration_seconds,
+            } => {
+                self.received = Some(ReceivedCall {
+                    call_id,
+                    received_at,
+                    channel,
+                    region,
+                    province,
+                    country,
+                    caller_type,
+                    category,
+                    topics,
+                    duration_seconds,
+                })
+            }
+            CallEvent::CounsellingSessionRecorded {
+                session_id,
+                started_at,
+                duration_minutes,
+                topics,
+                notes,
+            } => self.sessions.push(CounsellingSession {
+                session_id,
+                started_at,
+                duration_minutes,
+                topics,
+                notes,
+            }),
+            CallEvent::CallLinkedToCase { case_id } => {
+                if !self.case_ids.contains(&case_id) {
+                    self.case_ids.push(case_id)
+                }
+            }
+        }
+    }
+}
+
+impl Call {
+    /// The received call, or the refusal for acting on one that does not exist.
+    pub fn existing(&self, call_id: Uuid) -> Result<&ReceivedCall, DomainError> {
+        self.received.as_ref().ok_or(DomainError::CallNotFound(call_id))
+    }
+
+    fn receive(&self, cmd: ReceiveCall, clock: &Clock) -> Result<Vec<CallEvent>, DomainError> {
+        if self.received.is_some() {
+            return Err(DomainError::CallAlreadyReceived(cmd.call_id));
+        }
+        clock.check_not_future("receivedAt", cmd.received_at)?;
+        let location = resolve_location(
+            cmd.region,
+            cmd.province.as_deref(),
+            cmd.country.as_ref(),
+            cmd.received_at,
+            None,
+        )?;
+        Ok(vec![CallEvent::CallReceived {
+            call_id: cmd.call_id,
+            received_at: cmd.received_at,
+            channel: cmd.channel,
+            region: location.region,
+            province: location.province,
+            country: location.country,
+            caller_type: cmd.caller_type,
+            category: cmd.category,
+            topics: normalised(&cmd.topics),
+            duration_seconds: cmd.duration.map(|d| d.get()),
+        }])
+    }
+
+    fn record_session(
+        &self,
+        cmd: RecordCounsellingSession,
+        clock: &Clock,
+    ) -> Result<Vec<CallEvent>, DomainError> {
+        let call = self.existing(cmd.call_id)?;
+        if self.sessions.iter().any(|s| s.session_id == cmd.session_id) {
+            return Err(DomainError::SessionExists(cmd.session_id));
+        }
+        if cmd.topics.is_empty() {
+            return Err(DomainError::TopicsRequired);
+        }
+        clock.check_not_future("startedAt", cmd.started_at)?;
+        check_follows("startedAt", cmd.started_at, "the call's receivedAt", call.received_at)?;
+        Ok(vec![CallEvent::CounsellingSessionRecorded {
+            session_id: cmd.session_id,
+            started_at: cmd.started_at,
+            duration_minutes: cmd.duration.get(),
+            topics: normalised(&cmd.topics),
+            notes: cmd.notes,
+        }])
+    }
+
+    fn link_to_case(&self, call_id: Uuid, case_id: Uuid) -> Result<Vec<CallEvent>, DomainError> {
+        self.existing(call_id)?;
+        if self.case_ids.contains(&case_id) {
+            return Ok(vec![]);
+        }
+        Ok(vec![CallEvent::CallLinkedToCase { case_id }])
+    }
+}

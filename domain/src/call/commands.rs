@@ -1,0 +1,42 @@
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::sealed::Sealed;
+use crate::values::{
+    CallCategory, CallSeconds, CallerType, Channel, CountryCode, CounsellingTopic, Region,
+    SessionMinutes,
+};
+
+/// What may be asked of a Call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallCommand {
+    Receive(ReceiveCall),
+    RecordCounsellingSession(RecordCounsellingSession),
+    /// Remember that a case now refers to this call (sent with the case's own event).
+    LinkToCase { call_id: Uuid, case_id: Uuid },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReceiveCall {
+    pub call_id: Uuid,
+    pub received_at: DateTime<Utc>,
+    pub channel: Channel,
+    pub region: Option<Region>,
+    pub province: Option<String>,
+    pub country: Option<CountryCode>,
+    pub caller_type: CallerType,
+    pub category: CallCategory,
+    pub topics: Vec<CounsellingTopic>,
+    pub duration: Option<CallSeconds>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordCounsellingSession {
+    pub call_id: Uuid,
+    pub session_id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub duration: SessionMinutes,
+    pub topics: Vec<CounsellingTopic>,
+    /// Free text about a person: sealed before it reaches the domain.
+    pub notes: Option<Sealed>,
+}

@@ -1,0 +1,51 @@
+//! The Call's events: a wire format. Names and fields never change; a new
+//! shape is a new version with an upcaster.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::sealed::Sealed;
+use crate::values::{CallCategory, CallerType, Channel, CounsellingTopic, Region};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CallEvent {
+    CallReceived {
+        call_id: Uuid,
+        received_at: DateTime<Utc>,
+        channel: Channel,
+        region: Region,
+        province: Option<String>,
+        country: Option<String>,
+        caller_type: CallerType,
+        category: CallCategory,
+        topics: Vec<CounsellingTopic>,
+        duration_seconds: Option<u32>,
+    },
+    CounsellingSessionRecorded {
+        session_id: Uuid,
+        started_at: DateTime<Utc>,
+        duration_minutes: u16,
+        topics: Vec<CounsellingTopic>,
+        notes: Option<Sealed>,
+    },
+    CallLinkedToCase {
+        case_id: Uuid,
+    },
+}
+
+impl DomainEvent for CallEvent {
+    fn event_type(&self) -> String {
+        match self {
+            CallEvent::CallReceived { .. } => "CallReceived",
+            CallEvent::CounsellingSessionRecorded { .. } => "CounsellingSessionRecorded",
+            CallEvent::CallLinkedToCase { .. } => "CallLinkedToCase",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_string()
+    }
+}

@@ -1,0 +1,11 @@
+//! A Call: one contact with the hotline on any channel.
+
+mod aggregate;
+mod commands;
+mod events;
+#[cfg(test)]
+mod tests;
+
+pub use aggregate::{Call, CounsellingSession, ReceivedCall};
+pub use commands::{CallCommand, ReceiveCall, RecordCounsellingSession};
+pub use events::CallEvent;

@@ -1,0 +1,96 @@
+//! The Case's events: a wire format. Names and fields never change; a new
+//! shape is a new version with an upcaster.
+
+use chrono::{DateTime, Utc};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::sealed::Sealed;
+use crate::values::{
+    Agency, ExploitationType, Gender, PersonRole, Region, ReferralOutcome, ReferralStatus,
+    SupportService,
+};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum CaseEvent {
+    CaseOpened {
+        case_id: Uuid,
+        opened_at: DateTime<Utc>,
+        from_call_id: Option<Uuid>,
+        region: Region,
+        province: Option<String>,
+        exploitation_types: Vec<ExploitationType>,
+    },
+    PersonAttached {
+        person_id: Uuid,
+        role: PersonRole,
+        gender: Gender,
+        birth_year: Option<u16>,
+        full_name: Option<Sealed>,
+        phone: Option<Sealed>,
+    },
+    CallAttached {
+        call_id: Uuid,
+    },
+    ReferralSent {
+        referral_id: Uuid,
+        agency: Agency,
+        referred_at: DateTime<Utc>,
+        persons_at_risk: u16,
+        consent_given: bool,
+        override_reason: Option<Sealed>,
+        reason: Option<Sealed>,
+    },
+    ReferralStatusChanged {
+        referral_id: Uuid,
+        from: ReferralStatus,
+        to: ReferralStatus,
+        at: DateTime<Utc>,
+        outcome: Option<ReferralOutcome>,
+    },
+    RescueRecorded {
+        rescue_id: Uuid,
+        referral_id: Uuid,
+        rescued_at: DateTime<Utc>,
+        persons_rescued: u16,
+        region: Region,
+        province: Option<String>,
+        country: Option<String>,
+    },
+    SupportProvided {
+        provision_id: Uuid,
+        person_id: Option<Uuid>,
+        service: SupportService,
+        provided_at: DateTime<Utc>,
+    },
+    CaseClosed {
+        closed_at: DateTime<Utc>,
+        reason: Sealed,
+    },
+    CaseReopened {
+        reopened_at: DateTime<Utc>,
+        reason: Sealed,
+    },
+}
+
+impl DomainEvent for CaseEvent {
+    fn event_type(&self) -> String {
+        match self {
+            CaseEvent::CaseOpened { .. } => "CaseOpened",
+            CaseEvent::PersonAttached { .. } => "PersonAttached",
+            CaseEvent::CallAttached { .. } => "CallAttached",
+            CaseEvent::ReferralSent { .. } => "ReferralSent",
+            CaseEvent::ReferralStatusChanged { .. } => "ReferralStatusChanged",
+            CaseEvent::RescueRecorded { .. } => "RescueRecorded",
+            CaseEvent::SupportProvided { .. } => "SupportProvided",
+            CaseEvent::CaseClosed { .. } => "CaseClosed",
+            CaseEvent::CaseReopened { .. } => "CaseReopened",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1.0".to_string()
+    }
+}

@@ -1,0 +1,225 @@
+//! Dated reference data: provinces and their regions.
+//!
+//! On 1 July 2025 Vietnam's 63 provinces became 34: 29 were merged into a
+//! neighbour whose name the new province kept. A province code therefore means
+//! "this province as it stood on the date of the record": a call recorded in
+//! 2019 in HA_GIANG stays in HA_GIANG forever, while a call after the reform
+//! must name TUYEN_QUANG. The region recorded in the event is the one derived
+//! on that day, so later corrections to this table never rewrite history.
+//!
+//! Regions are the eight socio-economic regions of the ministry's report. A
+//! merged province keeps the region of the province whose name it kept.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+
+use crate::error::DomainError;
+use crate::values::{CountryCode, Region};
+
+/// One province as the reference data knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Province {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub region: Region,
+    /// When it was merged away, the province that absorbed it.
+    pub merged_into: Option<&'static str>,
+}
+
+/// The day the 34-province map took effect (Resolution 202/2025/QH15).
+pub fn reform_day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 7, 1).expect("a valid date")
+}
+
+use Region::*;
+
+const fn p(code: &'static str, name: &'static str, region: Region) -> Province {
+    Province { code, name, region, merged_into: None }
+}
+const fn m(code: &'static str, name: &'static str, region: Region, into: &'static str) -> Province {
+    Province { code, name, region, merged_into: Some(into) }
+}
+
+/// All 63 provinces of before the reform; the 34 without `merged_into` continue after it.
+pub const PROVINCES: [Province; 63] = [
+    p("HA_NOI", "Hà Nội", RedRiverDelta),
+    p("HAI_PHONG", "Hải Phòng", RedRiverDelta),
+    m("VINH_PHUC", "Vĩnh Phúc", RedRiverDelta, "PHU_THO"),
+    p("BAC_NINH", "Bắc Ninh", RedRiverDelta),
+    m("HAI_DUONG", "Hải Dương", RedRiverDelta, "HAI_PHONG"),
+    p("HUNG_YEN", "Hưng Yên", RedRiverDelta),
+    m("THAI_BINH", "Thái Bình", RedRiverDelta, "HUNG_YEN"),
+    m("HA_NAM", "Hà Nam", RedRiverDelta, "NINH_BINH"),
+    m("NAM_DINH", "Nam Định", RedRiverDelta, "NINH_BINH"),
+    p("NINH_BINH", "Ninh Bình", RedRiverDelta),
+    m("HA_GIANG", "Hà Giang", Northeast, "TUYEN_QUANG"),
+    p("CAO_BANG", "Cao Bằng", Northeast),
+    m("BAC_KAN", "Bắc Kạn", Northeast, "THAI_NGUYEN"),
+    p("TUYEN_QUANG", "Tuyên Quang", Northeast),
+    p("THAI_NGUYEN", "Thái Nguyên", Northeast),
+    p("LANG_SON", "Lạng Sơn", Northeast),
+    m("BAC_GIANG", "Bắc Giang", Northeast, "BAC_NINH"),
+    p("PHU_THO", "Phú Thọ", Northeast),
+    p("QUANG_NINH", "Quảng Ninh", Northeast),
+    p("LAI_CHAU", "Lai Châu", Northwest),
+    p("DIEN_BIEN", "Điện Biên", Northwest),
+    p("SON_LA", "Sơn La", Northwest),
+    m("HOA_BINH", "Hòa Bình", Northwest, "PHU_THO"),
+    p("LAO_CAI", "Lào Cai", Northwest),
+    m("YEN_BAI", "Yên Bái", Northwest, "LAO_CAI"),
+    p("THANH_HOA", "Thanh Hóa", NorthCentral),
+    p("NGHE_AN", "Nghệ An", NorthCentral),
+    p("HA_TINH", "Hà Tĩnh", NorthCentral),
+    m("QUANG_BINH", "Quảng Bình", NorthCentral, "QUANG_TRI"),
+    p("QUANG_TRI", "Quảng Trị", NorthCentral),
+    p("HUE", "Huế", NorthCentral),
+    p("DA_NANG", "Đà Nẵng", SouthCentralCoast),
+    m("QUANG_NAM", "Quảng Nam", SouthCentralCoast, "DA_NANG"),
+    p("QUANG_NGAI", "Quảng Ngãi", SouthCentralCoast),
+    m("BINH_DINH", "Bình Định", SouthCentralCoast, "GIA_LAI"),
+    m("PHU_YEN", "Phú Yên", SouthCentralCoast, "DAK_LAK"),
+    p("KHANH_HOA", "Khánh Hòa", SouthCentralCoast),
+    m("NINH_THUAN", "Ninh Thuận", SouthCentralCoast, "KHANH_HOA"),
+    m("BINH_THUAN", "Bình Thuận", SouthCentralCoast, "LAM_DONG"),
+    m("KON_TUM", "Kon Tum", CentralHighlands, "QUANG_NGAI"),
+    p("GIA_LAI", "Gia Lai", CentralHighlands),
+    p("DAK_LAK", "Đắk Lắk", CentralHighlands),
+    m("DAK_NONG", "Đắk Nông", CentralHighlands, "LAM_DONG"),
+    p("LAM_DONG", "Lâm Đồng", CentralHighlands),
+    p("HO_CHI_MINH", "Hồ Chí Minh", Southeast),
+    m("BINH_DUONG", "Bình Dương", Southeast, "HO_CHI_MINH"),
+    m("BINH_PHUOC", "Bình Phước", Southeast, "DONG_NAI"),
+    p("TAY_NINH", "Tây Ninh", Southeast),
+    p("DONG_NAI", "Đồng Nai", Southeast),
+    m("BA_RIA_VUNG_TAU", "Bà Rịa - Vũng Tàu", Southeast, "HO_CHI_MINH"),
+    m("LONG_AN", "Long An", MekongDelta, "TAY_NINH"),
+    m("TIEN_GIANG", "Tiền Giang", MekongDelta, "DONG_THAP"),
+    m("BEN_TRE", "Bến Tre", MekongDelta, "VINH_LONG"),
+    m("TRA_VINH", "Trà Vinh", MekongDelta, "VINH_LONG"),
+    p("VINH_LONG", "Vĩnh Long", MekongDelta),
+    p("DONG_THAP", "Đồng Tháp", MekongDelta),
+    p("AN_GIANG", "An Giang", MekongDelta),
+    m("KIEN_GIANG", "Kiên Giang", MekongDelta, "AN_GIANG"),
+    p("CAN_THO", "Cần Thơ", MekongDelta),
+    m("HAU_GIANG", "Hậu Giang", MekongDelta, "CAN_THO"),
+    m("SOC_TRANG", "Sóc Trăng", MekongDelta, "CAN_THO"),
+    m("BAC_LIEU", "Bạc Liêu", MekongDelta, "CA_MAU"),
+    p("CA_MAU", "Cà Mau", MekongDelta),
+];
+
+/// The reference data's calendar day of an instant: Vietnamese law takes effect
+/// on Vietnamese days (UTC+7, no daylight saving).
+pub fn vietnam_day(at: DateTime<Utc>) -> NaiveDate {
+    let offset = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
+    at.with_timezone(&offset).date_naive()
+}
+
+/// The provinces in force on `day`.
+pub fn provinces_on(day: NaiveDate) -> impl Iterator<Item = &'static Province> {
+    let after_reform = day >= reform_day();
+    PROVINCES.iter().filter(move |p| !after_reform || p.merged_into.is_none())
+}
+
+/// Looks a province code up as it stood on `day`.
+pub fn province_on(code: &str, day: NaiveDate) -> Result<&'static Province, DomainError> {
+    let province = PROVINCES
+        .iter()
+        .find(|p| p.code == code)
+        .ok_or_else(|| DomainError::UnknownProvince { province: code.chars().take(40).collect() })?;
+    match province.merged_into {
+        Some(successor) if day >= reform_day() => Err(DomainError::ProvinceMerged {
+            province: province.code.to_string(),
+            successor: successor.to_string(),
+            since: reform_day().to_string(),
+        }),
+        _ => Ok(province),
+    }
+}
+
+/// Where something happened, as recorded in an event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    pub region: Region,
+    pub province: Option<String>,
+    pub country: Option<String>,
+}
+
+/// Derives the recorded location from what the counsellor entered.
+///
+/// A province gives its region (and must agree with a region also given); a
+/// country is only meaningful for OVERSEAS. With neither region nor province,
+/// `fallback` is used when there is one (the case's or the call's region).
+pub fn resolve_location(
+    region: Option<Region>,
+    province: Option<&str>,
+    country: Option<&CountryCode>,
+    at: DateTime<Utc>,
+    fallback: Option<Region>,
+) -> Result<Location, DomainError> {
+    let (region, province) = match (region, province) {
+        (given, Some(code)) => {
+            let found = province_on(code, vietnam_day(at))?;
+            if let Some(given) = given {
+                if given != found.region {
+                    return Err(DomainError::RegionMismatch {
+                        province: found.code.to_string(),
+                        derived: found.region.to_string(),
+                        given: given.to_string(),
+                    });
+                }
+            }
+            (found.region, Some(found.code.to_string()))
+        }
+        (Some(region), None) => (region, None),
+        (None, None) => (fallback.ok_or(DomainError::LocationMissing)?, None),
+    };
+    if country.is_some() && region != Region::Overseas {
+        return Err(DomainError::CountryWithoutOverseas);
+    }
+    Ok(Location { region, province, country: country.map(|c| c.as_str().to_string()) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    #[test]
+    fn sixty_three_before_the_reform_thirty_four_after() {
+        assert_eq!(provinces_on(day(2025, 6, 30)).count(), 63);
+        assert_eq!(provinces_on(day(2025, 7, 1)).count(), 34);
+    }
+
+    #[test]
+    fn every_successor_exists_after_the_reform() {
+        for p in PROVINCES.iter() {
+            if let Some(successor) = p.merged_into {
+                assert!(province_on(successor, day(2025, 7, 1)).is_ok(), "{successor}");
+            }
+        }
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut codes: Vec<_> = PROVINCES.iter().map(|p| p.code).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), 63);
+    }
+
+    #[test]
+    fn a_merged_province_is_refused_after_the_reform_with_its_successor_named() {
+        assert_eq!(province_on("HA_GIANG", day(2019, 3, 1)).map(|p| p.region), Ok(Region::Northeast));
+        let err = province_on("HA_GIANG", day(2025, 7, 1)).expect_err("merged");
+        assert!(err.to_string().contains("TUYEN_QUANG"));
+    }
+
+    #[test]
+    fn the_reform_day_is_a_vietnamese_day() {
+        // 2025-06-30T17:30Z is 00:30 on 1 July in Hanoi.
+        let at = "2025-06-30T17:30:00Z".parse::<DateTime<Utc>>().expect("valid instant");
+        assert_eq!(vietnam_day(at), day(2025, 7, 1));
+    }
+}

@@ -1,0 +1,108 @@
+//! Connecting to PostgreSQL: create the database when missing, migrate as
+//! the owner, and run the server as `casetrail_app`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
+
+/// The migrations in `migrations/`, embedded at build time.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// The role the server's connections run as: it can append events, never change them.
+pub const APP_ROLE: &str = "casetrail_app";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("DATABASE_URL is not a valid PostgreSQL URL: {0}")]
+    InvalidUrl(String),
+    #[error(
+        "cannot reach PostgreSQL at {target}: {cause}.\n  Is it running? On this machine start it with:\n    \
+         pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n  \
+         or point DATABASE_URL (or --database-url) at a running server."
+    )]
+    Unreachable { target: String, cause: String },
+    #[error("could not create database {database}: {cause}")]
+    CreateDatabase { database: String, cause: String },
+    #[error("migrations failed: {0}")]
+    Migrate(String),
+}
+
+fn options(url: &str) -> Result<PgConnectOptions, SetupError> {
+    PgConnectOptions::from_str(url)
+        .map(|o| o.disable_statement_logging())
+        .map_err(|e| SetupError::InvalidUrl(e.to_string()))
+}
+
+/// host:port/database, never the password.
+fn describe(o: &PgConnectOptions) -> String {
+    format!("{}:{}/{}", o.get_host(), o.get_port(), o.get_database().unwrap_or("postgres"))
+}
+
+/// Creates the URL's database if it does not exist yet.
+#[tracing::instrument(skip_all)]
+pub async fn ensure_database(url: &str) -> Result<(), SetupError> {
+    let target = options(url)?;
+    let database = target.get_database().unwrap_or("postgres").to_string();
+    let maintenance = target.clone().database("postgres");
+    let mut conn = PgConnection::connect_with(&maintenance).await.map_err(|e| {
+        SetupError::Unreachable { target: describe(&target), cause: short(&e) }
+    })?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&database)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| SetupError::Unreachable { target: describe(&target), cause: short(&e) })?;
+    if !exists {
+        let sql = format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\""));
+        if let Err(e) = conn.execute(sql.as_str()).await {
+            // Another process may have created it at the same moment.
+            let duplicate = matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("42P04"));
+            if !duplicate {
+                return Err(SetupError::CreateDatabase { database, cause: short(&e) });
+            }
+        }
+        tracing::info!(database.name = %database, "created database");
+    }
+    let _ = conn.close().await;
+    Ok(())
+}
+
+/// Applies pending migrations as the URL's (owner) user.
+#[tracing::instrument(skip_all)]
+pub async fn migrate(url: &str) -> Result<(), SetupError> {
+    let target = options(url)?;
+    let mut conn = PgConnection::connect_with(&target).await.map_err(|e| {
+        SetupError::Unreachable { target: describe(&target), cause: short(&e) }
+    })?;
+    MIGRATOR.run(&mut conn).await.map_err(|e| SetupError::Migrate(e.to_string()))?;
+    let _ = conn.close().await;
+    Ok(())
+}
+
+/// The server's pool: every connection runs as [`APP_ROLE`].
+pub async fn app_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupError> {
+    let target = options(url)?;
+    PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute(format!("SET ROLE {APP_ROLE}").as_str()).await?;
+                Ok(())
+            })
+        })
+        .connect_with(target.clone())
+        .await
+        .map_err(|e| SetupError::Unreachable { target: describe(&target), cause: short(&e) })
+}
+
+/// A one-line cause without SQL or parameters.
+fn short(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => format!("{} ({})", db.message(), db.code().unwrap_or_default()),
+        other => other.to_string().lines().next().unwrap_or_default().to_string(),
+    }
+}

@@ -1,0 +1,49 @@
+//! Errors of the event store.
+//!
+//! Policy: a `StoreError` never carries database text to a client. The API
+//! maps `Conflict` to CONFLICT, `Unavailable` to a retryable INTERNAL, and
+//! logs the source of `Database` and `Corrupt` once, with no personal data
+//! (SQL errors here never contain bound parameter values).
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another command appended to the same stream first (or the same idempotency key won).
+    #[error("the stream changed while the command ran")]
+    Conflict,
+    /// PostgreSQL could not be reached or the connection broke.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// Any other database failure.
+    #[error("the database refused the operation")]
+    Database(#[source] sqlx::Error),
+    /// A stored row that cannot be decoded: a bug or tampering, never input.
+    #[error("a stored record could not be read: {0}")]
+    Corrupt(String),
+    /// The vault could not seal or open personal data (key problems).
+    #[error("personal data could not be processed: {0}")]
+    Vault(&'static str),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(err),
+            sqlx::Error::Database(db)
+                if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+            {
+                StoreError::Unavailable(err)
+            }
+            _ => StoreError::Database(err),
+        }
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(err: serde_json::Error) -> Self {
+        StoreError::Corrupt(err.to_string())
+    }
+}

@@ -1,0 +1,23 @@
+//! casetrail's event store on PostgreSQL.
+//!
+//! - [`log`]: the append-only `events` table, its hash chain, stream reads.
+//! - [`aggregates`]: load an aggregate (snapshot + later events, upcast),
+//!   decide a command, commit a unit of work across streams atomically.
+//! - [`receipts`]: idempotency receipts, written with the events.
+//! - [`vault`]: personal data sealed per subject; erasure destroys the key.
+//! - [`repository`]: cqrs-es's `PersistedEventRepository` on the same tables.
+//! - [`db`]: database creation, migrations, the server's role.
+
+pub mod aggregates;
+pub mod db;
+pub mod error;
+pub mod hash;
+pub mod log;
+pub mod metadata;
+pub mod receipts;
+pub mod repository;
+pub mod vault;
+
+pub use aggregates::{decide, EventStore, Loaded, UnitOfWork};
+pub use error::StoreError;
+pub use metadata::{Actor, CommandContext, EventMetadata};

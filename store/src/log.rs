@@ -1,0 +1,227 @@
+//! The event log: append with hash chain, read a stream, read the global log.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use sqlx::{PgConnection, PgPool, Row};
+
+use crate::error::StoreError;
+use crate::hash::{chain_hash, ChainedFields, GENESIS};
+
+/// An event about to be appended. `sequence` is its 1-based place in its stream.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: Value,
+    pub metadata: Value,
+}
+
+/// An event as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredEvent {
+    pub position: i64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    pub payload: Value,
+    pub metadata: Value,
+    pub recorded_at: DateTime<Utc>,
+    pub hash: Vec<u8>,
+}
+
+pub(crate) const STORED_COLUMNS: &str = "position, aggregate_type, aggregate_id, sequence, \
+     event_type, event_version, payload, metadata, recorded_at, hash";
+
+impl StoredEvent {
+    pub(crate) fn from_row(row: &sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            position: row.try_get("position")?,
+            aggregate_type: row.try_get("aggregate_type")?,
+            aggregate_id: row.try_get("aggregate_id")?,
+            sequence: row.try_get("sequence")?,
+            event_type: row.try_get("event_type")?,
+            event_version: row.try_get("event_version")?,
+            payload: row.try_get("payload")?,
+            metadata: row.try_get("metadata")?,
+            recorded_at: row.try_get("recorded_at")?,
+            hash: row.try_get("hash")?,
+        })
+    }
+
+    /// The fields the chain covers, for verification.
+    pub fn chained_fields(&self) -> ChainedFields<'_> {
+        ChainedFields {
+            aggregate_type: &self.aggregate_type,
+            aggregate_id: &self.aggregate_id,
+            sequence: self.sequence,
+            event_type: &self.event_type,
+            event_version: &self.event_version,
+            payload: &self.payload,
+            metadata: &self.metadata,
+            recorded_at: self.recorded_at,
+        }
+    }
+}
+
+/// Appends events (of one or several streams) inside the caller's
+/// transaction, chaining each to its predecessor. Returns their positions.
+///
+/// Each stream's events must be contiguous and follow the stream's current
+/// head exactly; otherwise the append is refused as a conflict, so the log
+/// never has a gap or a duplicate.
+#[tracing::instrument(skip_all, fields(events = events.len()))]
+pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i64>, StoreError> {
+    if events.is_empty() {
+        return Ok(vec![]);
+    }
+    let recorded_at: DateTime<Utc> = sqlx::query_scalar("SELECT now()").fetch_one(&mut *tx).await?;
+    let mut hashes: Vec<Vec<u8>> = Vec::with_capacity(events.len());
+    let mut previous: Option<(&str, &str, i64, [u8; 32])> = None;
+    for event in events {
+        let prev_hash = match previous {
+            Some((t, id, seq, hash))
+                if t == event.aggregate_type && id == event.aggregate_id =>
+            {
+                if event.sequence != seq + 1 {
+                    return Err(StoreError::Conflict);
+                }
+                hash
+            }
+            _ => head_hash(tx, event).await?,
+        };
+        let hash = chain_hash(
+            &prev_hash,
+            &ChainedFields {
+                aggregate_type: &event.aggregate_type,
+                aggregate_id: &event.aggregate_id,
+                sequence: event.sequence,
+                event_type: &event.event_type,
+                event_version: &event.event_version,
+                payload: &event.payload,
+                metadata: &event.metadata,
+                recorded_at,
+            },
+        );
+        hashes.push(hash.to_vec());
+        previous = Some((&event.aggregate_type, &event.aggregate_id, event.sequence, hash));
+    }
+    let column = |f: fn(&NewEvent) -> String| events.iter().map(f).collect::<Vec<_>>();
+    let result = sqlx::query(
+        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
+                             payload, metadata, recorded_at, hash) \
+         SELECT t, i, s, et, ev, p, m, $8, h \
+         FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], \
+                     $7::jsonb[], $9::bytea[]) AS u(t, i, s, et, ev, p, m, h) \
+         RETURNING position",
+    )
+    .bind(column(|e| e.aggregate_type.clone()))
+    .bind(column(|e| e.aggregate_id.clone()))
+    .bind(events.iter().map(|e| e.sequence).collect::<Vec<_>>())
+    .bind(column(|e| e.event_type.clone()))
+    .bind(column(|e| e.event_version.clone()))
+    .bind(events.iter().map(|e| e.payload.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.metadata.clone()).collect::<Vec<_>>())
+    .bind(recorded_at)
+    .bind(hashes)
+    .fetch_all(&mut *tx)
+    .await;
+    match result {
+        Ok(rows) => rows.iter().map(|r| r.try_get::<i64, _>(0).map_err(StoreError::from)).collect(),
+        Err(sqlx::Error::Database(db)) if db.constraint() == Some("events_stream_sequence") => {
+            Err(StoreError::Conflict)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// The hash the first new event of a stream chains to: the stream's head,
+/// which must be exactly the event before it.
+async fn head_hash(tx: &mut PgConnection, event: &NewEvent) -> Result<[u8; 32], StoreError> {
+    if event.sequence == 1 {
+        return Ok(GENESIS);
+    }
+    let hash: Option<Vec<u8>> = sqlx::query_scalar(
+        "SELECT hash FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3",
+    )
+    .bind(&event.aggregate_type)
+    .bind(&event.aggregate_id)
+    .bind(event.sequence - 1)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let hash = hash.ok_or(StoreError::Conflict)?;
+    hash.try_into().map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into()))
+}
+
+/// Which events of a stream to read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StreamRange {
+    /// Only events after this sequence (0: from the start).
+    pub after_sequence: i64,
+    /// Only events up to and including this sequence.
+    pub up_to_sequence: Option<i64>,
+    /// Only events recorded at or before this instant.
+    pub recorded_until: Option<DateTime<Utc>>,
+}
+
+/// Reads one stream in sequence order.
+#[tracing::instrument(skip(pool))]
+pub async fn read_stream(
+    pool: &PgPool,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    range: StreamRange,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let sql = format!(
+        "SELECT {STORED_COLUMNS} FROM events \
+         WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence > $3 \
+           AND ($4::bigint IS NULL OR sequence <= $4) \
+           AND ($5::timestamptz IS NULL OR recorded_at <= $5) \
+         ORDER BY sequence"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(aggregate_type)
+        .bind(aggregate_id)
+        .bind(range.after_sequence)
+        .bind(range.up_to_sequence)
+        .bind(range.recorded_until)
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(|r| StoredEvent::from_row(r).map_err(StoreError::from)).collect()
+}
+
+impl StoredEvent {
+    /// The cqrs-es view of this event.
+    pub fn to_serialized(&self) -> cqrs_es::persist::SerializedEvent {
+        cqrs_es::persist::SerializedEvent::new(
+            self.aggregate_id.clone(),
+            usize::try_from(self.sequence).unwrap_or(usize::MAX),
+            self.aggregate_type.clone(),
+            self.event_type.clone(),
+            self.event_version.clone(),
+            self.payload.clone(),
+            self.metadata.clone(),
+        )
+    }
+}
+
+/// Runs a serialized event through cqrs-es upcasters (theirs is crate-private).
+pub trait UpcastExt {
+    fn upcast_with(self, upcasters: &[Box<dyn cqrs_es::persist::EventUpcaster>]) -> Self;
+}
+
+impl UpcastExt for cqrs_es::persist::SerializedEvent {
+    fn upcast_with(self, upcasters: &[Box<dyn cqrs_es::persist::EventUpcaster>]) -> Self {
+        upcasters.iter().fold(self, |event, upcaster| {
+            if upcaster.can_upcast(&event.event_type, &event.event_version) {
+                upcaster.upcast(event)
+            } else {
+                event
+            }
+        })
+    }
+}

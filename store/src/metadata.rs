@@ -1,0 +1,74 @@
+//! What every event says about how it came to be.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Who acted: the token's subject and role.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub subject: String,
+    pub role: domain::values::Role,
+}
+
+/// The context of one command execution, shared by the events it records.
+#[derive(Clone, Debug)]
+pub struct CommandContext {
+    pub actor: Actor,
+    /// The request's id (`X-Request-Id`, or generated per request).
+    pub correlation_id: String,
+    /// This command's own id; the events it records are caused by it.
+    pub causation_id: Uuid,
+    pub idempotency_key: Option<String>,
+}
+
+impl CommandContext {
+    pub fn new(actor: Actor, correlation_id: String) -> Self {
+        Self { actor, correlation_id, causation_id: Uuid::now_v7(), idempotency_key: None }
+    }
+
+    /// The metadata of one event, with its business time.
+    pub fn metadata(&self, occurred_at: Option<DateTime<Utc>>) -> EventMetadata {
+        EventMetadata {
+            actor: self.actor.subject.clone(),
+            actor_role: self.actor.role.as_str().to_string(),
+            correlation_id: self.correlation_id.clone(),
+            causation_id: self.causation_id.to_string(),
+            idempotency_key: self.idempotency_key.clone(),
+            occurred_at,
+        }
+    }
+}
+
+/// Stored as a JSON object of strings, the shape cqrs-es reads as `HashMap<String, String>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventMetadata {
+    pub actor: String,
+    pub actor_role: String,
+    pub correlation_id: String,
+    pub causation_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+impl EventMetadata {
+    pub fn to_map(&self) -> HashMap<String, String> {
+        let mut map = HashMap::from([
+            ("actor".to_string(), self.actor.clone()),
+            ("actor_role".to_string(), self.actor_role.clone()),
+            ("correlation_id".to_string(), self.correlation_id.clone()),
+            ("causation_id".to_string(), self.causation_id.clone()),
+        ]);
+        if let Some(key) = &self.idempotency_key {
+            map.insert("idempotency_key".to_string(), key.clone());
+        }
+        if let Some(at) = self.occurred_at {
+            map.insert("occurred_at".to_string(), at.to_rfc3339());
+        }
+        map
+    }
+}
