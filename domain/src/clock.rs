@@ -30,7 +30,11 @@ impl Clock {
     }
 
     /// Refuses a business time beyond the allowed skew, or before the hotline's records begin.
-    pub fn check_not_future(&self, field: &'static str, at: DateTime<Utc>) -> Result<(), DomainError> {
+    pub fn check_not_future(
+        &self,
+        field: &'static str,
+        at: DateTime<Utc>,
+    ) -> Result<(), DomainError> {
         if at > self.now() + Duration::seconds(MAX_CLOCK_SKEW_SECONDS) {
             return Err(DomainError::InFuture { field });
         }
@@ -43,7 +47,9 @@ impl Clock {
 
 /// No hotline record predates 2000; an earlier time is a typing error.
 pub fn earliest_record() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0).single().unwrap_or(DateTime::<Utc>::MIN_UTC)
+    Utc.with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// Refuses `at` when it lies before the time `earlier` of what it follows.
@@ -54,7 +60,12 @@ pub fn check_follows(
     earlier: DateTime<Utc>,
 ) -> Result<(), DomainError> {
     if at < earlier {
-        Err(DomainError::BeforePrevious { field, at, follows, earlier })
+        Err(DomainError::BeforePrevious {
+            field,
+            at,
+            follows,
+            earlier,
+        })
     } else {
         Ok(())
     }

@@ -25,7 +25,11 @@ pub enum ErrorKind {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DomainError {
     #[error("{field} must be between {min} and {max}")]
-    OutOfRange { field: &'static str, min: i64, max: i64 },
+    OutOfRange {
+        field: &'static str,
+        min: i64,
+        max: i64,
+    },
     #[error("unknown {kind} code '{code}'")]
     UnknownCode { kind: &'static str, code: String },
     #[error("country must be an ISO 3166-1 alpha-2 code")]
@@ -35,11 +39,19 @@ pub enum DomainError {
     #[error("province '{province}' is not in the reference data")]
     UnknownProvince { province: String },
     #[error("province '{province}' was merged into '{successor}' on {since}; use '{successor}'")]
-    ProvinceMerged { province: String, successor: String, since: String },
+    ProvinceMerged {
+        province: String,
+        successor: String,
+        since: String,
+    },
     #[error("province '{province}' did not exist yet on that date (from {since})")]
     ProvinceNotYetValid { province: String, since: String },
     #[error("province '{province}' lies in region {derived}, not {given}")]
-    RegionMismatch { province: String, derived: String, given: String },
+    RegionMismatch {
+        province: String,
+        derived: String,
+        given: String,
+    },
     #[error("give a region or a province (UNKNOWN when the caller did not say)")]
     LocationMissing,
     #[error("at least one topic is required")]
@@ -47,7 +59,12 @@ pub enum DomainError {
     #[error("{field} is in the future")]
     InFuture { field: &'static str },
     #[error("{field} ({at}) is before {follows} ({earlier})")]
-    BeforePrevious { field: &'static str, at: DateTime<Utc>, follows: &'static str, earlier: DateTime<Utc> },
+    BeforePrevious {
+        field: &'static str,
+        at: DateTime<Utc>,
+        follows: &'static str,
+        earlier: DateTime<Utc>,
+    },
     #[error("{field} is before 2000-01-01, outside the hotline's records")]
     TooOld { field: &'static str },
     #[error("birth year is after the current year")]
@@ -56,7 +73,7 @@ pub enum DomainError {
     CallAlreadyReceived(Uuid),
     #[error("call {0} does not exist")]
     CallNotFound(Uuid),
-    #[error("counselling session {0} already exists with other details")]
+    #[error("counselling session {0} already exists")]
     SessionExists(Uuid),
     #[error("case {0} was already opened")]
     CaseAlreadyOpened(Uuid),
@@ -66,7 +83,7 @@ pub enum DomainError {
     CaseClosed(Uuid),
     #[error("case {0} is already open")]
     CaseAlreadyOpen(Uuid),
-    #[error("person {0} is already attached with other details")]
+    #[error("person {0} is already attached to this case")]
     PersonExists(Uuid),
     #[error("person {0} is not attached to this case")]
     PersonNotFound(Uuid),
@@ -83,13 +100,19 @@ pub enum DomainError {
     #[error("referral {0} is not part of this case")]
     ReferralNotFound(Uuid),
     #[error("a referral cannot move from {from} to {to}")]
-    IllegalTransition { from: &'static str, to: &'static str },
+    IllegalTransition {
+        from: &'static str,
+        to: &'static str,
+    },
     #[error("an outcome is required when a referral is COMPLETED")]
     OutcomeRequired,
     #[error("an outcome is only given when a referral is COMPLETED")]
     OutcomeWithoutCompletion,
     #[error("referral {referral} is {status}: no rescue can be recorded on it")]
-    ReferralRefusesRescue { referral: Uuid, status: &'static str },
+    ReferralRefusesRescue {
+        referral: Uuid,
+        status: &'static str,
+    },
     #[error("rescue {0} already exists")]
     RescueExists(Uuid),
     #[error("support provision {0} already exists")]

@@ -33,10 +33,20 @@ pub fn reform_day() -> NaiveDate {
 use Region::*;
 
 const fn p(code: &'static str, name: &'static str, region: Region) -> Province {
-    Province { code, name, region, merged_into: None }
+    Province {
+        code,
+        name,
+        region,
+        merged_into: None,
+    }
 }
 const fn m(code: &'static str, name: &'static str, region: Region, into: &'static str) -> Province {
-    Province { code, name, region, merged_into: Some(into) }
+    Province {
+        code,
+        name,
+        region,
+        merged_into: Some(into),
+    }
 }
 
 /// All 63 provinces of before the reform; the 34 without `merged_into` continue after it.
@@ -90,7 +100,12 @@ pub const PROVINCES: [Province; 63] = [
     m("BINH_PHUOC", "Bình Phước", Southeast, "DONG_NAI"),
     p("TAY_NINH", "Tây Ninh", Southeast),
     p("DONG_NAI", "Đồng Nai", Southeast),
-    m("BA_RIA_VUNG_TAU", "Bà Rịa - Vũng Tàu", Southeast, "HO_CHI_MINH"),
+    m(
+        "BA_RIA_VUNG_TAU",
+        "Bà Rịa - Vũng Tàu",
+        Southeast,
+        "HO_CHI_MINH",
+    ),
     m("LONG_AN", "Long An", MekongDelta, "TAY_NINH"),
     m("TIEN_GIANG", "Tiền Giang", MekongDelta, "DONG_THAP"),
     m("BEN_TRE", "Bến Tre", MekongDelta, "VINH_LONG"),
@@ -116,15 +131,20 @@ pub fn vietnam_day(at: DateTime<Utc>) -> NaiveDate {
 /// The provinces in force on `day`.
 pub fn provinces_on(day: NaiveDate) -> impl Iterator<Item = &'static Province> {
     let after_reform = day >= reform_day();
-    PROVINCES.iter().filter(move |p| !after_reform || p.merged_into.is_none())
+    PROVINCES
+        .iter()
+        .filter(move |p| !after_reform || p.merged_into.is_none())
 }
 
 /// Looks a province code up as it stood on `day`.
 pub fn province_on(code: &str, day: NaiveDate) -> Result<&'static Province, DomainError> {
-    let province = PROVINCES
-        .iter()
-        .find(|p| p.code == code)
-        .ok_or_else(|| DomainError::UnknownProvince { province: code.chars().take(40).collect() })?;
+    let province =
+        PROVINCES
+            .iter()
+            .find(|p| p.code == code)
+            .ok_or_else(|| DomainError::UnknownProvince {
+                province: code.chars().take(40).collect(),
+            })?;
     match province.merged_into {
         Some(successor) if day >= reform_day() => Err(DomainError::ProvinceMerged {
             province: province.code.to_string(),
@@ -175,7 +195,11 @@ pub fn resolve_location(
     if country.is_some() && region != Region::Overseas {
         return Err(DomainError::CountryWithoutOverseas);
     }
-    Ok(Location { region, province, country: country.map(|c| c.as_str().to_string()) })
+    Ok(Location {
+        region,
+        province,
+        country: country.map(|c| c.as_str().to_string()),
+    })
 }
 
 #[cfg(test)]
@@ -196,7 +220,10 @@ mod tests {
     fn every_successor_exists_after_the_reform() {
         for p in PROVINCES.iter() {
             if let Some(successor) = p.merged_into {
-                assert!(province_on(successor, day(2025, 7, 1)).is_ok(), "{successor}");
+                assert!(
+                    province_on(successor, day(2025, 7, 1)).is_ok(),
+                    "{successor}"
+                );
             }
         }
     }
@@ -211,7 +238,10 @@ mod tests {
 
     #[test]
     fn a_merged_province_is_refused_after_the_reform_with_its_successor_named() {
-        assert_eq!(province_on("HA_GIANG", day(2019, 3, 1)).map(|p| p.region), Ok(Region::Northeast));
+        assert_eq!(
+            province_on("HA_GIANG", day(2019, 3, 1)).map(|p| p.region),
+            Ok(Region::Northeast)
+        );
         let err = province_on("HA_GIANG", day(2025, 7, 1)).expect_err("merged");
         assert!(err.to_string().contains("TUYEN_QUANG"));
     }
@@ -219,7 +249,9 @@ mod tests {
     #[test]
     fn the_reform_day_is_a_vietnamese_day() {
         // 2025-06-30T17:30Z is 00:30 on 1 July in Hanoi.
-        let at = "2025-06-30T17:30:00Z".parse::<DateTime<Utc>>().expect("valid instant");
+        let at = "2025-06-30T17:30:00Z"
+            .parse::<DateTime<Utc>>()
+            .expect("valid instant");
         assert_eq!(vietnam_day(at), day(2025, 7, 1));
     }
 }

@@ -42,7 +42,10 @@ pub struct EventStore {
 
 impl EventStore {
     pub fn new(pool: PgPool, upcasters: Vec<Box<dyn EventUpcaster>>) -> Self {
-        Self { pool, upcasters: std::sync::Arc::new(upcasters) }
+        Self {
+            pool,
+            upcasters: std::sync::Arc::new(upcasters),
+        }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -60,11 +63,19 @@ impl EventStore {
         .fetch_optional(&self.pool)
         .await?;
         // A snapshot of an older state shape is ignored, not trusted: replay from zero.
-        let mut loaded = match snapshot.and_then(|(v, p)| serde_json::from_value::<A>(p).ok().map(|s| (v, s))) {
-            Some((version, state)) => Loaded { id, state, version },
-            None => Loaded { id, state: A::default(), version: 0 },
+        let mut loaded =
+            match snapshot.and_then(|(v, p)| serde_json::from_value::<A>(p).ok().map(|s| (v, s))) {
+                Some((version, state)) => Loaded { id, state, version },
+                None => Loaded {
+                    id,
+                    state: A::default(),
+                    version: 0,
+                },
+            };
+        let range = StreamRange {
+            after_sequence: loaded.version,
+            ..StreamRange::default()
         };
-        let range = StreamRange { after_sequence: loaded.version, ..StreamRange::default() };
         for stored in read_stream(&self.pool, A::TYPE, &id.to_string(), range).await? {
             loaded.state.apply(self.decode::<A>(&stored)?);
             loaded.version = stored.sequence;
@@ -80,7 +91,11 @@ impl EventStore {
         range: StreamRange,
     ) -> Result<(Loaded<A>, Vec<StoredEvent>), StoreError> {
         let events = read_stream(&self.pool, A::TYPE, &id.to_string(), range).await?;
-        let mut loaded = Loaded { id, state: A::default(), version: 0 };
+        let mut loaded = Loaded {
+            id,
+            state: A::default(),
+            version: 0,
+        };
         for stored in &events {
             loaded.state.apply(self.decode::<A>(stored)?);
             loaded.version = stored.sequence;

@@ -37,7 +37,12 @@ fn options(url: &str) -> Result<PgConnectOptions, SetupError> {
 
 /// host:port/database, never the password.
 fn describe(o: &PgConnectOptions) -> String {
-    format!("{}:{}/{}", o.get_host(), o.get_port(), o.get_database().unwrap_or("postgres"))
+    format!(
+        "{}:{}/{}",
+        o.get_host(),
+        o.get_port(),
+        o.get_database().unwrap_or("postgres")
+    )
 }
 
 /// Creates the URL's database if it does not exist yet.
@@ -46,22 +51,32 @@ pub async fn ensure_database(url: &str) -> Result<(), SetupError> {
     let target = options(url)?;
     let database = target.get_database().unwrap_or("postgres").to_string();
     let maintenance = target.clone().database("postgres");
-    let mut conn = PgConnection::connect_with(&maintenance).await.map_err(|e| {
-        SetupError::Unreachable { target: describe(&target), cause: short(&e) }
-    })?;
+    let mut conn = PgConnection::connect_with(&maintenance)
+        .await
+        .map_err(|e| SetupError::Unreachable {
+            target: describe(&target),
+            cause: short(&e),
+        })?;
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
             .bind(&database)
             .fetch_one(&mut conn)
             .await
-            .map_err(|e| SetupError::Unreachable { target: describe(&target), cause: short(&e) })?;
+            .map_err(|e| SetupError::Unreachable {
+                target: describe(&target),
+                cause: short(&e),
+            })?;
     if !exists {
         let sql = format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\""));
         if let Err(e) = conn.execute(sql.as_str()).await {
             // Another process may have created it at the same moment.
-            let duplicate = matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("42P04"));
+            let duplicate =
+                matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("42P04"));
             if !duplicate {
-                return Err(SetupError::CreateDatabase { database, cause: short(&e) });
+                return Err(SetupError::CreateDatabase {
+                    database,
+                    cause: short(&e),
+                });
             }
         }
         tracing::info!(database.name = %database, "created database");
@@ -74,10 +89,17 @@ pub async fn ensure_database(url: &str) -> Result<(), SetupError> {
 #[tracing::instrument(skip_all)]
 pub async fn migrate(url: &str) -> Result<(), SetupError> {
     let target = options(url)?;
-    let mut conn = PgConnection::connect_with(&target).await.map_err(|e| {
-        SetupError::Unreachable { target: describe(&target), cause: short(&e) }
-    })?;
-    MIGRATOR.run(&mut conn).await.map_err(|e| SetupError::Migrate(e.to_string()))?;
+    let mut conn =
+        PgConnection::connect_with(&target)
+            .await
+            .map_err(|e| SetupError::Unreachable {
+                target: describe(&target),
+                cause: short(&e),
+            })?;
+    MIGRATOR
+        .run(&mut conn)
+        .await
+        .map_err(|e| SetupError::Migrate(e.to_string()))?;
     let _ = conn.close().await;
     Ok(())
 }
@@ -90,19 +112,30 @@ pub async fn app_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupEr
         .acquire_timeout(Duration::from_secs(5))
         .after_connect(|conn, _| {
             Box::pin(async move {
-                conn.execute(format!("SET ROLE {APP_ROLE}").as_str()).await?;
+                conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
+                    .await?;
                 Ok(())
             })
         })
         .connect_with(target.clone())
         .await
-        .map_err(|e| SetupError::Unreachable { target: describe(&target), cause: short(&e) })
+        .map_err(|e| SetupError::Unreachable {
+            target: describe(&target),
+            cause: short(&e),
+        })
 }
 
 /// A one-line cause without SQL or parameters.
 fn short(e: &sqlx::Error) -> String {
     match e {
-        sqlx::Error::Database(db) => format!("{} ({})", db.message(), db.code().unwrap_or_default()),
-        other => other.to_string().lines().next().unwrap_or_default().to_string(),
+        sqlx::Error::Database(db) => {
+            format!("{} ({})", db.message(), db.code().unwrap_or_default())
+        }
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     }
 }

@@ -33,7 +33,9 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::WorkerCrashed
             | sqlx::Error::Tls(_) => StoreError::Unavailable(err),
             sqlx::Error::Database(db)
-                if db.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
+                if db
+                    .code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
             {
                 StoreError::Unavailable(err)
             }

@@ -94,7 +94,10 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_at_every_depth() {
         let v = json!({"b": 1, "a": {"d": [true, null], "c": "x"}});
-        assert_eq!(canonical_json(&v), r#"{"a":{"c":"x","d":[true,null]},"b":1}"#);
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":"x","d":[true,null]},"b":1}"#
+        );
     }
 
     #[test]
@@ -114,11 +117,38 @@ mod tests {
         };
         let h = chain_hash(&GENESIS, &base);
         assert_ne!(h, chain_hash(&[1; 32], &base));
-        assert_ne!(h, chain_hash(&GENESIS, &ChainedFields { sequence: 2, ..base_clone(&base) }));
+        assert_ne!(
+            h,
+            chain_hash(
+                &GENESIS,
+                &ChainedFields {
+                    sequence: 2,
+                    ..base_clone(&base)
+                }
+            )
+        );
         let later = at + chrono::Duration::microseconds(1);
-        assert_ne!(h, chain_hash(&GENESIS, &ChainedFields { recorded_at: later, ..base_clone(&base) }));
+        assert_ne!(
+            h,
+            chain_hash(
+                &GENESIS,
+                &ChainedFields {
+                    recorded_at: later,
+                    ..base_clone(&base)
+                }
+            )
+        );
         let other = json!({"x": 2});
-        assert_ne!(h, chain_hash(&GENESIS, &ChainedFields { payload: &other, ..base_clone(&base) }));
+        assert_ne!(
+            h,
+            chain_hash(
+                &GENESIS,
+                &ChainedFields {
+                    payload: &other,
+                    ..base_clone(&base)
+                }
+            )
+        );
     }
 
     fn base_clone<'a>(b: &ChainedFields<'a>) -> ChainedFields<'a> {

@@ -79,14 +79,14 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
     if events.is_empty() {
         return Ok(vec![]);
     }
-    let recorded_at: DateTime<Utc> = sqlx::query_scalar("SELECT now()").fetch_one(&mut *tx).await?;
+    let recorded_at: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+        .fetch_one(&mut *tx)
+        .await?;
     let mut hashes: Vec<Vec<u8>> = Vec::with_capacity(events.len());
     let mut previous: Option<(&str, &str, i64, [u8; 32])> = None;
     for event in events {
         let prev_hash = match previous {
-            Some((t, id, seq, hash))
-                if t == event.aggregate_type && id == event.aggregate_id =>
-            {
+            Some((t, id, seq, hash)) if t == event.aggregate_type && id == event.aggregate_id => {
                 if event.sequence != seq + 1 {
                     return Err(StoreError::Conflict);
                 }
@@ -108,7 +108,12 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
             },
         );
         hashes.push(hash.to_vec());
-        previous = Some((&event.aggregate_type, &event.aggregate_id, event.sequence, hash));
+        previous = Some((
+            &event.aggregate_type,
+            &event.aggregate_id,
+            event.sequence,
+            hash,
+        ));
     }
     let column = |f: fn(&NewEvent) -> String| events.iter().map(f).collect::<Vec<_>>();
     let result = sqlx::query(
@@ -125,13 +130,21 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
     .bind(column(|e| e.event_type.clone()))
     .bind(column(|e| e.event_version.clone()))
     .bind(events.iter().map(|e| e.payload.clone()).collect::<Vec<_>>())
-    .bind(events.iter().map(|e| e.metadata.clone()).collect::<Vec<_>>())
+    .bind(
+        events
+            .iter()
+            .map(|e| e.metadata.clone())
+            .collect::<Vec<_>>(),
+    )
     .bind(recorded_at)
     .bind(hashes)
     .fetch_all(&mut *tx)
     .await;
     match result {
-        Ok(rows) => rows.iter().map(|r| r.try_get::<i64, _>(0).map_err(StoreError::from)).collect(),
+        Ok(rows) => rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0).map_err(StoreError::from))
+            .collect(),
         Err(sqlx::Error::Database(db)) if db.constraint() == Some("events_stream_sequence") => {
             Err(StoreError::Conflict)
         }
@@ -154,7 +167,8 @@ async fn head_hash(tx: &mut PgConnection, event: &NewEvent) -> Result<[u8; 32], 
     .fetch_optional(&mut *tx)
     .await?;
     let hash = hash.ok_or(StoreError::Conflict)?;
-    hash.try_into().map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into()))
+    hash.try_into()
+        .map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into()))
 }
 
 /// Which events of a stream to read.
@@ -191,7 +205,9 @@ pub async fn read_stream(
         .bind(range.recorded_until)
         .fetch_all(pool)
         .await?;
-    rows.iter().map(|r| StoredEvent::from_row(r).map_err(StoreError::from)).collect()
+    rows.iter()
+        .map(|r| StoredEvent::from_row(r).map_err(StoreError::from))
+        .collect()
 }
 
 impl StoredEvent {

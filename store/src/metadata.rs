@@ -26,7 +26,12 @@ pub struct CommandContext {
 
 impl CommandContext {
     pub fn new(actor: Actor, correlation_id: String) -> Self {
-        Self { actor, correlation_id, causation_id: Uuid::now_v7(), idempotency_key: None }
+        Self {
+            actor,
+            correlation_id,
+            causation_id: Uuid::now_v7(),
+            idempotency_key: None,
+        }
     }
 
     /// The metadata of one event, with its business time.

@@ -54,8 +54,13 @@ impl PersistedEventRepository for PgEventRepository {
         aggregate_id: &str,
         last_sequence: usize,
     ) -> Result<Vec<SerializedEvent>, PersistenceError> {
-        let range = StreamRange { after_sequence: to_i64(last_sequence), ..StreamRange::default() };
-        let events = read_stream(&self.pool, A::TYPE, aggregate_id, range).await.map_err(persistence)?;
+        let range = StreamRange {
+            after_sequence: to_i64(last_sequence),
+            ..StreamRange::default()
+        };
+        let events = read_stream(&self.pool, A::TYPE, aggregate_id, range)
+            .await
+            .map_err(persistence)?;
         Ok(events.iter().map(StoredEvent::to_serialized).collect())
     }
 

@@ -37,11 +37,13 @@ pub struct Vault {
 impl Vault {
     pub fn new(master_key: [u8; 32]) -> Self {
         // A separate key for fingerprints, so that they reveal nothing about the master key.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&master_key).unwrap_or_else(|_| {
-            unreachable!("HMAC accepts keys of any length")
-        });
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&master_key)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
         mac.update(b"casetrail request fingerprint");
-        Self { master: master_key.into(), fingerprint_key: mac.finalize().into_bytes().into() }
+        Self {
+            master: master_key.into(),
+            fingerprint_key: mac.finalize().into_bytes().into(),
+        }
     }
 
     /// A keyed hash of some bytes: equal inputs match, but the hash of a phone
@@ -72,9 +74,19 @@ impl Vault {
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
         let ciphertext = Aes256Gcm::new(&key.into())
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext.as_bytes(), aad: aad.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: aad.as_bytes(),
+                },
+            )
             .map_err(|_| StoreError::Vault("encryption failed"))?;
-        Ok(Sealed { key_id: subject, nonce: B64.encode(nonce), ciphertext: B64.encode(ciphertext) })
+        Ok(Sealed {
+            key_id: subject,
+            nonce: B64.encode(nonce),
+            ciphertext: B64.encode(ciphertext),
+        })
     }
 
     /// Opens sealed values; each comes with the associated data it was sealed with.
@@ -87,11 +99,12 @@ impl Vault {
         let mut subjects: Vec<Uuid> = items.iter().map(|(s, _)| s.key_id).collect();
         subjects.sort();
         subjects.dedup();
-        let rows: Vec<(Uuid, Option<Vec<u8>>)> =
-            sqlx::query_as("SELECT subject_id, wrapped_key FROM data_keys WHERE subject_id = ANY($1)")
-                .bind(&subjects)
-                .fetch_all(pool)
-                .await?;
+        let rows: Vec<(Uuid, Option<Vec<u8>>)> = sqlx::query_as(
+            "SELECT subject_id, wrapped_key FROM data_keys WHERE subject_id = ANY($1)",
+        )
+        .bind(&subjects)
+        .fetch_all(pool)
+        .await?;
         let mut keys = std::collections::HashMap::new();
         for (subject, wrapped) in rows {
             let key = match wrapped {
@@ -145,7 +158,13 @@ impl Vault {
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
         let sealed = Aes256Gcm::new(&self.master)
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: key, aad: subject.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: key,
+                    aad: subject.as_bytes(),
+                },
+            )
             .map_err(|_| StoreError::Vault("key wrapping failed"))?;
         Ok([nonce.as_slice(), &sealed].concat())
     }
@@ -156,21 +175,37 @@ impl Vault {
         }
         let (nonce, sealed) = wrapped.split_at(12);
         let key = Aes256Gcm::new(&self.master)
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: subject.as_bytes() })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: subject.as_bytes(),
+                },
+            )
             .map_err(|_| StoreError::Vault("a data key does not open with this master key"))?;
-        key.try_into().map_err(|_| StoreError::Vault("a data key has the wrong length"))
+        key.try_into()
+            .map_err(|_| StoreError::Vault("a data key has the wrong length"))
     }
 }
 
 fn open_one(key: &[u8; 32], sealed: &Sealed, aad: &str) -> Result<String, StoreError> {
-    let nonce = B64.decode(&sealed.nonce).map_err(|_| StoreError::Vault("a sealed value is malformed"))?;
-    let ciphertext =
-        B64.decode(&sealed.ciphertext).map_err(|_| StoreError::Vault("a sealed value is malformed"))?;
+    let nonce = B64
+        .decode(&sealed.nonce)
+        .map_err(|_| StoreError::Vault("a sealed value is malformed"))?;
+    let ciphertext = B64
+        .decode(&sealed.ciphertext)
+        .map_err(|_| StoreError::Vault("a sealed value is malformed"))?;
     if nonce.len() != 12 {
         return Err(StoreError::Vault("a sealed value is malformed"));
     }
     let plain = Aes256Gcm::new(key.into())
-        .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: aad.as_bytes() })
+        .decrypt(
+            Nonce::from_slice(&nonce),
+            Payload {
+                msg: &ciphertext,
+                aad: aad.as_bytes(),
+            },
+        )
         .map_err(|_| StoreError::Vault("a sealed value does not open where it is"))?;
     String::from_utf8(plain).map_err(|_| StoreError::Vault("a sealed value is not text"))
 }

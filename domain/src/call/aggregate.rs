@@ -119,7 +119,9 @@ impl Aggregate for Call {
 impl Call {
     /// The received call, or the refusal for acting on one that does not exist.
     pub fn existing(&self, call_id: Uuid) -> Result<&ReceivedCall, DomainError> {
-        self.received.as_ref().ok_or(DomainError::CallNotFound(call_id))
+        self.received
+            .as_ref()
+            .ok_or(DomainError::CallNotFound(call_id))
     }
 
     fn receive(&self, cmd: ReceiveCall, clock: &Clock) -> Result<Vec<CallEvent>, DomainError> {
@@ -161,7 +163,12 @@ impl Call {
             return Err(DomainError::TopicsRequired);
         }
         clock.check_not_future("startedAt", cmd.started_at)?;
-        check_follows("startedAt", cmd.started_at, "the call's receivedAt", call.received_at)?;
+        check_follows(
+            "startedAt",
+            cmd.started_at,
+            "the call's receivedAt",
+            call.received_at,
+        )?;
         Ok(vec![CallEvent::CounsellingSessionRecorded {
             session_id: cmd.session_id,
             started_at: cmd.started_at,

@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use crate::sealed::Sealed;
 use crate::values::{
-    CallCategory, CallSeconds, CallerType, Channel, CountryCode, CounsellingTopic, Region,
+    CallCategory, CallSeconds, CallerType, Channel, CounsellingTopic, CountryCode, Region,
     SessionMinutes,
 };
 
@@ -13,7 +13,10 @@ pub enum CallCommand {
     Receive(ReceiveCall),
     RecordCounsellingSession(RecordCounsellingSession),
     /// Remember that a case now refers to this call (sent with the case's own event).
-    LinkToCase { call_id: Uuid, case_id: Uuid },
+    LinkToCase {
+        call_id: Uuid,
+        case_id: Uuid,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

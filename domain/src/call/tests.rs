@@ -9,7 +9,7 @@ use crate::clock::{Clock, MAX_CLOCK_SKEW_SECONDS};
 use crate::error::DomainError;
 use crate::sealed::Sealed;
 use crate::values::{
-    CallCategory, CallSeconds, CallerType, Channel, CountryCode, CounsellingTopic, Region,
+    CallCategory, CallSeconds, CallerType, Channel, CounsellingTopic, CountryCode, Region,
     SessionMinutes,
 };
 
@@ -277,11 +277,7 @@ fn call_topics_are_sorted_and_deduplicated_in_the_event() {
     expected.topics = vec![Psychological, Legal, Shelter];
     given(vec![])
         .when(CallCommand::Receive(cmd))
-        .then_expect_events(vec![received_event(
-            &expected,
-            Region::RedRiverDelta,
-            None,
-        )]);
+        .then_expect_events(vec![received_event(&expected, Region::RedRiverDelta, None)]);
 }
 
 // ---- counselling sessions ---------------------------------------------------

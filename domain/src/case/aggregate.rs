@@ -13,8 +13,8 @@ use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::sealed::Sealed;
 use crate::values::{
-    Agency, CaseStatus, ExploitationType, Gender, PersonRole, Region, ReferralOutcome,
-    ReferralStatus, SupportService,
+    Agency, CaseStatus, ExploitationType, Gender, PersonRole, ReferralOutcome, ReferralStatus,
+    Region, SupportService,
 };
 
 /// Most persons one case may hold; a larger situation is several cases.
@@ -144,9 +144,21 @@ impl Aggregate for Case {
                 self.call_ids.extend(from_call_id);
                 self.touch(opened_at);
             }
-            CaseEvent::PersonAttached { person_id, role, gender, birth_year, full_name, phone } => {
-                self.persons.push(Person { person_id, role, gender, birth_year, full_name, phone })
-            }
+            CaseEvent::PersonAttached {
+                person_id,
+                role,
+                gender,
+                birth_year,
+                full_name,
+                phone,
+            } => self.persons.push(Person {
+                person_id,
+                role,
+                gender,
+                birth_year,
+                full_name,
+                phone,
+            }),
             CaseEvent::CallAttached { call_id } => {
                 if !self.call_ids.contains(&call_id) {
                     self.call_ids.push(call_id)
@@ -173,7 +185,13 @@ impl Aggregate for Case {
                 });
                 self.touch(referred_at);
             }
-            CaseEvent::ReferralStatusChanged { referral_id, to, at, outcome, .. } => {
+            CaseEvent::ReferralStatusChanged {
+                referral_id,
+                to,
+                at,
+                outcome,
+                ..
+            } => {
                 if let Some(referral) = self.referral_mut(referral_id) {
                     referral.status = to;
                     referral.status_at = at;
@@ -204,8 +222,18 @@ impl Aggregate for Case {
                 });
                 self.touch(rescued_at);
             }
-            CaseEvent::SupportProvided { provision_id, person_id, service, provided_at } => {
-                self.support.push(SupportProvision { provision_id, person_id, service, provided_at });
+            CaseEvent::SupportProvided {
+                provision_id,
+                person_id,
+                service,
+                provided_at,
+            } => {
+                self.support.push(SupportProvision {
+                    provision_id,
+                    person_id,
+                    service,
+                    provided_at,
+                });
                 self.touch(provided_at);
             }
             CaseEvent::CaseClosed { closed_at, .. } => {
@@ -238,11 +266,16 @@ impl Case {
 
     /// Persons rescued across all referrals of the case.
     pub fn persons_rescued(&self) -> u32 {
-        self.rescues.iter().map(|r| u32::from(r.persons_rescued)).sum()
+        self.rescues
+            .iter()
+            .map(|r| u32::from(r.persons_rescued))
+            .sum()
     }
 
     fn referral_mut(&mut self, referral_id: Uuid) -> Option<&mut Referral> {
-        self.referrals.iter_mut().find(|r| r.referral_id == referral_id)
+        self.referrals
+            .iter_mut()
+            .find(|r| r.referral_id == referral_id)
     }
 
     fn touch(&mut self, at: DateTime<Utc>) {

@@ -3,8 +3,8 @@ use uuid::Uuid;
 
 use crate::sealed::Sealed;
 use crate::values::{
-    Agency, BirthYear, CountryCode, ExploitationType, Gender, PersonCount, PersonRole, Region,
-    ReferralOutcome, ReferralStatus, Role, SupportService,
+    Agency, BirthYear, CountryCode, ExploitationType, Gender, PersonCount, PersonRole,
+    ReferralOutcome, ReferralStatus, Region, Role, SupportService,
 };
 
 /// What may be asked of a Case.

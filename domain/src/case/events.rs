@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::sealed::Sealed;
 use crate::values::{
-    Agency, ExploitationType, Gender, PersonRole, Region, ReferralOutcome, ReferralStatus,
+    Agency, ExploitationType, Gender, PersonRole, ReferralOutcome, ReferralStatus, Region,
     SupportService,
 };
 

@@ -4,6 +4,8 @@
 mod aggregate;
 mod commands;
 mod events;
+#[cfg(test)]
+mod invariants;
 mod rules;
 #[cfg(test)]
 mod tests;

@@ -5,8 +5,8 @@ use chrono::Datelike;
 
 use super::aggregate::{Case, MAX_PERSONS};
 use super::commands::{
-    AttachCall, AttachPerson, CaseCommand, CloseCase, Consent, NewPerson, OpenCase,
-    ProvideSupport, RecordRescue, ReopenCase, SendReferral, UpdateReferral,
+    AttachCall, AttachPerson, CaseCommand, CloseCase, Consent, NewPerson, OpenCase, ProvideSupport,
+    RecordRescue, ReopenCase, SendReferral, UpdateReferral,
 };
 use super::events::CaseEvent;
 use crate::clock::{check_follows, Clock};
@@ -16,7 +16,11 @@ use crate::values::{normalised, CaseStatus, ReferralStatus, Region, Role};
 
 impl Case {
     /// Decides what a command records, without changing the case.
-    pub fn decide(&self, command: CaseCommand, clock: &Clock) -> Result<Vec<CaseEvent>, DomainError> {
+    pub fn decide(
+        &self,
+        command: CaseCommand,
+        clock: &Clock,
+    ) -> Result<Vec<CaseEvent>, DomainError> {
         match command {
             CaseCommand::Open(cmd) => self.open(cmd, clock),
             CaseCommand::Reopen(cmd) => self.reopen(cmd, clock),
@@ -42,11 +46,21 @@ impl Case {
         }
         clock.check_not_future("openedAt", cmd.opened_at)?;
         if let Some(call) = &cmd.from_call {
-            check_follows("openedAt", cmd.opened_at, "the call's receivedAt", call.received_at)?;
+            check_follows(
+                "openedAt",
+                cmd.opened_at,
+                "the call's receivedAt",
+                call.received_at,
+            )?;
         }
         let fallback = cmd.from_call.as_ref().map_or(Region::Unknown, |c| c.region);
-        let location =
-            resolve_location(cmd.region, cmd.province.as_deref(), None, cmd.opened_at, Some(fallback))?;
+        let location = resolve_location(
+            cmd.region,
+            cmd.province.as_deref(),
+            None,
+            cmd.opened_at,
+            Some(fallback),
+        )?;
         if cmd.persons.len() > MAX_PERSONS {
             return Err(DomainError::TooManyPersons(MAX_PERSONS));
         }
@@ -73,10 +87,16 @@ impl Case {
         if self.call_ids.contains(&cmd.call.call_id) {
             return Ok(vec![]);
         }
-        Ok(vec![CaseEvent::CallAttached { call_id: cmd.call.call_id }])
+        Ok(vec![CaseEvent::CallAttached {
+            call_id: cmd.call.call_id,
+        }])
     }
 
-    fn attach_person(&self, cmd: AttachPerson, clock: &Clock) -> Result<Vec<CaseEvent>, DomainError> {
+    fn attach_person(
+        &self,
+        cmd: AttachPerson,
+        clock: &Clock,
+    ) -> Result<Vec<CaseEvent>, DomainError> {
         if self.person(cmd.person.person_id).is_some() {
             return Err(DomainError::PersonExists(cmd.person.person_id));
         }
@@ -86,7 +106,11 @@ impl Case {
         Ok(vec![person_attached(cmd.person, clock)?])
     }
 
-    fn send_referral(&self, cmd: SendReferral, clock: &Clock) -> Result<Vec<CaseEvent>, DomainError> {
+    fn send_referral(
+        &self,
+        cmd: SendReferral,
+        clock: &Clock,
+    ) -> Result<Vec<CaseEvent>, DomainError> {
         if self.referral(cmd.referral_id).is_some() {
             return Err(DomainError::ReferralExists(cmd.referral_id));
         }
@@ -111,9 +135,14 @@ impl Case {
         }])
     }
 
-    fn update_referral(&self, cmd: UpdateReferral, clock: &Clock) -> Result<Vec<CaseEvent>, DomainError> {
-        let referral =
-            self.referral(cmd.referral_id).ok_or(DomainError::ReferralNotFound(cmd.referral_id))?;
+    fn update_referral(
+        &self,
+        cmd: UpdateReferral,
+        clock: &Clock,
+    ) -> Result<Vec<CaseEvent>, DomainError> {
+        let referral = self
+            .referral(cmd.referral_id)
+            .ok_or(DomainError::ReferralNotFound(cmd.referral_id))?;
         match (cmd.status, cmd.outcome) {
             (ReferralStatus::Completed, None) => return Err(DomainError::OutcomeRequired),
             (status, Some(_)) if status != ReferralStatus::Completed => {
@@ -128,7 +157,12 @@ impl Case {
             });
         }
         clock.check_not_future("at", cmd.at)?;
-        check_follows("at", cmd.at, "the referral's last status change", referral.status_at)?;
+        check_follows(
+            "at",
+            cmd.at,
+            "the referral's last status change",
+            referral.status_at,
+        )?;
         self.check_in_open_period("at", cmd.at)?;
         Ok(vec![CaseEvent::ReferralStatusChanged {
             referral_id: cmd.referral_id,
@@ -139,12 +173,17 @@ impl Case {
         }])
     }
 
-    fn record_rescue(&self, cmd: RecordRescue, clock: &Clock) -> Result<Vec<CaseEvent>, DomainError> {
+    fn record_rescue(
+        &self,
+        cmd: RecordRescue,
+        clock: &Clock,
+    ) -> Result<Vec<CaseEvent>, DomainError> {
         if self.rescue(cmd.rescue_id).is_some() {
             return Err(DomainError::RescueExists(cmd.rescue_id));
         }
-        let referral =
-            self.referral(cmd.referral_id).ok_or(DomainError::ReferralNotFound(cmd.referral_id))?;
+        let referral = self
+            .referral(cmd.referral_id)
+            .ok_or(DomainError::ReferralNotFound(cmd.referral_id))?;
         if !referral.status.accepts_rescues() {
             return Err(DomainError::ReferralRefusesRescue {
                 referral: cmd.referral_id,
@@ -152,7 +191,12 @@ impl Case {
             });
         }
         clock.check_not_future("rescuedAt", cmd.rescued_at)?;
-        check_follows("rescuedAt", cmd.rescued_at, "the referral's referredAt", referral.referred_at)?;
+        check_follows(
+            "rescuedAt",
+            cmd.rescued_at,
+            "the referral's referredAt",
+            referral.referred_at,
+        )?;
         self.check_in_open_period("rescuedAt", cmd.rescued_at)?;
         let location = resolve_location(
             cmd.region,
@@ -172,12 +216,21 @@ impl Case {
         }])
     }
 
-    fn provide_support(&self, cmd: ProvideSupport, clock: &Clock) -> Result<Vec<CaseEvent>, DomainError> {
-        if self.support.iter().any(|s| s.provision_id == cmd.provision_id) {
+    fn provide_support(
+        &self,
+        cmd: ProvideSupport,
+        clock: &Clock,
+    ) -> Result<Vec<CaseEvent>, DomainError> {
+        if self
+            .support
+            .iter()
+            .any(|s| s.provision_id == cmd.provision_id)
+        {
             return Err(DomainError::SupportExists(cmd.provision_id));
         }
         if let Some(person_id) = cmd.person_id {
-            self.person(person_id).ok_or(DomainError::PersonNotFound(person_id))?;
+            self.person(person_id)
+                .ok_or(DomainError::PersonNotFound(person_id))?;
         }
         clock.check_not_future("providedAt", cmd.provided_at)?;
         self.check_in_open_period("providedAt", cmd.provided_at)?;
@@ -191,8 +244,16 @@ impl Case {
 
     fn close(&self, cmd: CloseCase, clock: &Clock) -> Result<Vec<CaseEvent>, DomainError> {
         clock.check_not_future("closedAt", cmd.closed_at)?;
-        check_follows("closedAt", cmd.closed_at, "the case's latest recorded time", self.latest_at)?;
-        Ok(vec![CaseEvent::CaseClosed { closed_at: cmd.closed_at, reason: cmd.reason }])
+        check_follows(
+            "closedAt",
+            cmd.closed_at,
+            "the case's latest recorded time",
+            self.latest_at,
+        )?;
+        Ok(vec![CaseEvent::CaseClosed {
+            closed_at: cmd.closed_at,
+            reason: cmd.reason,
+        }])
     }
 
     fn reopen(&self, cmd: ReopenCase, clock: &Clock) -> Result<Vec<CaseEvent>, DomainError> {
@@ -204,13 +265,30 @@ impl Case {
             (Some(_), CaseStatus::Closed, Some(closed_at)) => closed_at,
         };
         clock.check_not_future("reopenedAt", cmd.reopened_at)?;
-        check_follows("reopenedAt", cmd.reopened_at, "the case's closedAt", closed_at)?;
-        Ok(vec![CaseEvent::CaseReopened { reopened_at: cmd.reopened_at, reason: cmd.reason }])
+        check_follows(
+            "reopenedAt",
+            cmd.reopened_at,
+            "the case's closedAt",
+            closed_at,
+        )?;
+        Ok(vec![CaseEvent::CaseReopened {
+            reopened_at: cmd.reopened_at,
+            reason: cmd.reason,
+        }])
     }
 
     /// Work on a case happens while it is open: not before it was opened or last reopened.
-    fn check_in_open_period(&self, field: &'static str, at: chrono::DateTime<chrono::Utc>) -> Result<(), DomainError> {
-        check_follows(field, at, "the case's opening (or latest reopening)", self.open_since)
+    fn check_in_open_period(
+        &self,
+        field: &'static str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), DomainError> {
+        check_follows(
+            field,
+            at,
+            "the case's opening (or latest reopening)",
+            self.open_since,
+        )
     }
 }
 

@@ -14,7 +14,7 @@ use crate::error::DomainError;
 use crate::sealed::Sealed;
 use crate::values::{
     Agency, BirthYear, CaseStatus, CountryCode, ExploitationType, Gender, PersonCount, PersonRole,
-    Region, ReferralOutcome, ReferralStatus, Role, SupportService,
+    ReferralOutcome, ReferralStatus, Region, Role, SupportService,
 };
 
 use ReferralStatus::{Acknowledged, Cancelled, Completed, Declined, InProgress, Sent};
@@ -158,7 +158,12 @@ fn sent(id: Uuid, at: &str) -> CaseEvent {
     }
 }
 
-fn update(id: Uuid, status: ReferralStatus, at: &str, outcome: Option<ReferralOutcome>) -> CaseCommand {
+fn update(
+    id: Uuid,
+    status: ReferralStatus,
+    at: &str,
+    outcome: Option<ReferralOutcome>,
+) -> CaseCommand {
     CaseCommand::UpdateReferral(UpdateReferral {
         case_id: CASE,
         referral_id: id,
@@ -585,7 +590,10 @@ fn work_is_accepted_again_after_reopening() {
         closed("2025-09-05T00:00:00Z"),
         reopened("2025-09-06T00:00:00Z"),
     ])
-    .when(CaseCommand::SendReferral(referral(R1, "2025-09-06T00:00:00Z")))
+    .when(CaseCommand::SendReferral(referral(
+        R1,
+        "2025-09-06T00:00:00Z",
+    )))
     .then_expect_events(vec![sent(R1, "2025-09-06T00:00:00Z")]);
 }
 
@@ -835,7 +843,13 @@ fn referral_in(status: ReferralStatus) -> Vec<CaseEvent> {
     let rescued_outcome = Some(ReferralOutcome::Rescued);
     events.extend(match status {
         Sent => vec![],
-        Acknowledged => vec![changed(R1, Sent, Acknowledged, "2025-09-03T00:00:00Z", None)],
+        Acknowledged => vec![changed(
+            R1,
+            Sent,
+            Acknowledged,
+            "2025-09-03T00:00:00Z",
+            None,
+        )],
         InProgress => vec![
             changed(R1, Sent, Acknowledged, "2025-09-03T00:00:00Z", None),
             changed(R1, Acknowledged, InProgress, "2025-09-04T00:00:00Z", None),
@@ -843,7 +857,13 @@ fn referral_in(status: ReferralStatus) -> Vec<CaseEvent> {
         Completed => vec![
             changed(R1, Sent, Acknowledged, "2025-09-03T00:00:00Z", None),
             changed(R1, Acknowledged, InProgress, "2025-09-04T00:00:00Z", None),
-            changed(R1, InProgress, Completed, "2025-09-05T00:00:00Z", rescued_outcome),
+            changed(
+                R1,
+                InProgress,
+                Completed,
+                "2025-09-05T00:00:00Z",
+                rescued_outcome,
+            ),
         ],
         Declined => vec![changed(R1, Sent, Declined, "2025-09-03T00:00:00Z", None)],
         Cancelled => vec![changed(R1, Sent, Cancelled, "2025-09-03T00:00:00Z", None)],
@@ -937,8 +957,14 @@ fn the_state_machine_table_matches_the_design() {
                 "{from} → {to}"
             );
         }
-        assert_eq!(from.is_open(), matches!(from, Sent | Acknowledged | InProgress));
-        assert_eq!(from.accepts_rescues(), !matches!(from, Declined | Cancelled));
+        assert_eq!(
+            from.is_open(),
+            matches!(from, Sent | Acknowledged | InProgress)
+        );
+        assert_eq!(
+            from.accepts_rescues(),
+            !matches!(from, Declined | Cancelled)
+        );
     }
 }
 
@@ -988,7 +1014,10 @@ fn status_change_at_the_same_instant_as_the_last_change_is_accepted() {
 #[test]
 fn status_change_before_the_latest_reopening_is_refused() {
     let mut events = referral_in(Sent);
-    events.extend([closed("2025-09-05T00:00:00Z"), reopened("2025-09-06T00:00:00Z")]);
+    events.extend([
+        closed("2025-09-05T00:00:00Z"),
+        reopened("2025-09-06T00:00:00Z"),
+    ]);
     given(events)
         .when(update(R1, Acknowledged, "2025-09-05T12:00:00Z", None))
         .then_expect_error(DomainError::BeforePrevious {
@@ -1094,7 +1123,10 @@ fn rescue_before_its_referral_is_refused() {
 #[test]
 fn rescue_before_the_latest_reopening_is_refused() {
     let mut events = referral_in(Sent);
-    events.extend([closed("2025-09-05T00:00:00Z"), reopened("2025-09-06T00:00:00Z")]);
+    events.extend([
+        closed("2025-09-05T00:00:00Z"),
+        reopened("2025-09-06T00:00:00Z"),
+    ]);
     given(events)
         .when(CaseCommand::RecordRescue(rescue(
             RESCUE1,
@@ -1114,9 +1146,7 @@ fn rescue_beyond_the_allowed_clock_skew_is_refused() {
     let at = (now() + Duration::seconds(MAX_CLOCK_SKEW_SECONDS + 1)).to_rfc3339();
     given(referral_in(Sent))
         .when(CaseCommand::RecordRescue(rescue(RESCUE1, R1, &at)))
-        .then_expect_error(DomainError::InFuture {
-            field: "rescuedAt",
-        });
+        .then_expect_error(DomainError::InFuture { field: "rescuedAt" });
 }
 
 #[test]
@@ -1157,7 +1187,12 @@ fn rescue_country_without_the_overseas_region_is_refused() {
 #[test]
 fn rescue_with_an_existing_id_is_refused() {
     let mut events = referral_in(Sent);
-    events.push(rescued(RESCUE1, R1, "2025-09-04T00:00:00Z", Region::Northeast));
+    events.push(rescued(
+        RESCUE1,
+        R1,
+        "2025-09-04T00:00:00Z",
+        Region::Northeast,
+    ));
     given(events)
         .when(CaseCommand::RecordRescue(rescue(RESCUE1, R1, MOVE_AT)))
         .then_expect_error(DomainError::RescueExists(RESCUE1));
@@ -1198,7 +1233,9 @@ fn support_to_an_attached_person_is_recorded() {
 #[test]
 fn support_to_the_case_as_a_whole_is_recorded() {
     given(vec![opened()])
-        .when(CaseCommand::ProvideSupport(support(SUPPORT1, None, MOVE_AT)))
+        .when(CaseCommand::ProvideSupport(support(
+            SUPPORT1, None, MOVE_AT,
+        )))
         .then_expect_events(vec![supported(SUPPORT1, None, MOVE_AT)]);
 }
 
@@ -1215,9 +1252,14 @@ fn support_for_an_unattached_person_is_refused() {
 
 #[test]
 fn support_with_an_existing_id_is_refused() {
-    given(vec![opened(), supported(SUPPORT1, None, "2025-09-04T00:00:00Z")])
-        .when(CaseCommand::ProvideSupport(support(SUPPORT1, None, MOVE_AT)))
-        .then_expect_error(DomainError::SupportExists(SUPPORT1));
+    given(vec![
+        opened(),
+        supported(SUPPORT1, None, "2025-09-04T00:00:00Z"),
+    ])
+    .when(CaseCommand::ProvideSupport(support(
+        SUPPORT1, None, MOVE_AT,
+    )))
+    .then_expect_error(DomainError::SupportExists(SUPPORT1));
 }
 
 #[test]
@@ -1262,7 +1304,11 @@ fn closing_and_reopening_move_status_and_closed_at_together() {
     case.apply(reopened("2025-09-06T00:00:00Z"));
     assert_eq!((case.status, case.closed_at), (CaseStatus::Open, None));
     assert_eq!(case.open_since, t("2025-09-06T00:00:00Z"));
-    assert_eq!(case.opened_at, t(OPENED), "reopening keeps the first opening");
+    assert_eq!(
+        case.opened_at,
+        t(OPENED),
+        "reopening keeps the first opening"
+    );
 }
 
 // ---- bounded values ---------------------------------------------------------
@@ -1277,11 +1323,23 @@ mod bounded_values {
         T: TryFrom<i64, Error = DomainError> + std::fmt::Debug,
     {
         let refused = DomainError::OutOfRange { field, min, max };
-        assert_eq!(T::try_from(min - 1).map(&get), Err(refused.clone()), "min-1");
+        assert_eq!(
+            T::try_from(min - 1).map(&get),
+            Err(refused.clone()),
+            "min-1"
+        );
         assert_eq!(T::try_from(min).map(&get), Ok(min), "min");
         assert_eq!(T::try_from(max).map(&get), Ok(max), "max");
-        assert_eq!(T::try_from(max + 1).map(&get), Err(refused.clone()), "max+1");
-        assert_eq!(T::try_from(i64::MIN).map(&get), Err(refused.clone()), "i64::MIN");
+        assert_eq!(
+            T::try_from(max + 1).map(&get),
+            Err(refused.clone()),
+            "max+1"
+        );
+        assert_eq!(
+            T::try_from(i64::MIN).map(&get),
+            Err(refused.clone()),
+            "i64::MIN"
+        );
         assert_eq!(T::try_from(i64::MAX).map(&get), Err(refused), "i64::MAX");
     }
 
@@ -1289,14 +1347,20 @@ mod bounded_values {
     fn person_count_is_between_1_and_1000() {
         assert_bounds::<PersonCount>("persons", 1, 1_000, |v| v.get().into());
         assert!(PersonCount::try_from(0_i32).is_err());
-        assert_eq!(PersonCount::try_from(1_000_i32).map(PersonCount::get), Ok(1_000));
+        assert_eq!(
+            PersonCount::try_from(1_000_i32).map(PersonCount::get),
+            Ok(1_000)
+        );
     }
 
     #[test]
     fn session_minutes_is_between_1_and_720() {
         assert_bounds::<SessionMinutes>("durationMinutes", 1, 720, |v| v.get().into());
         assert!(SessionMinutes::try_from(721_i32).is_err());
-        assert_eq!(SessionMinutes::try_from(1_i32).map(SessionMinutes::get), Ok(1));
+        assert_eq!(
+            SessionMinutes::try_from(1_i32).map(SessionMinutes::get),
+            Ok(1)
+        );
     }
 
     #[test]
@@ -1310,7 +1374,10 @@ mod bounded_values {
     fn birth_year_is_between_1900_and_2100() {
         assert_bounds::<BirthYear>("birthYear", 1_900, 2_100, |v| v.get().into());
         assert!(BirthYear::try_from(1_899_i32).is_err());
-        assert_eq!(BirthYear::try_from(2_100_i32).map(BirthYear::get), Ok(2_100));
+        assert_eq!(
+            BirthYear::try_from(2_100_i32).map(BirthYear::get),
+            Ok(2_100)
+        );
     }
 
     #[test]
