@@ -29,3 +29,5 @@ GRANT SELECT, INSERT, UPDATE ON data_keys TO casetrail_app;
 -- Read models added by later migrations are the server's to maintain.
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO casetrail_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO casetrail_app;
+-- /readyz asks, as the server's role, whether every migration is applied.
+GRANT SELECT ON _sqlx_migrations TO casetrail_app;

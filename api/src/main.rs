@@ -1,1 +1,68 @@
-fn main() {}
+//! `casetrail`: the server and its operator commands.
+
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use api::settings::{Cli, Command, Environment};
+use api::{auth, telemetry, Application};
+use clap::Parser;
+use domain::values::{Agency, Role};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("casetrail: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve(args) => {
+            telemetry::init(args.security.environment == Environment::Production);
+            let settings = args.settings()?;
+            args.security.warn_about_dev_secrets();
+            let app = Application::build(settings)
+                .await
+                .map_err(|e| e.to_string())?;
+            app.run_until_stopped().await.map_err(|e| e.to_string())
+        }
+        Command::Migrate(db) => {
+            telemetry::init(false);
+            store::db::ensure_database(&db.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            store::db::migrate(&db.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Token(args) => {
+            let jwt = args.security.jwt()?;
+            let role = Role::from_str(&args.role.to_ascii_uppercase()).map_err(|_| {
+                format!(
+                    "--role must be one of {}",
+                    Role::ALL
+                        .iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+            let agency = args
+                .agency
+                .as_deref()
+                .map(|a| Agency::from_str(&a.to_ascii_uppercase()))
+                .transpose()
+                .map_err(|_| "--agency is not an agency code (e.g. CRIMINAL_POLICE)".to_string())?;
+            let token = auth::mint(&jwt, &args.sub, role, agency, args.ttl_seconds)?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}

@@ -12,6 +12,7 @@ pub mod aggregates;
 pub mod db;
 pub mod error;
 pub mod hash;
+pub mod integrity;
 pub mod log;
 pub mod metadata;
 pub mod receipts;

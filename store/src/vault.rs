@@ -124,17 +124,21 @@ impl Vault {
             .collect()
     }
 
-    /// Destroys `subject`'s data key. Returns whether there was a live key.
+    /// Destroys `subject`'s data key, leaving a tombstone so that the
+    /// erasure itself is known (and no key is ever created for it again).
+    /// Returns whether this call did the erasing.
     #[tracing::instrument(skip(self, pool))]
     pub async fn erase(&self, pool: &PgPool, subject: Uuid) -> Result<bool, StoreError> {
-        let result = sqlx::query(
-            "UPDATE data_keys SET wrapped_key = NULL, erased_at = now() \
-             WHERE subject_id = $1 AND wrapped_key IS NOT NULL",
+        let erased_now: Option<bool> = sqlx::query_scalar(
+            "INSERT INTO data_keys (subject_id, wrapped_key, erased_at) VALUES ($1, NULL, now()) \
+             ON CONFLICT (subject_id) DO UPDATE SET wrapped_key = NULL, erased_at = now() \
+             WHERE data_keys.erased_at IS NULL \
+             RETURNING true",
         )
         .bind(subject)
-        .execute(pool)
+        .fetch_optional(pool)
         .await?;
-        Ok(result.rows_affected() > 0)
+        Ok(erased_now.unwrap_or(false))
     }
 
     /// The subject's data key, creating it on first use; `None` once erased.
@@ -208,4 +212,23 @@ fn open_one(key: &[u8; 32], sealed: &Sealed, aad: &str) -> Result<String, StoreE
         )
         .map_err(|_| StoreError::Vault("a sealed value does not open where it is"))?;
     String::from_utf8(plain).map_err(|_| StoreError::Vault("a sealed value is not text"))
+}
+
+impl Vault {
+    /// Which of these subjects have had their personal data erased.
+    pub async fn erased_subjects(
+        &self,
+        pool: &PgPool,
+        subjects: &[Uuid],
+    ) -> Result<Vec<Uuid>, StoreError> {
+        if subjects.is_empty() {
+            return Ok(vec![]);
+        }
+        Ok(sqlx::query_scalar(
+            "SELECT subject_id FROM data_keys WHERE subject_id = ANY($1) AND erased_at IS NOT NULL",
+        )
+        .bind(subjects)
+        .fetch_all(pool)
+        .await?)
+    }
 }

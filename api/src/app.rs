@@ -1,0 +1,121 @@
+//! Building and running the server: one `Application::build(settings)` so
+//! that tests start exactly what production starts, on port 0.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use domain::clock::Clock;
+use store::vault::Vault;
+use store::EventStore;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::commands::CommandService;
+use crate::graphql::{build_schema, AppState};
+use crate::http::{self, HttpState};
+use crate::settings::{Environment, Settings};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Longest a request may take before it is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] store::db::SetupError),
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind {
+        addr: SocketAddr,
+        cause: std::io::Error,
+    },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Creates the database if needed, migrates, starts the projectors and binds.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        store::db::ensure_database(&settings.database_url).await?;
+        store::db::migrate(&settings.database_url).await?;
+        let pool = store::db::app_pool(&settings.database_url, settings.max_connections).await?;
+        let store = EventStore::new(pool.clone(), domain_upcasters());
+
+        let commands = CommandService::new(store, Vault::new(settings.master_key), Clock::system());
+        let dev = settings.environment == Environment::Dev;
+        let schema = build_schema(Some(Arc::new(AppState { commands })), dev);
+        let state = Arc::new(HttpState {
+            schema,
+            jwt: settings.jwt.clone(),
+            pool,
+            graphiql: dev,
+        });
+        let router = Router::new()
+            .route("/graphql", post(http::graphql))
+            .route("/", get(http::graphiql))
+            .route("/healthz", get(http::healthz))
+            .route("/readyz", get(http::readyz))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .layer(TimeoutLayer::with_status_code(
+                axum::http::StatusCode::REQUEST_TIMEOUT,
+                REQUEST_TIMEOUT,
+            ))
+            .with_state(state);
+        let listener =
+            TcpListener::bind(settings.bind)
+                .await
+                .map_err(|cause| StartupError::Bind {
+                    addr: settings.bind,
+                    cause,
+                })?;
+        Ok(Self { listener, router })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then stops the projectors cleanly.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let addr = self.listener.local_addr()?;
+        tracing::info!(%addr, "casetrail is serving GraphQL at /graphql");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        Ok(())
+    }
+}
+
+/// Upcasters for every event type that has had more than one shape.
+pub fn domain_upcasters() -> Vec<Box<dyn cqrs_es::persist::EventUpcaster>> {
+    vec![]
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,79 @@
+//! Call commands: receiveCall, recordCounsellingSession.
+
+use domain::call::{Call, CallCommand, ReceiveCall, RecordCounsellingSession};
+use store::CommandContext;
+use uuid::Uuid;
+
+use super::parse::{aad, bounded, country, province, seal, text, topics, MAX_TEXT};
+use super::{CommandService, Done, Idempotency};
+use crate::error::ApiResult;
+use crate::graphql::inputs::{ReceiveCallInput, RecordCounsellingSessionInput};
+
+impl CommandService {
+    pub async fn receive_call(
+        &self,
+        ctx: &CommandContext,
+        input: ReceiveCallInput,
+    ) -> ApiResult<Done<Call>> {
+        let key = Idempotency::new(
+            self.vault(),
+            "receiveCall",
+            input.id.map(|i| i.to_string()),
+            &input,
+        )?;
+        let call_id = input.id.unwrap_or_else(Uuid::now_v7);
+        let command = CallCommand::Receive(ReceiveCall {
+            call_id,
+            received_at: input.received_at,
+            channel: input.channel.into(),
+            region: input.region.map(Into::into),
+            province: province(input.province.as_deref())?,
+            country: country(input.country.as_deref())?,
+            caller_type: input.caller_type.into(),
+            category: input.category.into(),
+            topics: topics(input.topics.as_deref()),
+            duration: input.duration_seconds.map(bounded).transpose()?,
+        });
+        self.execute::<Call>(ctx, call_id, command, key.as_ref(), None)
+            .await
+    }
+
+    pub async fn record_counselling_session(
+        &self,
+        ctx: &CommandContext,
+        input: RecordCounsellingSessionInput,
+    ) -> ApiResult<Done<Call>> {
+        let key = Idempotency::new(
+            self.vault(),
+            "recordCounsellingSession",
+            input.id.map(|i| i.to_string()),
+            &input,
+        )?;
+        let session_id = input.id.unwrap_or_else(Uuid::now_v7);
+        let notes = text("notes", input.notes.as_deref(), MAX_TEXT)?;
+        let duration = bounded(input.duration_minutes)?;
+        let topics = topics(Some(&input.topics));
+        if let Some(done) = self.replay::<Call>(key.as_ref()).await? {
+            return Ok(done);
+        }
+        let where_ = aad("Call", input.call_id, "CounsellingSessionRecorded", "notes");
+        let notes = seal(
+            self.vault(),
+            self.store().pool(),
+            input.call_id,
+            where_,
+            notes,
+        )
+        .await?;
+        let command = CallCommand::RecordCounsellingSession(RecordCounsellingSession {
+            call_id: input.call_id,
+            session_id,
+            started_at: input.started_at,
+            duration,
+            topics,
+            notes,
+        });
+        self.execute::<Call>(ctx, input.call_id, command, key.as_ref(), Some(session_id))
+            .await
+    }
+}

@@ -1,0 +1,256 @@
+//! Running commands: parse the input once, seal personal data, then load,
+//! decide and commit, retrying a lost optimistic-concurrency race against
+//! fresh state a bounded number of times before answering CONFLICT.
+//!
+//! Commands on the same stream are also serialised inside this process
+//! (striped locks), so concurrent requests to one case queue here instead of
+//! burning retries; between processes the database's unique sequence is
+//! the arbiter.
+
+mod calls;
+mod cases;
+mod idempotency;
+mod parse;
+
+pub use parse::{aad, required_text};
+
+use std::time::Duration;
+
+use cqrs_es::Aggregate;
+use domain::call::{Call, CallCommand};
+use domain::case::{CallRef, Case, CaseCommand};
+use domain::clock::Clock;
+use domain::occurred::OccurredAt;
+use domain::DomainError;
+use rand::Rng;
+use store::log::StreamRange;
+use store::receipts::find_receipt;
+use store::vault::Vault;
+use store::{decide, CommandContext, EventStore, Loaded, StoreError, UnitOfWork};
+use tokio::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+pub use idempotency::Idempotency;
+
+use crate::error::{ApiError, ApiResult};
+
+/// How many times a command is tried against fresh state before CONFLICT.
+pub const MAX_ATTEMPTS: u32 = 10;
+
+const LOCK_STRIPES: usize = 1024;
+
+/// Executes the hotline's commands.
+pub struct CommandService {
+    store: EventStore,
+    vault: Vault,
+    clock: Clock,
+    locks: Vec<Mutex<()>>,
+}
+
+/// A command's result: the aggregate right after it (or after its first run, on a replay).
+pub struct Done<A> {
+    pub loaded: Loaded<A>,
+    /// The entity the receipt named (e.g. the referral), for replays.
+    pub result_id: Option<Uuid>,
+}
+
+impl CommandService {
+    pub fn new(store: EventStore, vault: Vault, clock: Clock) -> Self {
+        Self {
+            store,
+            vault,
+            clock,
+            locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+        }
+    }
+
+    pub fn store(&self) -> &EventStore {
+        &self.store
+    }
+
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    /// Locks the stripes of the given streams, always in the same order.
+    async fn lock_streams(&self, ids: &[Uuid]) -> Vec<MutexGuard<'_, ()>> {
+        let mut stripes: Vec<usize> = ids
+            .iter()
+            .map(|id| (id.as_u128() % LOCK_STRIPES as u128) as usize)
+            .collect();
+        stripes.sort_unstable();
+        stripes.dedup();
+        let mut guards = Vec::with_capacity(stripes.len());
+        for i in stripes {
+            if let Some(lock) = self.locks.get(i) {
+                guards.push(lock.lock().await);
+            }
+        }
+        guards
+    }
+
+    /// The first result of an already-committed keyed command, if there is one.
+    async fn replay<A: Aggregate>(&self, key: Option<&Idempotency>) -> ApiResult<Option<Done<A>>> {
+        let Some(key) = key else { return Ok(None) };
+        let Some(receipt) = find_receipt(self.store.pool(), &key.key).await? else {
+            return Ok(None);
+        };
+        if receipt.request_hash != key.request_hash || receipt.stream_type != A::TYPE {
+            return Err(ApiError::Conflict(
+                "this idempotency key was already used with a different input".into(),
+            ));
+        }
+        let id = Uuid::parse_str(&receipt.stream_id).map_err(|_| {
+            StoreError::Corrupt("a receipt names a stream that is not a UUID".into())
+        })?;
+        let range = StreamRange {
+            up_to_sequence: Some(receipt.last_sequence),
+            ..StreamRange::default()
+        };
+        let (loaded, _) = self.store.load_range::<A>(id, range).await?;
+        Ok(Some(Done {
+            loaded,
+            result_id: receipt.result_id,
+        }))
+    }
+
+    /// Runs `command` on one aggregate.
+    #[tracing::instrument(skip_all, fields(stream.kind = A::TYPE, stream.id = %id))]
+    pub async fn execute<A>(
+        &self,
+        ctx: &CommandContext,
+        id: Uuid,
+        command: A::Command,
+        key: Option<&Idempotency>,
+        result_id: Option<Uuid>,
+    ) -> ApiResult<Done<A>>
+    where
+        A: Aggregate<Services = Clock, Error = DomainError>,
+        A::Command: Clone,
+        A::Event: OccurredAt,
+    {
+        if let Some(done) = self.replay::<A>(key).await? {
+            return Ok(done);
+        }
+        let _guards = self.lock_streams(&[id]).await;
+        for attempt in 0..MAX_ATTEMPTS {
+            // A twin of this request may have committed while we waited for the lock.
+            if let Some(done) = self.replay::<A>(key).await? {
+                return Ok(done);
+            }
+            let mut loaded = self.store.load::<A>(id).await?;
+            let events = match decide(&mut loaded, command.clone(), &self.clock).await {
+                Ok(events) => events,
+                Err(refusal) => return self.refused(key, refusal).await,
+            };
+            let mut unit = UnitOfWork::new();
+            unit.record(&mut loaded, &events, ctx)?;
+            if let Some(key) = key {
+                unit.receipt(key.receipt(A::TYPE, id, loaded.version, result_id));
+            }
+            if unit.is_empty() {
+                return Ok(Done { loaded, result_id });
+            }
+            match self.store.commit(unit).await {
+                Ok(_) => return Ok(Done { loaded, result_id }),
+                Err(StoreError::Conflict) => self.lost_race::<A>(attempt).await,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(conflict_after_retries())
+    }
+
+    /// Runs a case command that involves a call (opening from it, attaching
+    /// it): the call must exist, and it learns of the case in the same transaction.
+    #[tracing::instrument(skip_all, fields(case.id = %case_id, call.id = %call_id))]
+    pub async fn execute_with_call(
+        &self,
+        ctx: &CommandContext,
+        case_id: Uuid,
+        call_id: Uuid,
+        command: impl Fn(CallRef) -> CaseCommand,
+        key: Option<&Idempotency>,
+    ) -> ApiResult<Done<Case>> {
+        if let Some(done) = self.replay::<Case>(key).await? {
+            return Ok(done);
+        }
+        let _guards = self.lock_streams(&[case_id, call_id]).await;
+        for attempt in 0..MAX_ATTEMPTS {
+            if let Some(done) = self.replay::<Case>(key).await? {
+                return Ok(done);
+            }
+            let mut call = self.store.load::<Call>(call_id).await?;
+            let received = call.state.existing(call_id)?;
+            let call_ref = CallRef {
+                call_id,
+                received_at: received.received_at,
+                region: received.region,
+            };
+            let mut case = self.store.load::<Case>(case_id).await?;
+            let case_events = match decide(&mut case, command(call_ref), &self.clock).await {
+                Ok(events) => events,
+                Err(refusal) => return self.refused(key, refusal).await,
+            };
+            let link = CallCommand::LinkToCase { call_id, case_id };
+            let call_events = decide(&mut call, link, &self.clock).await?;
+            let mut unit = UnitOfWork::new();
+            unit.record(&mut case, &case_events, ctx)?;
+            unit.record(&mut call, &call_events, ctx)?;
+            if let Some(key) = key {
+                unit.receipt(key.receipt(Case::TYPE, case_id, case.version, None));
+            }
+            if unit.is_empty() {
+                return Ok(Done {
+                    loaded: case,
+                    result_id: None,
+                });
+            }
+            match self.store.commit(unit).await {
+                Ok(_) => {
+                    return Ok(Done {
+                        loaded: case,
+                        result_id: None,
+                    })
+                }
+                Err(StoreError::Conflict) => self.lost_race::<Case>(attempt).await,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        Err(conflict_after_retries())
+    }
+
+    /// Waits a little, with jitter, before trying again against fresh state.
+    async fn lost_race<A: Aggregate>(&self, attempt: u32) {
+        metrics_conflict(A::TYPE, attempt);
+        let ceiling = 2u64.saturating_pow(attempt.min(6)).saturating_mul(2);
+        let wait = rand::thread_rng().gen_range(1..=ceiling);
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+    }
+
+    /// A refusal, unless a twin of this keyed request (in another process)
+    /// committed between our receipt check and our load: then its result.
+    async fn refused<A: Aggregate>(
+        &self,
+        key: Option<&Idempotency>,
+        refusal: DomainError,
+    ) -> ApiResult<Done<A>> {
+        match self.replay::<A>(key).await? {
+            Some(done) => Ok(done),
+            None => Err(refusal.into()),
+        }
+    }
+}
+
+fn metrics_conflict(stream_kind: &'static str, attempt: u32) {
+    tracing::debug!(
+        stream.kind = stream_kind,
+        attempt,
+        "lost an optimistic-concurrency race; retrying"
+    );
+}
+
+fn conflict_after_retries() -> ApiError {
+    ApiError::Conflict(format!(
+        "the record kept changing concurrently; gave up after {MAX_ATTEMPTS} attempts, retry the request"
+    ))
+}

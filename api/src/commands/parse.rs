@@ -1,0 +1,86 @@
+//! Parsing the edge's raw values into domain values, once.
+
+use domain::values::{CounsellingTopic, CountryCode};
+use store::vault::Vault;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Longest name accepted, in characters.
+pub const MAX_NAME: usize = 200;
+/// Longest phone number accepted.
+pub const MAX_PHONE: usize = 40;
+/// Longest free text (notes, reasons).
+pub const MAX_TEXT: usize = 10_000;
+
+/// A bounded number, e.g. `PersonCount`, from the GraphQL `Int`.
+pub fn bounded<T: TryFrom<i32, Error = domain::DomainError>>(value: i32) -> ApiResult<T> {
+    Ok(T::try_from(value)?)
+}
+
+pub fn country(value: Option<&str>) -> ApiResult<Option<CountryCode>> {
+    Ok(value.map(CountryCode::try_from).transpose()?)
+}
+
+/// Province codes are upper-case identifiers; anything else cannot be one.
+pub fn province(value: Option<&str>) -> ApiResult<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(code)
+            if code.len() <= 40 && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            Ok(Some(code.to_ascii_uppercase()))
+        }
+        Some(_) => Err(ApiError::BadUserInput(
+            "province is not a province code".into(),
+        )),
+    }
+}
+
+pub fn topics(
+    values: Option<&[super::super::graphql::enums::CounsellingTopic]>,
+) -> Vec<CounsellingTopic> {
+    values
+        .unwrap_or_default()
+        .iter()
+        .map(|&t| t.into())
+        .collect()
+}
+
+/// Free text: trimmed, `None` when empty, refused when too long. Never echoed in errors.
+pub fn text(field: &str, value: Option<&str>, max: usize) -> ApiResult<Option<String>> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > max {
+        return Err(ApiError::BadUserInput(format!(
+            "{field} is longer than {max} characters"
+        )));
+    }
+    Ok(Some(value.to_string()))
+}
+
+/// A reason that must be given.
+pub fn required_text(field: &str, value: &str) -> ApiResult<String> {
+    text(field, Some(value), MAX_TEXT)?
+        .ok_or_else(|| ApiError::BadUserInput(format!("{field} is required")))
+}
+
+/// Where a sealed value belongs: bound into the ciphertext as associated data.
+pub fn aad(stream_kind: &str, stream_id: Uuid, event_type: &str, field: &str) -> String {
+    format!("{stream_kind}/{stream_id}/{event_type}/{field}")
+}
+
+/// Seals optional free text under `subject`'s key.
+pub async fn seal(
+    vault: &Vault,
+    pool: &sqlx::PgPool,
+    subject: Uuid,
+    aad: String,
+    value: Option<String>,
+) -> ApiResult<Option<domain::sealed::Sealed>> {
+    match value {
+        Some(v) => Ok(Some(vault.seal(pool, subject, &aad, &v).await?)),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,239 @@
+//! The contract's mutations: authorise, run the command, shape the answer.
+
+use async_graphql::{Context, Object, Result};
+use domain::case::Case;
+use uuid::Uuid;
+
+use super::enums::*;
+use super::inputs::*;
+use super::privacy::{self, ERASED};
+use super::types::{CallNode, CaseNode, PersonNode, ReferralNode, RescueNode};
+use super::{request, AppState, RequestContext};
+use crate::commands::Done;
+use crate::error::ApiError;
+use crate::policy::{require, require_agency_scope, Capability};
+
+pub struct Mutation;
+
+fn call_node(done: Done<domain::call::Call>) -> Result<CallNode> {
+    Ok(CallNode::from_state(&done.loaded.state, done.loaded.version).ok_or(ApiError::Internal)?)
+}
+
+async fn case_node(app: &AppState, req: &RequestContext, done: Done<Case>) -> Result<CaseNode> {
+    let store = app.commands.store();
+    let node = privacy::case_node(
+        app.commands.vault(),
+        store.pool(),
+        &done.loaded.state,
+        done.loaded.version,
+        &req.principal,
+    )
+    .await?;
+    Ok(node.ok_or(ApiError::Internal)?)
+}
+
+fn referral_node(done: &Done<Case>, referral_id: Uuid) -> Result<ReferralNode> {
+    let case = &done.loaded.state;
+    let case_id = case.id.ok_or(ApiError::Internal)?;
+    let referral = case.referral(referral_id).ok_or(ApiError::Internal)?;
+    Ok(ReferralNode::new(case_id, referral))
+}
+
+/// Agencies act only on referrals sent to them; the referral's agency never changes.
+async fn check_referral_scope(
+    app: &AppState,
+    req: &RequestContext,
+    case_id: Uuid,
+    referral_id: Uuid,
+) -> Result<()> {
+    if req.principal.agency.is_none() {
+        return Ok(());
+    }
+    let case = app
+        .commands
+        .store()
+        .load::<Case>(case_id)
+        .await
+        .map_err(ApiError::from)?;
+    let referral = case.state.referral(referral_id).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "referral {referral_id} is not part of case {case_id}"
+        ))
+    })?;
+    Ok(require_agency_scope(&req.principal, referral.agency)?)
+}
+
+#[Object]
+impl Mutation {
+    async fn receive_call(&self, ctx: &Context<'_>, input: ReceiveCallInput) -> Result<CallNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::RecordCasework)?;
+        call_node(
+            app.commands
+                .receive_call(&req.command_context(), input)
+                .await?,
+        )
+    }
+
+    async fn record_counselling_session(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordCounsellingSessionInput,
+    ) -> Result<CallNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::RecordCasework)?;
+        call_node(
+            app.commands
+                .record_counselling_session(&req.command_context(), input)
+                .await?,
+        )
+    }
+
+    async fn open_case(&self, ctx: &Context<'_>, input: OpenCaseInput) -> Result<CaseNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::RecordCasework)?;
+        let done = app
+            .commands
+            .open_case(&req.command_context(), input)
+            .await?;
+        case_node(app, req, done).await
+    }
+
+    async fn attach_call(&self, ctx: &Context<'_>, input: AttachCallInput) -> Result<CaseNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::RecordCasework)?;
+        let done = app
+            .commands
+            .attach_call(&req.command_context(), input)
+            .await?;
+        case_node(app, req, done).await
+    }
+
+    async fn attach_person(&self, ctx: &Context<'_>, input: AttachPersonInput) -> Result<CaseNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::RecordCasework)?;
+        let done = app
+            .commands
+            .attach_person(&req.command_context(), input)
+            .await?;
+        case_node(app, req, done).await
+    }
+
+    async fn send_referral(
+        &self,
+        ctx: &Context<'_>,
+        input: SendReferralInput,
+    ) -> Result<ReferralNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::RecordCasework)?;
+        let done = app
+            .commands
+            .send_referral(&req.command_context(), input)
+            .await?;
+        referral_node(&done, done.result_id.ok_or(ApiError::Internal)?)
+    }
+
+    async fn update_referral(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateReferralInput,
+    ) -> Result<ReferralNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::HandleReferrals)?;
+        check_referral_scope(app, req, input.case_id, input.referral_id).await?;
+        let referral_id = input.referral_id;
+        let done = app
+            .commands
+            .update_referral(&req.command_context(), input)
+            .await?;
+        referral_node(&done, referral_id)
+    }
+
+    async fn record_rescue(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordRescueInput,
+    ) -> Result<RescueNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::HandleReferrals)?;
+        check_referral_scope(app, req, input.case_id, input.referral_id).await?;
+        let done = app
+            .commands
+            .record_rescue(&req.command_context(), input)
+            .await?;
+        let case = &done.loaded.state;
+        let rescue = done
+            .result_id
+            .and_then(|id| case.rescue(id))
+            .ok_or(ApiError::Internal)?;
+        Ok(RescueNode::new(case.id.ok_or(ApiError::Internal)?, rescue))
+    }
+
+    async fn provide_support(
+        &self,
+        ctx: &Context<'_>,
+        input: ProvideSupportInput,
+    ) -> Result<CaseNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::RecordCasework)?;
+        let done = app
+            .commands
+            .provide_support(&req.command_context(), input)
+            .await?;
+        case_node(app, req, done).await
+    }
+
+    async fn close_case(&self, ctx: &Context<'_>, input: CloseCaseInput) -> Result<CaseNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::CloseCases)?;
+        let done = app
+            .commands
+            .close_case(&req.command_context(), input)
+            .await?;
+        case_node(app, req, done).await
+    }
+
+    async fn reopen_case(&self, ctx: &Context<'_>, input: ReopenCaseInput) -> Result<CaseNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::CloseCases)?;
+        let done = app
+            .commands
+            .reopen_case(&req.command_context(), input)
+            .await?;
+        case_node(app, req, done).await
+    }
+
+    /// Destroys the person's data key: every copy of their personal data,
+    /// in every event, becomes unreadable; the events themselves are untouched.
+    async fn erase_person(&self, ctx: &Context<'_>, input: ErasePersonInput) -> Result<PersonNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ErasePersons)?;
+        crate::commands::required_text("reason", &input.reason)?;
+        let store = app.commands.store();
+        let case = store
+            .load::<Case>(input.case_id)
+            .await
+            .map_err(ApiError::from)?;
+        let person = case.state.person(input.person_id).ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "person {} is not attached to case {}",
+                input.person_id, input.case_id
+            ))
+        })?;
+        app.commands
+            .vault()
+            .erase(store.pool(), input.person_id)
+            .await
+            .map_err(ApiError::from)?;
+        tracing::info!(case.id = %input.case_id, person.id = %input.person_id, actor = %req.principal.subject, "personal data erased");
+        Ok(PersonNode {
+            id: person.person_id,
+            role: PersonRole::from(person.role),
+            gender: Gender::from(person.gender),
+            birth_year: person.birth_year.map(i32::from),
+            full_name: person.full_name.as_ref().map(|_| ERASED.to_string()),
+            phone: person.phone.as_ref().map(|_| ERASED.to_string()),
+            erased: true,
+        })
+    }
+}

@@ -1,0 +1,103 @@
+//! Persons as a caller may see them: personal data opened for counsellors
+//! and supervisors, null for everyone else, "[erased]" once erased.
+
+use std::collections::HashSet;
+
+use domain::case::Case;
+use store::vault::{Opened, Vault};
+use uuid::Uuid;
+
+use super::types::{CaseNode, PersonNode};
+use crate::auth::Principal;
+use crate::commands::aad;
+use crate::error::ApiResult;
+use crate::policy::sees_personal_data;
+
+/// What an erased field reads as.
+pub const ERASED: &str = "[erased]";
+
+/// The case's persons, opened or redacted for `principal`.
+pub async fn persons(
+    vault: &Vault,
+    pool: &sqlx::PgPool,
+    case: &Case,
+    principal: &Principal,
+) -> ApiResult<Vec<PersonNode>> {
+    let Some(case_id) = case.id else {
+        return Ok(vec![]);
+    };
+    let ids: Vec<Uuid> = case.persons.iter().map(|p| p.person_id).collect();
+    let erased: HashSet<Uuid> = vault
+        .erased_subjects(pool, &ids)
+        .await?
+        .into_iter()
+        .collect();
+    let clear = sees_personal_data(principal);
+    let mut wanted = Vec::new();
+    if clear {
+        for p in &case.persons {
+            if let Some(name) = &p.full_name {
+                wanted.push((name, aad("Case", case_id, "PersonAttached", "full_name")));
+            }
+            if let Some(phone) = &p.phone {
+                wanted.push((phone, aad("Case", case_id, "PersonAttached", "phone")));
+            }
+        }
+    }
+    let mut opened = vault.open_many(pool, &wanted).await?.into_iter();
+    let mut next = |present: bool| -> Option<String> {
+        if !present {
+            return None;
+        }
+        match opened.next() {
+            Some(Opened::Plain(text)) => Some(text),
+            Some(Opened::Erased) => Some(ERASED.to_string()),
+            None => None,
+        }
+    };
+    Ok(case
+        .persons
+        .iter()
+        .map(|p| {
+            let is_erased = erased.contains(&p.person_id);
+            let full_name = if clear {
+                next(p.full_name.is_some())
+            } else {
+                None
+            };
+            let phone = if clear { next(p.phone.is_some()) } else { None };
+            PersonNode {
+                id: p.person_id,
+                role: p.role.into(),
+                gender: p.gender.into(),
+                birth_year: p.birth_year.map(i32::from),
+                full_name: if clear && is_erased {
+                    Some(ERASED.to_string())
+                } else {
+                    full_name
+                },
+                phone: if clear && is_erased {
+                    Some(ERASED.to_string())
+                } else {
+                    phone
+                },
+                erased: is_erased,
+            }
+        })
+        .collect())
+}
+
+/// The contract's Case for `principal`, or `None` when the case was never opened.
+pub async fn case_node(
+    vault: &Vault,
+    pool: &sqlx::PgPool,
+    case: &Case,
+    version: i64,
+    principal: &Principal,
+) -> ApiResult<Option<CaseNode>> {
+    if case.id.is_none() {
+        return Ok(None);
+    }
+    let persons = persons(vault, pool, case, principal).await?;
+    Ok(CaseNode::from_state(case, version, persons))
+}

@@ -1,0 +1,148 @@
+//! The contract's queries answered from the event log itself: one call or
+//! case (strongly consistent), histories, integrity.
+
+use async_graphql::{Context, Object, Result};
+use chrono::{DateTime, Utc};
+use domain::call::Call;
+use domain::case::Case;
+use store::integrity::{verify, Scope};
+use store::log::StreamRange;
+use uuid::Uuid;
+
+use super::enums::StreamKind;
+use super::history::{CallHistory, CaseHistory, IntegrityReportNode, RecordedEvent};
+use super::privacy;
+
+use super::request;
+use super::types::{CallNode, CaseNode};
+use crate::error::ApiError;
+use crate::policy::{require, Capability};
+
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(EventLogQuery);
+
+#[derive(Default)]
+pub struct EventLogQuery;
+
+fn range(as_of: Option<DateTime<Utc>>, up_to_version: Option<i32>) -> Result<StreamRange> {
+    if up_to_version.is_some_and(|v| v < 0) {
+        return Err(ApiError::BadUserInput("upToVersion must not be negative".into()).into());
+    }
+    Ok(StreamRange {
+        after_sequence: 0,
+        up_to_sequence: up_to_version.map(i64::from),
+        recorded_until: as_of,
+    })
+}
+
+#[Object]
+impl EventLogQuery {
+    /// One call, as of its latest event.
+    async fn call(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<CallNode>> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadCasework)?;
+        let loaded = app
+            .commands
+            .store()
+            .load::<Call>(id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(CallNode::from_state(&loaded.state, loaded.version))
+    }
+
+    /// One case, as of its latest event.
+    async fn case(&self, ctx: &Context<'_>, id: Uuid) -> Result<Option<CaseNode>> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadCasework)?;
+        let store = app.commands.store();
+        let loaded = store.load::<Case>(id).await.map_err(ApiError::from)?;
+        Ok(privacy::case_node(
+            app.commands.vault(),
+            store.pool(),
+            &loaded.state,
+            loaded.version,
+            &req.principal,
+        )
+        .await?)
+    }
+
+    /// The case as the system knew it: only events recorded at or before asOf, or up to and including upToVersion.
+    async fn case_history(
+        &self,
+        ctx: &Context<'_>,
+        case_id: Uuid,
+        as_of: Option<DateTime<Utc>>,
+        up_to_version: Option<i32>,
+    ) -> Result<CaseHistory> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadHistories)?;
+        let store = app.commands.store();
+        let (loaded, stored) = store
+            .load_range::<Case>(case_id, range(as_of, up_to_version)?)
+            .await
+            .map_err(ApiError::from)?;
+        let state = privacy::case_node(
+            app.commands.vault(),
+            store.pool(),
+            &loaded.state,
+            loaded.version,
+            &req.principal,
+        )
+        .await?;
+        Ok(CaseHistory {
+            case_id,
+            events: stored
+                .iter()
+                .filter_map(RecordedEvent::from_stored)
+                .collect(),
+            state,
+        })
+    }
+
+    async fn call_history(
+        &self,
+        ctx: &Context<'_>,
+        call_id: Uuid,
+        as_of: Option<DateTime<Utc>>,
+        up_to_version: Option<i32>,
+    ) -> Result<CallHistory> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadHistories)?;
+        let (loaded, stored) = app
+            .commands
+            .store()
+            .load_range::<Call>(call_id, range(as_of, up_to_version)?)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(CallHistory {
+            call_id,
+            events: stored
+                .iter()
+                .filter_map(RecordedEvent::from_stored)
+                .collect(),
+            state: CallNode::from_state(&loaded.state, loaded.version),
+        })
+    }
+
+    /// Recomputes hash chains: one stream, or every stream when streamId is omitted.
+    async fn verify_integrity(
+        &self,
+        ctx: &Context<'_>,
+        stream_kind: Option<StreamKind>,
+        stream_id: Option<Uuid>,
+    ) -> Result<IntegrityReportNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::VerifyIntegrity)?;
+        if stream_id.is_some() && stream_kind.is_none() {
+            return Err(ApiError::BadUserInput("give streamKind with streamId".into()).into());
+        }
+        let scope = Scope {
+            stream_type: stream_kind.map(|k| k.aggregate_type().to_string()),
+            stream_id: stream_id.map(|id| id.to_string()),
+        };
+        let report = verify(app.commands.store().pool(), &scope)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(report.into())
+    }
+}

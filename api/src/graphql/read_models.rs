@@ -1,0 +1,218 @@
+//! The contract's queries answered from projections: lists, statistics,
+//! projection status. Lists take ids from a read model (filters, order,
+//! cursors) and load each node from its stream, so a node is never staler
+//! than its own events and personal data never lives in a read model.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, Object, Result, SimpleObject};
+use domain::call::Call;
+use domain::case::Case;
+use projections::queries;
+use uuid::Uuid;
+
+use super::enums::*;
+use super::privacy;
+use super::request;
+use super::scalars::Date;
+use super::statistics::{ProjectionStatusNode, StatisticsNode};
+use super::types::{CallNode, CaseNode, ReferralNode};
+use crate::error::ApiError;
+use crate::policy::{require, Capability};
+
+/// The contract's `totalCount` on every connection.
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    pub total_count: i32,
+}
+
+type Page<T> = Connection<String, T, TotalCount, EmptyFields>;
+
+/// The smallest minCellSize an ANALYST gets, whatever they ask.
+pub const ANALYST_MIN_CELL_SIZE: i32 = 5;
+
+fn first(first: Option<i32>) -> Result<usize> {
+    match first.unwrap_or(20) {
+        n @ 1..=100 => Ok(n as usize),
+        _ => Err(ApiError::BadUserInput("first must be between 1 and 100".into()).into()),
+    }
+}
+
+fn projection_error(e: projections::ProjectionError) -> ApiError {
+    match e {
+        projections::ProjectionError::BadCursor => ApiError::BadUserInput("after is not a cursor this list gave out".into()),
+        other => {
+            tracing::error!(error.cause = %other, "read model query failed");
+            ApiError::Internal
+        }
+    }
+}
+
+fn page<T: async_graphql::OutputType>(has_next: bool, total: i64, edges: Vec<(String, T)>) -> Page<T> {
+    let mut page = Connection::with_additional_fields(
+        false,
+        has_next,
+        TotalCount { total_count: i32::try_from(total).unwrap_or(i32::MAX) },
+    );
+    page.edges.extend(edges.into_iter().map(|(cursor, node)| Edge::new(cursor, node)));
+    page
+}
+
+#[derive(async_graphql::InputObject)]
+pub struct CallFilter {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub region: Option<Region>,
+    pub category: Option<CallCategory>,
+    pub channel: Option<Channel>,
+}
+
+#[derive(async_graphql::InputObject)]
+pub struct CaseFilter {
+    pub status: Option<CaseStatus>,
+    pub region: Option<Region>,
+    pub opened_from: Option<Date>,
+    pub opened_to: Option<Date>,
+}
+
+#[derive(async_graphql::InputObject)]
+pub struct ReferralFilter {
+    pub agency: Option<Agency>,
+    pub status: Option<ReferralStatus>,
+    pub case_id: Option<Uuid>,
+}
+
+#[derive(Default)]
+pub struct ReadModelQuery;
+
+#[Object]
+impl ReadModelQuery {
+    async fn calls(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<CallFilter>,
+    ) -> Result<Page<CallNode>> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadCasework)?;
+        let n = self::first(first)?;
+        let f = filter.map_or_else(queries::CallFilter::default, |f| queries::CallFilter {
+            from: f.from.map(|d| d.0),
+            to: f.to.map(|d| d.0),
+            region: f.region.map(Into::into),
+            category: f.category.map(Into::into),
+            channel: f.channel.map(Into::into),
+        });
+        let store = app.commands.store();
+        let found = queries::calls(store.pool(), &f, n, after.as_deref()).await.map_err(projection_error)?;
+        let mut edges = Vec::with_capacity(found.items.len());
+        for (cursor, id) in found.items {
+            let loaded = store.load::<Call>(id).await.map_err(ApiError::from)?;
+            if let Some(node) = CallNode::from_state(&loaded.state, loaded.version) {
+                edges.push((cursor, node));
+            }
+        }
+        Ok(page(found.has_next_page, found.total_count, edges))
+    }
+
+    async fn cases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<CaseFilter>,
+    ) -> Result<Page<CaseNode>> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadCasework)?;
+        let n = self::first(first)?;
+        let f = filter.map_or_else(queries::CaseFilter::default, |f| queries::CaseFilter {
+            status: f.status.map(Into::into),
+            region: f.region.map(Into::into),
+            opened_from: f.opened_from.map(|d| d.0),
+            opened_to: f.opened_to.map(|d| d.0),
+        });
+        let store = app.commands.store();
+        let found = queries::cases(store.pool(), &f, n, after.as_deref()).await.map_err(projection_error)?;
+        let mut edges = Vec::with_capacity(found.items.len());
+        for (cursor, id) in found.items {
+            let loaded = store.load::<Case>(id).await.map_err(ApiError::from)?;
+            let node =
+                privacy::case_node(app.commands.vault(), store.pool(), &loaded.state, loaded.version, &req.principal)
+                    .await?;
+            if let Some(node) = node {
+                edges.push((cursor, node));
+            }
+        }
+        Ok(page(found.has_next_page, found.total_count, edges))
+    }
+
+    async fn referrals(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ReferralFilter>,
+    ) -> Result<Page<ReferralNode>> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadReferrals)?;
+        let n = self::first(first)?;
+        let f = filter.map_or_else(queries::ReferralFilter::default, |f| queries::ReferralFilter {
+            agency: f.agency.map(Into::into),
+            status: f.status.map(Into::into),
+            case_id: f.case_id,
+        });
+        let store = app.commands.store();
+        let found = queries::referrals(store.pool(), &f, n, after.as_deref(), req.principal.agency)
+            .await
+            .map_err(projection_error)?;
+        let mut edges = Vec::with_capacity(found.items.len());
+        for (cursor, (case_id, referral_id)) in found.items {
+            let loaded = store.load::<Case>(case_id).await.map_err(ApiError::from)?;
+            if let Some(r) = loaded.state.referral(referral_id) {
+                edges.push((cursor, ReferralNode::new(case_id, r)));
+            }
+        }
+        Ok(page(found.has_next_page, found.total_count, edges))
+    }
+
+    /// from and to are inclusive calendar days in the hotline's time zone.
+    async fn statistics(
+        &self,
+        ctx: &Context<'_>,
+        from: Date,
+        to: Date,
+        region: Option<Region>,
+        min_cell_size: Option<i32>,
+    ) -> Result<StatisticsNode> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadStatistics)?;
+        if to.0 < from.0 {
+            return Err(ApiError::BadUserInput("to is before from".into()).into());
+        }
+        if (to.0 - from.0).num_days() > 366 * 20 {
+            return Err(ApiError::BadUserInput("a statistics period spans at most 20 years".into()).into());
+        }
+        let asked = min_cell_size.unwrap_or(1);
+        if asked < 1 {
+            return Err(ApiError::BadUserInput("minCellSize must be at least 1".into()).into());
+        }
+        let floor = if req.principal.role == domain::values::Role::Analyst { ANALYST_MIN_CELL_SIZE } else { 1 };
+        let stats = queries::statistics(
+            app.commands.store().pool(),
+            from.0,
+            to.0,
+            region.map(Into::into),
+            i64::from(asked.max(floor)),
+        )
+        .await
+        .map_err(projection_error)?;
+        Ok(stats.into())
+    }
+
+    async fn projections(&self, ctx: &Context<'_>) -> Result<Vec<ProjectionStatusNode>> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadProjections)?;
+        let status = projections::status(app.commands.store().pool()).await.map_err(projection_error)?;
+        Ok(status.into_iter().map(Into::into).collect())
+    }
+}

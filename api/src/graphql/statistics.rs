@@ -1,0 +1,156 @@
+//! Statistics and projection status, as the contract shapes them.
+
+use async_graphql::SimpleObject;
+
+use super::enums::*;
+use super::scalars::Date;
+
+fn int(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// A count that is null, with suppressed true, when it is below the minimum cell size.
+#[derive(SimpleObject)]
+pub struct RegionCount {
+    pub region: Region,
+    pub count: Option<i32>,
+    pub share: Option<f64>,
+    pub suppressed: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct CategoryCount {
+    pub category: CallCategory,
+    pub count: Option<i32>,
+    pub suppressed: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct ChannelCount {
+    pub channel: Channel,
+    pub count: Option<i32>,
+    pub suppressed: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct AgencyCount {
+    pub agency: Agency,
+    pub referrals: Option<i32>,
+    pub persons_rescued: Option<i32>,
+    pub suppressed: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct MonthStatistics {
+    pub month: String,
+    pub calls: i32,
+    pub counselling_calls: i32,
+    pub referrals: i32,
+    pub persons_rescued: i32,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "Statistics")]
+pub struct StatisticsNode {
+    pub from: Date,
+    pub to: Date,
+    /// The position in the event log that these figures reflect: quote it with any published figure.
+    pub as_of_position: String,
+    pub min_cell_size: i32,
+    pub total_calls: i32,
+    /// Calls whose category is COUNSELLING.
+    pub counselling_calls: i32,
+    pub counselling_sessions: i32,
+    pub cases_opened: i32,
+    pub referrals: i32,
+    pub persons_rescued: i32,
+    pub calls_by_region: Vec<RegionCount>,
+    pub calls_by_category: Vec<CategoryCount>,
+    pub calls_by_channel: Vec<ChannelCount>,
+    pub referrals_by_agency: Vec<AgencyCount>,
+    pub monthly: Vec<MonthStatistics>,
+}
+
+impl From<projections::queries::Statistics> for StatisticsNode {
+    fn from(s: projections::queries::Statistics) -> Self {
+        StatisticsNode {
+            from: Date(s.from),
+            to: Date(s.to),
+            as_of_position: s.as_of_position.to_string(),
+            min_cell_size: int(s.min_cell_size),
+            total_calls: int(s.total_calls),
+            counselling_calls: int(s.counselling_calls),
+            counselling_sessions: int(s.counselling_sessions),
+            cases_opened: int(s.cases_opened),
+            referrals: int(s.referrals),
+            persons_rescued: int(s.persons_rescued),
+            calls_by_region: s
+                .calls_by_region
+                .into_iter()
+                .map(|c| RegionCount {
+                    region: c.region.into(),
+                    count: c.count.map(int),
+                    share: c.share,
+                    suppressed: c.suppressed,
+                })
+                .collect(),
+            calls_by_category: s
+                .calls_by_category
+                .into_iter()
+                .map(|c| CategoryCount { category: c.category.into(), count: c.count.map(int), suppressed: c.suppressed })
+                .collect(),
+            calls_by_channel: s
+                .calls_by_channel
+                .into_iter()
+                .map(|c| ChannelCount { channel: c.channel.into(), count: c.count.map(int), suppressed: c.suppressed })
+                .collect(),
+            referrals_by_agency: s
+                .referrals_by_agency
+                .into_iter()
+                .map(|c| AgencyCount {
+                    agency: c.agency.into(),
+                    referrals: c.referrals.map(int),
+                    persons_rescued: c.persons_rescued.map(int),
+                    suppressed: c.suppressed,
+                })
+                .collect(),
+            monthly: s
+                .monthly
+                .into_iter()
+                .map(|m| MonthStatistics {
+                    month: m.month,
+                    calls: int(m.calls),
+                    counselling_calls: int(m.counselling_calls),
+                    referrals: int(m.referrals),
+                    persons_rescued: int(m.persons_rescued),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "ProjectionStatus")]
+pub struct ProjectionStatusNode {
+    pub name: String,
+    pub position: String,
+    pub head_position: String,
+    pub lag: i32,
+    /// The log position of the event the projection failed on, while it is stuck there.
+    pub failed_at: Option<String>,
+    /// Why it failed (no personal data).
+    pub error: Option<String>,
+}
+
+impl From<projections::ProjectionStatus> for ProjectionStatusNode {
+    fn from(s: projections::ProjectionStatus) -> Self {
+        ProjectionStatusNode {
+            name: s.name,
+            position: s.position.to_string(),
+            head_position: s.head_position.to_string(),
+            lag: int(s.lag),
+            failed_at: s.failed_at.map(|p| p.to_string()),
+            error: s.error,
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! GraphQL over HTTP (JSON in, JSON out), probes and GraphiQL.
+//!
+//! Status codes follow the GraphQL-over-HTTP specification: a well-formed
+//! request answers 200 with `application/json` (errors in the body); with
+//! `Accept: application/graphql-response+json`, a request that produced no
+//! data (parse or validation error) answers 400. A body that is not a JSON
+//! GraphQL request is 400, a missing or bad token 401, an unsupported media
+//! type 415, an oversized body 413.
+
+use std::sync::Arc;
+
+use async_graphql::http::GraphiQLSource;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::json;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::auth::authenticate;
+use crate::error::ApiError;
+use crate::graphql::{CasetrailSchema, RequestContext};
+use crate::settings::JwtSettings;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// What the HTTP handlers share.
+pub struct HttpState {
+    pub schema: CasetrailSchema,
+    pub jwt: JwtSettings,
+    pub pool: sqlx::PgPool,
+    pub graphiql: bool,
+}
+
+/// The request's correlation id: the client's `X-Request-Id` when it is a
+/// plain token, otherwise a fresh one. It is logged and stored in metadata,
+/// so it must never carry personal data: only [A-Za-z0-9._-] up to 64.
+fn correlation_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| Uuid::now_v7().to_string())
+}
+
+fn wants_graphql_response(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains(GRAPHQL_RESPONSE))
+}
+
+fn reply(
+    status: StatusCode,
+    media: &'static str,
+    correlation: &str,
+    body: serde_json::Value,
+) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    if let Ok(v) = HeaderValue::from_str(correlation) {
+        headers.insert("x-request-id", v);
+    }
+    response
+}
+
+fn error_body(err: &ApiError) -> serde_json::Value {
+    json!({ "errors": [{ "message": err.to_string(), "extensions": { "code": err.code() } }] })
+}
+
+/// `POST /graphql`.
+pub async fn graphql(
+    State(state): State<Arc<HttpState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let correlation = correlation_id(&headers);
+    let span = tracing::info_span!("graphql", correlation_id = %correlation, operation = tracing::field::Empty);
+    async move {
+        let media = if wants_graphql_response(&headers) { GRAPHQL_RESPONSE } else { JSON };
+        let principal = match authenticate(&state.jwt, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+            Ok(p) => p,
+            Err(e) => return reply(StatusCode::UNAUTHORIZED, media, &correlation, error_body(&e)),
+        };
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if !content_type.trim_start().to_ascii_lowercase().starts_with(JSON) {
+            let e = ApiError::BadUserInput("send the GraphQL request as Content-Type: application/json".into());
+            return reply(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, &correlation, error_body(&e));
+        }
+        let request: async_graphql::Request = match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(_) => {
+                let e = ApiError::BadUserInput(
+                    "the body is not a GraphQL request: a JSON object with query, and optionally variables and operationName".into(),
+                );
+                return reply(StatusCode::BAD_REQUEST, media, &correlation, error_body(&e));
+            }
+        };
+        if let Some(name) = &request.operation_name {
+            tracing::Span::current().record("operation", name.chars().take(64).collect::<String>());
+        }
+        let request = request.data(RequestContext { principal, correlation_id: correlation.clone() });
+        let mut response = state.schema.execute(request).await;
+        for error in &mut response.errors {
+            let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+            if !has_code {
+                // async-graphql's own parse, validation, coercion and limit errors.
+                error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
+            }
+        }
+        let no_data = matches!(response.data, async_graphql::Value::Null) && !response.errors.is_empty();
+        let status = if media == GRAPHQL_RESPONSE && no_data { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        let body = serde_json::to_value(&response).unwrap_or_else(|_| error_body(&ApiError::Internal));
+        reply(status, media, &correlation, body)
+    }
+    .instrument(span)
+    .await
+}
+
+/// `GET /`: GraphiQL in dev mode.
+pub async fn graphiql(State(state): State<Arc<HttpState>>) -> Response {
+    if state.graphiql {
+        Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
+/// `GET /healthz`: the process is up.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: the database answers and every migration is applied.
+pub async fn readyz(State(state): State<Arc<HttpState>>) -> Response {
+    let expected = store::db::MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .count() as i64;
+    let applied: Result<i64, _> =
+        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&state.pool)
+            .await;
+    match applied {
+        Ok(n) if n >= expected => (StatusCode::OK, "ready").into_response(),
+        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
+    }
+}

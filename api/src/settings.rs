@@ -1,0 +1,205 @@
+//! Configuration: command-line flags, each with an environment variable and
+//! a default, validated once at start-up into [`Settings`].
+
+use std::net::SocketAddr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The development JWT secret: public, so never acceptable in production.
+pub const DEV_JWT_SECRET: &str = "casetrail-development-secret-do-not-use-in-production";
+/// The development master key (hex): public, so never acceptable in production.
+pub const DEV_MASTER_KEY: &str = "63617365747261696c2d6465762d6d61737465722d6b65792d30303030303030";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "casetrail",
+    version,
+    about = "Event-sourced case management for the anti-trafficking hotline"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Migrate, start the projectors and serve the GraphQL API.
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Mint a signed access token (development and tests); prints the JWT alone.
+    Token(TokenArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL; the database is created if it does not exist.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/casetrail"
+    )]
+    pub database_url: String,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    /// GraphiQL and introspection on; development secrets allowed with a warning.
+    Dev,
+    /// GraphiQL and introspection off; development secrets refused.
+    Production,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SecurityArgs {
+    /// `dev` or `production`.
+    #[arg(long = "env", env = "CASETRAIL_ENV", value_enum, default_value = "dev")]
+    pub environment: Environment,
+    /// HS256 secret that signs and verifies access tokens (at least 32 bytes).
+    #[arg(long, env = "CASETRAIL_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// The `iss` claim tokens must carry.
+    #[arg(long, env = "CASETRAIL_JWT_ISSUER", default_value = "casetrail")]
+    pub jwt_issuer: String,
+    /// The `aud` claim tokens must carry.
+    #[arg(long, env = "CASETRAIL_JWT_AUDIENCE", default_value = "casetrail")]
+    pub jwt_audience: String,
+    /// 32-byte key, as 64 hex digits, that wraps every per-person data key.
+    #[arg(long, env = "CASETRAIL_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "CASETRAIL_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub security: SecurityArgs,
+    /// IANA time zone whose calendar days the statistics count.
+    #[arg(long, env = "CASETRAIL_TIME_ZONE", default_value = "Asia/Ho_Chi_Minh")]
+    pub time_zone: String,
+    /// Most database connections the server keeps open.
+    #[arg(long, env = "CASETRAIL_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub max_connections: u32,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TokenArgs {
+    /// The token's subject (`sub`): who acts.
+    #[arg(long)]
+    pub sub: String,
+    /// COUNSELLOR, SUPERVISOR, AGENCY, AUDITOR, ANALYST or ADMIN.
+    #[arg(long)]
+    pub role: String,
+    /// For AGENCY tokens: the agency code (e.g. CRIMINAL_POLICE).
+    #[arg(long)]
+    pub agency: Option<String>,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub ttl_seconds: u64,
+    #[command(flatten)]
+    pub security: SecurityArgs,
+}
+
+/// Validated configuration of the token machinery.
+#[derive(Clone, Debug)]
+pub struct JwtSettings {
+    pub secret: String,
+    pub issuer: String,
+    pub audience: String,
+}
+
+/// Validated settings of a running server.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub environment: Environment,
+    pub jwt: JwtSettings,
+    pub master_key: [u8; 32],
+    pub time_zone: chrono_tz::Tz,
+    pub max_connections: u32,
+}
+
+impl SecurityArgs {
+    /// The JWT settings, refusing development secrets in production.
+    pub fn jwt(&self) -> Result<JwtSettings, String> {
+        let secret = match (&self.jwt_secret, self.environment) {
+            (Some(s), _) if s.len() < 32 => {
+                return Err("CASETRAIL_JWT_SECRET must be at least 32 bytes".into())
+            }
+            (Some(s), Environment::Production) if s == DEV_JWT_SECRET => {
+                return Err(
+                    "CASETRAIL_JWT_SECRET is the public development secret; set a real one".into(),
+                )
+            }
+            (Some(s), _) => s.clone(),
+            (None, Environment::Production) => {
+                return Err("CASETRAIL_JWT_SECRET is required in production".into())
+            }
+            (None, Environment::Dev) => DEV_JWT_SECRET.to_string(),
+        };
+        Ok(JwtSettings {
+            secret,
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+        })
+    }
+
+    /// The master key, refusing the development key in production.
+    pub fn master_key(&self) -> Result<[u8; 32], String> {
+        let hex_key = match (&self.master_key, self.environment) {
+            (Some(k), Environment::Production) if k == DEV_MASTER_KEY => {
+                return Err(
+                    "CASETRAIL_MASTER_KEY is the public development key; set a real one".into(),
+                )
+            }
+            (Some(k), _) => k.clone(),
+            (None, Environment::Production) => {
+                return Err("CASETRAIL_MASTER_KEY is required in production".into())
+            }
+            (None, Environment::Dev) => DEV_MASTER_KEY.to_string(),
+        };
+        let bytes = hex::decode(hex_key.trim())
+            .map_err(|_| "CASETRAIL_MASTER_KEY must be 64 hexadecimal digits".to_string())?;
+        bytes.try_into().map_err(|_| {
+            "CASETRAIL_MASTER_KEY must be 64 hexadecimal digits (32 bytes)".to_string()
+        })
+    }
+
+    /// Loud warnings for development secrets in use.
+    pub fn warn_about_dev_secrets(&self) {
+        if self.jwt_secret.is_none() {
+            tracing::warn!("CASETRAIL_JWT_SECRET is not set: using the PUBLIC development secret; anyone can mint tokens");
+        }
+        if self.master_key.is_none() {
+            tracing::warn!("CASETRAIL_MASTER_KEY is not set: using the PUBLIC development key; personal data is not protected");
+        }
+    }
+}
+
+impl ServeArgs {
+    pub fn settings(&self) -> Result<Settings, String> {
+        let time_zone = self.time_zone.parse::<chrono_tz::Tz>().map_err(|_| {
+            format!(
+                "CASETRAIL_TIME_ZONE '{}' is not an IANA time zone",
+                self.time_zone
+            )
+        })?;
+        if self.max_connections < 2 {
+            return Err("CASETRAIL_DB_MAX_CONNECTIONS must be at least 2".into());
+        }
+        Ok(Settings {
+            bind: self.bind,
+            database_url: self.database.database_url.clone(),
+            environment: self.security.environment,
+            jwt: self.security.jwt()?,
+            master_key: self.security.master_key()?,
+            time_zone,
+            max_connections: self.max_connections,
+        })
+    }
+}

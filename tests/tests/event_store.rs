@@ -1,0 +1,161 @@
+//! The event store beneath the API: cqrs-es runs on it unchanged, snapshots
+//! keep loads exact, and the hash chain catches tampering.
+
+use casetrail_tests::harness::TestDatabase;
+use chrono::{Duration, Utc};
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::CqrsFramework;
+use domain::call::{Call, CallCommand, ReceiveCall};
+use domain::case::{Case, CaseCommand, OpenCase, ProvideSupport};
+use domain::clock::Clock;
+use domain::values::{CallCategory, CallerType, Channel, Region, Role, SupportService};
+use store::integrity::{verify, Scope};
+use store::log::StreamRange;
+use store::repository::PgEventRepository;
+use store::{decide, Actor, CommandContext, EventStore, UnitOfWork};
+use uuid::Uuid;
+
+fn ctx() -> CommandContext {
+    CommandContext::new(
+        Actor {
+            subject: "test".into(),
+            role: Role::Supervisor,
+        },
+        "corr-1".into(),
+    )
+}
+
+#[tokio::test]
+async fn cqrs_es_framework_executes_commands_on_casetrails_repository() {
+    let db = TestDatabase::create().await;
+    let pool = db.as_app_role().await;
+    let store: PersistedEventStore<_, Call> =
+        PersistedEventStore::new_event_store(PgEventRepository::new(pool.clone()));
+    let cqrs = CqrsFramework::new(store, vec![], Clock::system());
+    let id = Uuid::new_v4();
+    let command = CallCommand::Receive(ReceiveCall {
+        call_id: id,
+        received_at: Utc::now() - Duration::minutes(3),
+        channel: Channel::Voice,
+        region: Some(Region::Southeast),
+        province: None,
+        country: None,
+        caller_type: CallerType::Citizen,
+        category: CallCategory::Information,
+        topics: vec![],
+        duration: None,
+    });
+    cqrs.execute(&id.to_string(), command)
+        .await
+        .expect("cqrs-es executes");
+    let ours = EventStore::new(pool.clone(), vec![])
+        .load::<Call>(id)
+        .await
+        .expect("loads");
+    assert_eq!(ours.version, 1);
+    assert_eq!(
+        ours.state.received.map(|r| r.region),
+        Some(Region::Southeast)
+    );
+    let report = verify(&pool, &Scope::default()).await.expect("verify");
+    assert!(report.ok(), "{report:?}");
+}
+
+async fn open(store: &EventStore, id: Uuid) {
+    let mut case = store.load::<Case>(id).await.expect("load");
+    let cmd = CaseCommand::Open(OpenCase {
+        case_id: id,
+        opened_at: Utc::now() - Duration::days(30),
+        from_call: None,
+        region: Some(Region::MekongDelta),
+        province: None,
+        exploitation_types: vec![],
+        persons: vec![],
+    });
+    let events = decide(&mut case, cmd, &Clock::system())
+        .await
+        .expect("opens");
+    let mut unit = UnitOfWork::new();
+    unit.record(&mut case, &events, &ctx()).expect("record");
+    store.commit(unit).await.expect("commit");
+}
+
+#[tokio::test]
+async fn a_long_lived_case_is_snapshotted_and_loads_exactly_as_a_full_replay() {
+    let db = TestDatabase::create().await;
+    let pool = db.as_app_role().await;
+    let store = EventStore::new(pool.clone(), vec![]);
+    let id = Uuid::new_v4();
+    open(&store, id).await;
+    for i in 0..249 {
+        let mut case = store.load::<Case>(id).await.expect("load");
+        let cmd = CaseCommand::ProvideSupport(ProvideSupport {
+            case_id: id,
+            provision_id: Uuid::new_v4(),
+            person_id: None,
+            service: SupportService::ALL[i % SupportService::ALL.len()],
+            provided_at: Utc::now() - Duration::days(29) + Duration::minutes(i as i64),
+        });
+        let events = decide(&mut case, cmd, &Clock::system())
+            .await
+            .expect("decides");
+        let mut unit = UnitOfWork::new();
+        unit.record(&mut case, &events, &ctx()).expect("record");
+        store.commit(unit).await.expect("commit");
+    }
+    let snapshot: i64 =
+        sqlx::query_scalar("SELECT last_sequence FROM snapshots WHERE aggregate_id = $1")
+            .bind(id.to_string())
+            .fetch_one(&pool)
+            .await
+            .expect("a snapshot exists");
+    assert_eq!(snapshot, 200);
+    let fast = store.load::<Case>(id).await.expect("load");
+    let (full, events) = store
+        .load_range::<Case>(id, StreamRange::default())
+        .await
+        .expect("replay");
+    assert_eq!(fast.version, 250);
+    assert_eq!(events.len(), 250);
+    assert_eq!(fast.state, full.state);
+
+    // A snapshot that no longer fits the state's shape is ignored, not trusted.
+    let owner = db.owner().await;
+    sqlx::query("UPDATE snapshots SET payload = '{\"unexpected\": true}'::jsonb")
+        .execute(&owner)
+        .await
+        .expect("update");
+    let again = store.load::<Case>(id).await.expect("load");
+    assert_eq!(again.state, full.state);
+}
+
+#[tokio::test]
+async fn a_superuser_edit_of_one_event_is_reported_at_that_stream_and_sequence() {
+    let db = TestDatabase::create().await;
+    let pool = db.as_app_role().await;
+    let store = EventStore::new(pool.clone(), vec![]);
+    let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+    open(&store, a).await;
+    open(&store, b).await;
+    let clean = verify(&pool, &Scope::default()).await.expect("verify");
+    assert!(clean.ok());
+    assert_eq!((clean.streams_checked, clean.events_checked), (2, 2));
+
+    let owner = db.owner().await;
+    let mut tx = owner.begin().await.expect("tx");
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .expect("bypass triggers");
+    sqlx::query("UPDATE events SET payload = jsonb_set(payload, '{CaseOpened,region}', '\"SOUTHEAST\"') WHERE aggregate_id = $1")
+        .bind(b.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("tamper");
+    tx.commit().await.expect("commit");
+    let report = verify(&pool, &Scope::default()).await.expect("verify");
+    assert!(!report.ok());
+    assert_eq!(report.failures.len(), 1, "{report:?}");
+    assert_eq!(report.failures[0].stream_id, b.to_string());
+    assert_eq!(report.failures[0].sequence, 1);
+}

@@ -1,0 +1,111 @@
+//! A retried request never records anything twice: the same key with the
+//! same input returns the first result; with different input, CONFLICT.
+
+use casetrail_tests::fixtures::*;
+use casetrail_tests::harness::{spawn_app, token, TestApp};
+use domain::values::Role;
+use serde_json::json;
+use uuid::Uuid;
+
+async fn count(app: &TestApp, event_type: &str) -> i64 {
+    let owner = app.db.owner().await;
+    sqlx::query_scalar("SELECT count(*) FROM events WHERE event_type = $1")
+        .bind(event_type)
+        .fetch_one(&owner)
+        .await
+        .expect("count")
+}
+
+#[tokio::test]
+async fn retrying_receive_call_with_the_same_id_records_one_event_and_returns_the_first_result() {
+    let app = spawn_app().await;
+    let counsellor = token(Role::Counsellor);
+    let input = json!({"input": {"id": Uuid::new_v4(), "receivedAt": ago(30), "channel": "APP", "region": "NORTHWEST",
+                                  "callerType": "ANONYMOUS", "category": "COUNSELLING"}});
+    let first = app
+        .gql(&counsellor, &receive_call_doc(), input.clone())
+        .await;
+    let again = app
+        .gql(&counsellor, &receive_call_doc(), input.clone())
+        .await;
+    assert_eq!(first.data("receiveCall"), again.data("receiveCall"));
+    assert_eq!(count(&app, "CallReceived").await, 1);
+
+    let mut different = input.clone();
+    different["input"]["category"] = json!("INFORMATION");
+    let conflict = app.gql(&counsellor, &receive_call_doc(), different).await;
+    assert_eq!(conflict.code(), Some("CONFLICT"), "{}", conflict.body);
+    assert_eq!(count(&app, "CallReceived").await, 1);
+}
+
+#[tokio::test]
+async fn a_retried_referral_with_personal_text_is_recognised_and_its_first_result_returned_after_later_changes(
+) {
+    let app = spawn_app().await;
+    let counsellor = token(Role::Counsellor);
+    let supervisor = token(Role::Supervisor);
+    let case = a_case(&app, &counsellor).await;
+    let referral_id = Uuid::new_v4();
+    let input = json!({"input": {"id": referral_id, "caseId": case, "agency": "WOMENS_UNION", "referredAt": ago(100),
+                                  "personsAtRisk": 1, "consent": {"given": true}, "reason": "needs shelter"}});
+    let first = app
+        .gql(&counsellor, &send_referral_doc(), input.clone())
+        .await;
+    assert_eq!(first.data("sendReferral")["status"], "SENT");
+    // The referral moves on; a late retry of the send still gets the send's own result.
+    app.gql(&supervisor, &update_referral_doc(), json!({"input": {"caseId": case, "referralId": referral_id, "status": "ACKNOWLEDGED", "at": ago(90)}}))
+        .await
+        .data("updateReferral");
+    let retry = app.gql(&counsellor, &send_referral_doc(), input).await;
+    assert_eq!(retry.data("sendReferral"), first.data("sendReferral"));
+    assert_eq!(count(&app, "ReferralSent").await, 1);
+}
+
+#[tokio::test]
+async fn idempotency_keys_of_update_close_and_reopen_deduplicate_and_refuse_other_input() {
+    let app = spawn_app().await;
+    let counsellor = token(Role::Counsellor);
+    let supervisor = token(Role::Supervisor);
+    let case = a_case(&app, &counsellor).await;
+    let referral = a_referral(&app, &counsellor, case, "CRIMINAL_POLICE").await;
+    let ack = json!({"input": {"caseId": case, "referralId": referral, "status": "ACKNOWLEDGED", "at": ago(90), "idempotencyKey": "ack-1"}});
+    let first = app
+        .gql(&supervisor, &update_referral_doc(), ack.clone())
+        .await;
+    let again = app
+        .gql(&supervisor, &update_referral_doc(), ack.clone())
+        .await;
+    assert_eq!(first.data("updateReferral"), again.data("updateReferral"));
+    assert_eq!(count(&app, "ReferralStatusChanged").await, 1);
+    let mut other = ack;
+    other["input"]["status"] = json!("DECLINED");
+    assert_eq!(
+        app.gql(&supervisor, &update_referral_doc(), other)
+            .await
+            .code(),
+        Some("CONFLICT")
+    );
+
+    let close = "mutation($input: CloseCaseInput!) { closeCase(input: $input) { status version } }";
+    let input = json!({"input": {"caseId": case, "closedAt": ago(1), "reason": "resolved", "idempotencyKey": "close-1"}});
+    let first = app.gql(&supervisor, close, input.clone()).await;
+    let again = app.gql(&supervisor, close, input).await;
+    assert_eq!(first.data("closeCase"), again.data("closeCase"));
+    assert_eq!(count(&app, "CaseClosed").await, 1);
+}
+
+#[tokio::test]
+async fn concurrent_retries_with_one_key_record_once() {
+    let app = spawn_app().await;
+    let counsellor = token(Role::Counsellor);
+    let case = a_case(&app, &counsellor).await;
+    let input = json!({"input": {"id": Uuid::new_v4(), "caseId": case, "agency": "NGO", "referredAt": ago(100),
+                                  "personsAtRisk": 4, "consent": {"given": true}}});
+    let doc = send_referral_doc();
+    let answers =
+        futures::future::join_all((0..8).map(|_| app.gql(&counsellor, &doc, input.clone()))).await;
+    for a in &answers {
+        assert_eq!(a.data("sendReferral"), answers[0].data("sendReferral"));
+    }
+    assert_eq!(count(&app, "ReferralSent").await, 1);
+}
