@@ -8,6 +8,7 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod policy;
+pub mod seed;
 pub mod settings;
 pub mod telemetry;
 
