@@ -56,12 +56,14 @@ impl Application {
             jwt: settings.jwt.clone(),
             pool,
             graphiql: dev,
+            rate_limiter: crate::rate_limit::RateLimiter::new(settings.rate_limit_per_minute),
         });
         let router = Router::new()
             .route("/graphql", post(http::graphql))
             .route("/", get(http::graphiql))
             .route("/healthz", get(http::healthz))
             .route("/readyz", get(http::readyz))
+            .route("/metrics", get(http::metrics))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(TimeoutLayer::with_status_code(
                 axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -98,7 +100,7 @@ impl Application {
 
 /// Upcasters for every event type that has had more than one shape.
 pub fn domain_upcasters() -> Vec<Box<dyn cqrs_es::persist::EventUpcaster>> {
-    vec![]
+    domain::upcasters::upcasters()
 }
 
 async fn shutdown_signal() {

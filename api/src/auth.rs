@@ -72,12 +72,22 @@ pub fn mint(
         iat: now,
         exp: now.saturating_add(i64::try_from(ttl_seconds).unwrap_or(i64::MAX)),
     };
-    encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(jwt.secret.as_bytes()),
-    )
-    .map_err(|e| format!("could not sign the token: {e}"))
+    let (algorithm, key) = match (&jwt.rsa_public_pem, &jwt.rsa_private_pem) {
+        (Some(_), Some(private)) => (
+            Algorithm::RS256,
+            EncodingKey::from_rsa_pem(private)
+                .map_err(|_| "the JWT private key is not a PEM RSA key".to_string())?,
+        ),
+        (Some(_), None) => {
+            return Err("RS256 is configured: minting needs CASETRAIL_JWT_PRIVATE_KEY_FILE".into())
+        }
+        (None, _) => (
+            Algorithm::HS256,
+            EncodingKey::from_secret(jwt.secret.as_bytes()),
+        ),
+    };
+    encode(&Header::new(algorithm), &claims, &key)
+        .map_err(|e| format!("could not sign the token: {e}"))
 }
 
 /// Verifies an `Authorization` header value.
@@ -91,23 +101,31 @@ pub fn authenticate(jwt: &JwtSettings, header: Option<&str>) -> Result<Principal
         .ok_or_else(|| {
             ApiError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into())
         })?;
-    let mut validation = Validation::new(Algorithm::HS256);
+    // The algorithm is pinned by configuration, never taken from the token's header:
+    // `alg: none` and HS/RS confusion are refused by the validation below.
+    let (algorithm, key) = match &jwt.rsa_public_pem {
+        Some(pem) => (
+            Algorithm::RS256,
+            DecodingKey::from_rsa_pem(pem).map_err(|_| ApiError::Internal)?,
+        ),
+        None => (
+            Algorithm::HS256,
+            DecodingKey::from_secret(jwt.secret.as_bytes()),
+        ),
+    };
+    let mut validation = Validation::new(algorithm);
     validation.leeway = LEEWAY_SECONDS;
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     validation.set_issuer(&[&jwt.issuer]);
     validation.set_audience(&[&jwt.audience]);
-    let claims = decode::<Claims>(
-        token.trim(),
-        &DecodingKey::from_secret(jwt.secret.as_bytes()),
-        &validation,
-    )
-    .map_err(|e| {
-        tracing::info!(auth.failure = %e, "token refused");
-        ApiError::Unauthenticated(
-            "the token is not valid (expired, malformed or not signed by this server)".into(),
-        )
-    })?
-    .claims;
+    let claims = decode::<Claims>(token.trim(), &key, &validation)
+        .map_err(|e| {
+            tracing::info!(auth.failure = %e, "token refused");
+            ApiError::Unauthenticated(
+                "the token is not valid (expired, malformed or not signed by this server)".into(),
+            )
+        })?
+        .claims;
     let role = Role::from_str(&claims.role).map_err(|_| {
         ApiError::Unauthenticated("the token's role is not one this server knows".into())
     })?;
@@ -143,6 +161,8 @@ mod tests {
             secret: "x".repeat(32),
             issuer: "casetrail".into(),
             audience: "casetrail".into(),
+            rsa_public_pem: None,
+            rsa_private_pem: None,
         }
     }
 

@@ -32,6 +32,7 @@ pub struct HttpState {
     pub jwt: JwtSettings,
     pub pool: sqlx::PgPool,
     pub graphiql: bool,
+    pub rate_limiter: crate::rate_limit::RateLimiter,
 }
 
 /// The request's correlation id: the client's `X-Request-Id` when it is a
@@ -91,6 +92,10 @@ pub async fn graphql(
             Ok(p) => p,
             Err(e) => return reply(StatusCode::UNAUTHORIZED, media, &correlation, error_body(&e)),
         };
+        if !state.rate_limiter.allow(&principal.subject) {
+            tracing::warn!(actor = %principal.subject, "rate limited");
+            return reply(StatusCode::TOO_MANY_REQUESTS, media, &correlation, error_body(&ApiError::RateLimited));
+        }
         let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !content_type.trim_start().to_ascii_lowercase().starts_with(JSON) {
             let e = ApiError::BadUserInput("send the GraphQL request as Content-Type: application/json".into());
@@ -105,10 +110,14 @@ pub async fn graphql(
                 return reply(StatusCode::BAD_REQUEST, media, &correlation, error_body(&e));
             }
         };
-        if let Some(name) = &request.operation_name {
-            tracing::Span::current().record("operation", name.chars().take(64).collect::<String>());
+        // Operation names are the client's words: kept short and to identifier characters.
+        let operation = request.operation_name.as_deref().map(|name| {
+            name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect::<String>()
+        });
+        if let Some(name) = &operation {
+            tracing::Span::current().record("operation", name.as_str());
         }
-        let request = request.data(RequestContext { principal, correlation_id: correlation.clone() });
+        let request = request.data(RequestContext { principal, correlation_id: correlation.clone(), operation });
         let mut response = state.schema.execute(request).await;
         for error in &mut response.errors {
             let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
@@ -117,6 +126,7 @@ pub async fn graphql(
                 error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
             }
         }
+        record_request(&response);
         let no_data = matches!(response.data, async_graphql::Value::Null) && !response.errors.is_empty();
         let status = if media == GRAPHQL_RESPONSE && no_data { StatusCode::BAD_REQUEST } else { StatusCode::OK };
         let body = serde_json::to_value(&response).unwrap_or_else(|_| error_body(&ApiError::Internal));
@@ -155,4 +165,37 @@ pub async fn readyz(State(state): State<Arc<HttpState>>) -> Response {
         Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
     }
+}
+
+/// Counts the request by root field and outcome.
+fn record_request(response: &async_graphql::Response) {
+    let outcome = response
+        .errors
+        .first()
+        .and_then(|e| e.extensions.as_ref())
+        .and_then(|e| e.get("code"))
+        .map(|code| match code {
+            async_graphql::Value::String(s) => s.clone(),
+            _ => "error".to_string(),
+        })
+        .unwrap_or_else(|| "ok".to_string());
+    let field = match &response.data {
+        async_graphql::Value::Object(map) => {
+            map.keys().next().map(|k| k.as_str()).unwrap_or("none")
+        }
+        _ => "none",
+    };
+    crate::metrics::metrics().request(crate::metrics::operation_label(field), &outcome);
+}
+
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
+    let extra = crate::metrics::pool_gauges(&state.pool);
+    let body = crate::metrics::metrics().render(&extra);
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
 }

@@ -3,11 +3,19 @@
 
 pub mod app;
 pub mod auth;
+pub mod bench;
+pub mod cli;
 pub mod commands;
+pub mod dashboard;
 pub mod error;
+// TEMP: needs api's projections dependency (api/Cargo.toml `# TEMP`); enable both together.
+// pub mod export;
 pub mod graphql;
 pub mod http;
+pub mod import;
+pub mod metrics;
 pub mod policy;
+pub mod rate_limit;
 pub mod seed;
 pub mod settings;
 pub mod telemetry;

@@ -64,5 +64,7 @@ async fn run(command: Command) -> Result<(), String> {
             println!("{token}");
             Ok(())
         }
+        Command::Verify(args) => api::cli::integrity::verify(args).await,
+        Command::Checkpoint(args) => api::cli::integrity::checkpoint(args).await,
     }
 }

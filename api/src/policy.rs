@@ -31,6 +31,8 @@ pub enum Capability {
     ReadProjections,
     /// Erase a person's personal data.
     ErasePersons,
+    /// Read the access log of personal data.
+    ReadAccessLog,
 }
 
 impl Capability {
@@ -46,6 +48,7 @@ impl Capability {
             Capability::ReadStatistics => "read statistics",
             Capability::ReadProjections => "read projection status",
             Capability::ErasePersons => "erase personal data",
+            Capability::ReadAccessLog => "read the access log",
         }
     }
 }
@@ -64,6 +67,7 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         ReadStatistics => matches!(role, Counsellor | Supervisor | Auditor | Analyst),
         ReadProjections => matches!(role, Supervisor | Auditor | Admin),
         ErasePersons => matches!(role, Admin),
+        ReadAccessLog => matches!(role, Auditor),
     }
 }
 

@@ -84,26 +84,52 @@ pub struct SeedReport {
 
 fn plan_calls(rng: &mut StdRng) -> Vec<PlannedCall> {
     let (first, last) = period();
-    let start = hanoi().from_local_datetime(&first.and_hms_opt(0, 0, 0).unwrap_or_default()).single();
+    let start = hanoi()
+        .from_local_datetime(&first.and_hms_opt(0, 0, 0).unwrap_or_default())
+        .single();
     let start = start.map(|s| s.with_timezone(&Utc)).unwrap_or_default();
     let span_seconds = (last - first).num_days() * 86_400 + 86_399;
-    let mut regions: Vec<Region> =
-        CALLS_BY_REGION.iter().flat_map(|&(r, n)| std::iter::repeat_n(r, n)).collect();
+    let mut regions: Vec<Region> = CALLS_BY_REGION
+        .iter()
+        .flat_map(|&(r, n)| std::iter::repeat_n(r, n))
+        .collect();
     regions.shuffle(rng);
     // Categories: the report's counselling calls, the referral requests that became cases
     // (the first REFERRAL_CASES of them), and the rest of a hotline's day.
     let mut categories = vec![CallCategory::Counselling; COUNSELLING_CALLS];
-    categories.extend(std::iter::repeat_n(CallCategory::ReferralRequest, REFERRAL_CASES + 71));
-    let others = [CallCategory::Information, CallCategory::NonData, CallCategory::ChildProtection, CallCategory::Other];
+    categories.extend(std::iter::repeat_n(
+        CallCategory::ReferralRequest,
+        REFERRAL_CASES + 71,
+    ));
+    let others = [
+        CallCategory::Information,
+        CallCategory::NonData,
+        CallCategory::ChildProtection,
+        CallCategory::Other,
+    ];
     while categories.len() < CALLS {
         categories.push(*others.choose(rng).unwrap_or(&CallCategory::Information));
     }
     categories.shuffle(rng);
-    let topics = [CounsellingTopic::Psychological, CounsellingTopic::Policy, CounsellingTopic::Services, CounsellingTopic::VictimSupport];
-    let channels = [Channel::Voice, Channel::Voice, Channel::Voice, Channel::Zalo, Channel::App, Channel::Web, Channel::SocialMedia];
+    let topics = [
+        CounsellingTopic::Psychological,
+        CounsellingTopic::Policy,
+        CounsellingTopic::Services,
+        CounsellingTopic::VictimSupport,
+    ];
+    let channels = [
+        Channel::Voice,
+        Channel::Voice,
+        Channel::Voice,
+        Channel::Zalo,
+        Channel::App,
+        Channel::Web,
+        Channel::SocialMedia,
+    ];
     let mut calls: Vec<PlannedCall> = (0..CALLS)
         .map(|i| {
-            let received_at: DateTime<Utc> = start + Duration::seconds(rng.gen_range(0..=span_seconds));
+            let received_at: DateTime<Utc> =
+                start + Duration::seconds(rng.gen_range(0..=span_seconds));
             let region = regions[i];
             let category = categories[i];
             let id = demo_id("call", i);
@@ -118,26 +144,37 @@ fn plan_calls(rng: &mut StdRng) -> Vec<PlannedCall> {
                 choices.choose(rng).map(|c| c.to_string())
             };
             let how_many = rng.gen_range(1..=2);
-            let chosen: Vec<CounsellingTopic> = topics.choose_multiple(rng, how_many).copied().collect();
-            let session = (category == CallCategory::Counselling).then(|| RecordCounsellingSessionInput {
-                id: Some(demo_id("session", i)),
-                call_id: id,
-                started_at: received_at + Duration::seconds(30),
-                duration_minutes: rng.gen_range(5..=60),
-                topics: chosen.clone(),
-                notes: None,
-            });
+            let chosen: Vec<CounsellingTopic> =
+                topics.choose_multiple(rng, how_many).copied().collect();
+            let session =
+                (category == CallCategory::Counselling).then(|| RecordCounsellingSessionInput {
+                    id: Some(demo_id("session", i)),
+                    call_id: id,
+                    started_at: received_at + Duration::seconds(30),
+                    duration_minutes: rng.gen_range(5..=60),
+                    topics: chosen.clone(),
+                    notes: None,
+                });
             PlannedCall {
                 input: ReceiveCallInput {
                     id: Some(id),
                     received_at,
                     channel: *channels.choose(rng).unwrap_or(&Channel::Voice),
-                    region: if province.is_some() { None } else { Some(region) },
+                    region: if province.is_some() {
+                        None
+                    } else {
+                        Some(region)
+                    },
                     province,
                     country: (region == Region::Overseas).then(|| "KH".to_string()),
-                    caller_type: *[CallerType::Victim, CallerType::RelativeOrFriend, CallerType::Citizen, CallerType::Anonymous]
-                        .choose(rng)
-                        .unwrap_or(&CallerType::Citizen),
+                    caller_type: *[
+                        CallerType::Victim,
+                        CallerType::RelativeOrFriend,
+                        CallerType::Citizen,
+                        CallerType::Anonymous,
+                    ]
+                    .choose(rng)
+                    .unwrap_or(&CallerType::Citizen),
                     category,
                     topics: (category == CallCategory::Counselling).then_some(chosen),
                     duration_seconds: Some(rng.gen_range(30..=1_800)),
@@ -151,10 +188,19 @@ fn plan_calls(rng: &mut StdRng) -> Vec<PlannedCall> {
 }
 
 /// Records the demo history, reporting progress as (done, total) commands.
-pub async fn seed_demo(commands: &CommandService, progress: impl Fn(&str, usize, usize)) -> ApiResult<SeedReport> {
+pub async fn seed_demo(
+    commands: &CommandService,
+    progress: impl Fn(&str, usize, usize),
+) -> ApiResult<SeedReport> {
     let mut rng = StdRng::seed_from_u64(111);
     let calls = plan_calls(&mut rng);
-    let ctx = CommandContext::new(Actor { subject: "demo-seed".into(), role: domain::values::Role::Supervisor }, "demo-seed".into());
+    let ctx = CommandContext::new(
+        Actor {
+            subject: "demo-seed".into(),
+            role: domain::values::Role::Supervisor,
+        },
+        "demo-seed".into(),
+    );
     let total = calls.len();
     let mut done = 0;
     let mut results = stream::iter(calls.iter().map(|call| {
@@ -162,7 +208,9 @@ pub async fn seed_demo(commands: &CommandService, progress: impl Fn(&str, usize,
         async move {
             commands.receive_call(&ctx, call.input.clone()).await?;
             if let Some(session) = &call.session {
-                commands.record_counselling_session(&ctx, session.clone()).await?;
+                commands
+                    .record_counselling_session(&ctx, session.clone())
+                    .await?;
             }
             ApiResult::Ok(())
         }
@@ -177,10 +225,15 @@ pub async fn seed_demo(commands: &CommandService, progress: impl Fn(&str, usize,
     }
     drop(results);
 
-    let referral_calls: Vec<&PlannedCall> =
-        calls.iter().filter(|c| c.input.category == CallCategory::ReferralRequest).take(REFERRAL_CASES).collect();
-    let mut agencies: Vec<Agency> =
-        CASES_BY_AGENCY.iter().flat_map(|&(a, n)| std::iter::repeat_n(a, n)).collect();
+    let referral_calls: Vec<&PlannedCall> = calls
+        .iter()
+        .filter(|c| c.input.category == CallCategory::ReferralRequest)
+        .take(REFERRAL_CASES)
+        .collect();
+    let mut agencies: Vec<Agency> = CASES_BY_AGENCY
+        .iter()
+        .flat_map(|&(a, n)| std::iter::repeat_n(a, n))
+        .collect();
     agencies.shuffle(&mut rng);
     let mut rescued = vec![1u16; RESCUING_REFERRALS];
     let mut extra = PERSONS_RESCUED as usize - RESCUING_REFERRALS;
@@ -205,7 +258,10 @@ pub async fn seed_demo(commands: &CommandService, progress: impl Fn(&str, usize,
             outcome_roll: rng.gen_range(0..4),
         })
         .collect();
-    let mut report = SeedReport { calls: total, ..SeedReport::default() };
+    let mut report = SeedReport {
+        calls: total,
+        ..SeedReport::default()
+    };
     let cases_total = plans.len();
     let mut results = stream::iter(plans.into_iter().map(|plan| {
         let ctx = ctx.clone();
@@ -232,7 +288,11 @@ struct CasePlan {
 }
 
 /// One referral case: opened from its call, referred with consent, and followed to its end.
-async fn seed_case(commands: &CommandService, ctx: &CommandContext, plan: CasePlan) -> ApiResult<u32> {
+async fn seed_case(
+    commands: &CommandService,
+    ctx: &CommandContext,
+    plan: CasePlan,
+) -> ApiResult<u32> {
     let i = plan.index;
     let case_id = demo_id("case", i);
     let at = |hours: i64| plan.received_at + Duration::hours(hours);
@@ -240,83 +300,125 @@ async fn seed_case(commands: &CommandService, ctx: &CommandContext, plan: CasePl
         .map(|p| PersonInput {
             id: Some(demo_id(&format!("person-{i}"), p as usize)),
             role: PersonRole::PossibleVictim,
-            gender: if p % 3 == 2 { Gender::Male } else { Gender::Female },
+            gender: if p % 3 == 2 {
+                Gender::Male
+            } else {
+                Gender::Female
+            },
             birth_year: Some(1990 + (i as i32 % 15)),
             full_name: None,
             phone: None,
         })
         .collect();
     commands
-        .open_case(ctx, OpenCaseInput {
-            id: Some(case_id),
-            from_call_id: Some(plan.call_id),
-            opened_at: at(1),
-            region: None,
-            province: None,
-            exploitation_types: Some(vec![[ExploitationType::Sexual, ExploitationType::ForcedLabour, ExploitationType::ForcedMarriage][i % 3]]),
-            persons: Some(persons),
-        })
+        .open_case(
+            ctx,
+            OpenCaseInput {
+                id: Some(case_id),
+                from_call_id: Some(plan.call_id),
+                opened_at: at(1),
+                region: None,
+                province: None,
+                exploitation_types: Some(vec![
+                    [
+                        ExploitationType::Sexual,
+                        ExploitationType::ForcedLabour,
+                        ExploitationType::ForcedMarriage,
+                    ][i % 3],
+                ]),
+                persons: Some(persons),
+            },
+        )
         .await?;
     let referral_id = demo_id("referral", i);
     commands
-        .send_referral(ctx, SendReferralInput {
-            id: Some(referral_id),
-            case_id,
-            agency: plan.agency,
-            referred_at: at(2),
-            persons_at_risk: i32::from(plan.rescued.max(1)) + 1,
-            consent: ConsentInput { given: true, override_reason: None },
-            reason: None,
-        })
+        .send_referral(
+            ctx,
+            SendReferralInput {
+                id: Some(referral_id),
+                case_id,
+                agency: plan.agency,
+                referred_at: at(2),
+                persons_at_risk: i32::from(plan.rescued.max(1)) + 1,
+                consent: ConsentInput {
+                    given: true,
+                    override_reason: None,
+                },
+                reason: None,
+            },
+        )
         .await?;
-    let step = |status: ReferralStatus, hours: i64, outcome: Option<ReferralOutcome>| UpdateReferralInput {
-        case_id,
-        referral_id,
-        status,
-        at: at(hours),
-        outcome,
-        idempotency_key: Some(format!("demo-{i}-{}", status as u8)),
+    let step = |status: ReferralStatus, hours: i64, outcome: Option<ReferralOutcome>| {
+        UpdateReferralInput {
+            case_id,
+            referral_id,
+            status,
+            at: at(hours),
+            outcome,
+            idempotency_key: Some(format!("demo-{i}-{}", status as u8)),
+        }
     };
-    commands.update_referral(ctx, step(ReferralStatus::Acknowledged, 6, None)).await?;
+    commands
+        .update_referral(ctx, step(ReferralStatus::Acknowledged, 6, None))
+        .await?;
     if plan.rescued == 0 && plan.outcome_roll == 0 {
-        commands.update_referral(ctx, step(ReferralStatus::Declined, 24, None)).await?;
+        commands
+            .update_referral(ctx, step(ReferralStatus::Declined, 24, None))
+            .await?;
         return Ok(0);
     }
-    commands.update_referral(ctx, step(ReferralStatus::InProgress, 24, None)).await?;
+    commands
+        .update_referral(ctx, step(ReferralStatus::InProgress, 24, None))
+        .await?;
     let outcome = if plan.rescued > 0 {
         commands
-            .record_rescue(ctx, RecordRescueInput {
-                id: Some(demo_id("rescue", i)),
-                case_id,
-                referral_id,
-                rescued_at: at(72),
-                persons_rescued: i32::from(plan.rescued),
-                region: None,
-                province: None,
-                country: None,
-            })
+            .record_rescue(
+                ctx,
+                RecordRescueInput {
+                    id: Some(demo_id("rescue", i)),
+                    case_id,
+                    referral_id,
+                    rescued_at: at(72),
+                    persons_rescued: i32::from(plan.rescued),
+                    region: None,
+                    province: None,
+                    country: None,
+                },
+            )
             .await?;
         ReferralOutcome::Rescued
     } else {
-        [ReferralOutcome::LocatedSafe, ReferralOutcome::ReturnedHome, ReferralOutcome::NotTrafficking][usize::from(plan.outcome_roll) % 3]
+        [
+            ReferralOutcome::LocatedSafe,
+            ReferralOutcome::ReturnedHome,
+            ReferralOutcome::NotTrafficking,
+        ][usize::from(plan.outcome_roll) % 3]
     };
-    commands.update_referral(ctx, step(ReferralStatus::Completed, 96, Some(outcome))).await?;
     commands
-        .provide_support(ctx, ProvideSupportInput {
-            id: Some(demo_id("support", i)),
-            case_id,
-            person_id: None,
-            service: SupportService::Psychological,
-            provided_at: at(100),
-        })
+        .update_referral(ctx, step(ReferralStatus::Completed, 96, Some(outcome)))
         .await?;
     commands
-        .close_case(ctx, CloseCaseInput {
-            case_id,
-            closed_at: at(24 * 30),
-            reason: "demo: referral concluded".into(),
-            idempotency_key: Some(format!("demo-close-{i}")),
-        })
+        .provide_support(
+            ctx,
+            ProvideSupportInput {
+                id: Some(demo_id("support", i)),
+                case_id,
+                person_id: None,
+                service: SupportService::Psychological,
+                provided_at: at(100),
+            },
+        )
+        .await?;
+    commands
+        .close_case(
+            ctx,
+            CloseCaseInput {
+                case_id,
+                closed_at: at(24 * 30),
+                reason: "demo: referral concluded".into(),
+                idempotency_key: Some(format!("demo-close-{i}")),
+            },
+        )
         .await?;
     Ok(u32::from(plan.rescued))
 }

@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cli::integrity::{CheckpointArgs, VerifyArgs};
+
 /// The development JWT secret: public, so never acceptable in production.
 pub const DEV_JWT_SECRET: &str = "casetrail-development-secret-do-not-use-in-production";
 /// The development master key (hex): public, so never acceptable in production.
@@ -29,6 +31,10 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Mint a signed access token (development and tests); prints the JWT alone.
     Token(TokenArgs),
+    /// Recompute every hash chain (and check a signed checkpoint); exit 1 with a report on failure.
+    Verify(VerifyArgs),
+    /// Print (or write) a signed checkpoint of every stream's head.
+    Checkpoint(CheckpointArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -58,6 +64,12 @@ pub struct SecurityArgs {
     /// HS256 secret that signs and verifies access tokens (at least 32 bytes).
     #[arg(long, env = "CASETRAIL_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// RS256 instead of HS256: a PEM file with the public key that verifies tokens.
+    #[arg(long, env = "CASETRAIL_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<std::path::PathBuf>,
+    /// With RS256: a PEM file with the private key `casetrail token` signs with.
+    #[arg(long, env = "CASETRAIL_JWT_PRIVATE_KEY_FILE")]
+    pub jwt_private_key_file: Option<std::path::PathBuf>,
     /// The `iss` claim tokens must carry.
     #[arg(long, env = "CASETRAIL_JWT_ISSUER", default_value = "casetrail")]
     pub jwt_issuer: String,
@@ -84,6 +96,9 @@ pub struct ServeArgs {
     /// Most database connections the server keeps open.
     #[arg(long, env = "CASETRAIL_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub max_connections: u32,
+    /// Requests a minute one token subject may make (per server process).
+    #[arg(long, env = "CASETRAIL_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
+    pub rate_limit_per_minute: u32,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -104,12 +119,15 @@ pub struct TokenArgs {
     pub security: SecurityArgs,
 }
 
-/// Validated configuration of the token machinery.
+/// Validated configuration of the token machinery. With an RSA public key
+/// the algorithm is pinned to RS256 and the secret is unused; otherwise HS256.
 #[derive(Clone, Debug)]
 pub struct JwtSettings {
     pub secret: String,
     pub issuer: String,
     pub audience: String,
+    pub rsa_public_pem: Option<Vec<u8>>,
+    pub rsa_private_pem: Option<Vec<u8>>,
 }
 
 /// Validated settings of a running server.
@@ -122,11 +140,36 @@ pub struct Settings {
     pub master_key: [u8; 32],
     pub time_zone: chrono_tz::Tz,
     pub max_connections: u32,
+    pub rate_limit_per_minute: u32,
 }
 
 impl SecurityArgs {
     /// The JWT settings, refusing development secrets in production.
     pub fn jwt(&self) -> Result<JwtSettings, String> {
+        let read = |path: &std::path::Path, what: &str| {
+            std::fs::read(path).map_err(|e| format!("cannot read {what} {}: {e}", path.display()))
+        };
+        if let Some(public) = &self.jwt_public_key_file {
+            if self.jwt_secret.is_some() {
+                return Err("configure CASETRAIL_JWT_SECRET (HS256) or CASETRAIL_JWT_PUBLIC_KEY_FILE (RS256), not both".into());
+            }
+            let public_pem = read(public, "CASETRAIL_JWT_PUBLIC_KEY_FILE")?;
+            jsonwebtoken::DecodingKey::from_rsa_pem(&public_pem).map_err(|_| {
+                "CASETRAIL_JWT_PUBLIC_KEY_FILE is not a PEM RSA public key".to_string()
+            })?;
+            let private_pem = self
+                .jwt_private_key_file
+                .as_deref()
+                .map(|p| read(p, "CASETRAIL_JWT_PRIVATE_KEY_FILE"))
+                .transpose()?;
+            return Ok(JwtSettings {
+                secret: String::new(),
+                issuer: self.jwt_issuer.clone(),
+                audience: self.jwt_audience.clone(),
+                rsa_public_pem: Some(public_pem),
+                rsa_private_pem: private_pem,
+            });
+        }
         let secret = match (&self.jwt_secret, self.environment) {
             (Some(s), _) if s.len() < 32 => {
                 return Err("CASETRAIL_JWT_SECRET must be at least 32 bytes".into())
@@ -146,6 +189,8 @@ impl SecurityArgs {
             secret,
             issuer: self.jwt_issuer.clone(),
             audience: self.jwt_audience.clone(),
+            rsa_public_pem: None,
+            rsa_private_pem: None,
         })
     }
 
@@ -172,7 +217,7 @@ impl SecurityArgs {
 
     /// Loud warnings for development secrets in use.
     pub fn warn_about_dev_secrets(&self) {
-        if self.jwt_secret.is_none() {
+        if self.jwt_secret.is_none() && self.jwt_public_key_file.is_none() {
             tracing::warn!("CASETRAIL_JWT_SECRET is not set: using the PUBLIC development secret; anyone can mint tokens");
         }
         if self.master_key.is_none() {
@@ -200,6 +245,7 @@ impl ServeArgs {
             master_key: self.security.master_key()?,
             time_zone,
             max_connections: self.max_connections,
+            rate_limit_per_minute: self.rate_limit_per_minute,
         })
     }
 }

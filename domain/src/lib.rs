@@ -12,6 +12,7 @@ pub mod error;
 pub mod occurred;
 pub mod reference;
 pub mod sealed;
+pub mod upcasters;
 pub mod values;
 
 pub use error::{DomainError, ErrorKind};

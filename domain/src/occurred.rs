@@ -24,7 +24,7 @@ impl OccurredAt for crate::case::CaseEvent {
         use crate::case::CaseEvent::*;
         match self {
             CaseOpened { opened_at, .. } => Some(*opened_at),
-            PersonAttached { .. } | CallAttached { .. } => None,
+            PersonAttached { .. } | CallAttached { .. } | PersonErased { .. } => None,
             ReferralSent { referred_at, .. } => Some(*referred_at),
             ReferralStatusChanged { at, .. } => Some(*at),
             RescueRecorded { rescued_at, .. } => Some(*rescued_at),

@@ -209,6 +209,11 @@ impl UnitOfWork {
         self.receipt = Some(receipt);
     }
 
+    /// How many events the unit appends.
+    pub fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.events.is_empty() && self.receipt.is_none()
     }

@@ -4,11 +4,15 @@
 //! - [`aggregates`]: load an aggregate (snapshot + later events, upcast),
 //!   decide a command, commit a unit of work across streams atomically.
 //! - [`receipts`]: idempotency receipts, written with the events.
+//! - [`checkpoint`]: signed statements of every stream's head, so a
+//!   rewrite by someone with full database access is still detected.
 //! - [`vault`]: personal data sealed per subject; erasure destroys the key.
 //! - [`repository`]: cqrs-es's `PersistedEventRepository` on the same tables.
 //! - [`db`]: database creation, migrations, the server's role.
 
+pub mod access_log;
 pub mod aggregates;
+pub mod checkpoint;
 pub mod db;
 pub mod error;
 pub mod hash;

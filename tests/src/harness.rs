@@ -87,6 +87,8 @@ pub fn jwt() -> JwtSettings {
         secret: TEST_SECRET.into(),
         issuer: "casetrail".into(),
         audience: "casetrail".into(),
+        rsa_public_pem: None,
+        rsa_private_pem: None,
     }
 }
 
@@ -99,6 +101,7 @@ pub fn settings(database_url: &str) -> Settings {
         master_key: [7u8; 32],
         time_zone: chrono_tz::Asia::Ho_Chi_Minh,
         max_connections: 8,
+        rate_limit_per_minute: 100_000,
     }
 }
 

@@ -1,5 +1,8 @@
 //! Shared helpers of the end-to-end suites in `tests/`.
 
+pub mod audit;
 pub mod contract;
 pub mod fixtures;
 pub mod harness;
+pub mod independent;
+pub mod process;

@@ -18,19 +18,42 @@ async fn count(pool: &sqlx::PgPool, sql: &str) -> i64 {
 async fn the_demo_history_holds_the_reports_figures_and_a_second_run_records_nothing() {
     let db = TestDatabase::create().await;
     let pool = db.as_app_role().await;
-    let commands = CommandService::new(EventStore::new(pool.clone(), vec![]), Vault::new([3; 32]), Clock::system());
+    let commands = CommandService::new(
+        EventStore::new(pool.clone(), vec![]),
+        Vault::new([3; 32]),
+        Clock::system(),
+    );
     let started = Instant::now();
-    let report = seed_demo(&commands, |_, _, _| {}).await.expect("the seed runs");
+    let report = seed_demo(&commands, |_, _, _| {})
+        .await
+        .expect("the seed runs");
     eprintln!("seeded in {:?}", started.elapsed());
-    assert_eq!((report.calls, report.cases, report.persons_rescued), (CALLS, REFERRAL_CASES, PERSONS_RESCUED));
+    assert_eq!(
+        (report.calls, report.cases, report.persons_rescued),
+        (CALLS, REFERRAL_CASES, PERSONS_RESCUED)
+    );
 
     let owner = db.owner().await;
-    assert_eq!(count(&owner, "SELECT count(*) FROM events WHERE event_type = 'CallReceived'").await, CALLS as i64);
+    assert_eq!(
+        count(
+            &owner,
+            "SELECT count(*) FROM events WHERE event_type = 'CallReceived'"
+        )
+        .await,
+        CALLS as i64
+    );
     assert_eq!(
         count(&owner, "SELECT count(*) FROM events WHERE event_type = 'CallReceived' AND payload->'CallReceived'->>'category' = 'COUNSELLING'").await,
         COUNSELLING_CALLS as i64
     );
-    assert_eq!(count(&owner, "SELECT count(*) FROM events WHERE event_type = 'ReferralSent'").await, REFERRAL_CASES as i64);
+    assert_eq!(
+        count(
+            &owner,
+            "SELECT count(*) FROM events WHERE event_type = 'ReferralSent'"
+        )
+        .await,
+        REFERRAL_CASES as i64
+    );
     assert_eq!(
         count(&owner, "SELECT sum((payload->'RescueRecorded'->>'persons_rescued')::int)::bigint FROM events WHERE event_type = 'RescueRecorded'").await,
         i64::from(PERSONS_RESCUED)
@@ -42,17 +65,37 @@ async fn the_demo_history_holds_the_reports_figures_and_a_second_run_records_not
     .await
     .expect("regions");
     let share = |region: &str| {
-        let n = shares.iter().find(|(r, _)| r == region).map_or(0, |(_, n)| *n);
+        let n = shares
+            .iter()
+            .find(|(r, _)| r == region)
+            .map_or(0, |(_, n)| *n);
         (n as f64 * 1000.0 / CALLS as f64).round() / 10.0
     };
-    for (region, expected) in [("RED_RIVER_DELTA", 29.3), ("NORTHEAST", 16.0), ("NORTHWEST", 13.1), ("SOUTHEAST", 11.6),
-        ("NORTH_CENTRAL", 10.4), ("MEKONG_DELTA", 8.0), ("SOUTH_CENTRAL_COAST", 6.0), ("CENTRAL_HIGHLANDS", 5.5), ("OVERSEAS", 0.1)] {
+    for (region, expected) in [
+        ("RED_RIVER_DELTA", 29.3),
+        ("NORTHEAST", 16.0),
+        ("NORTHWEST", 13.1),
+        ("SOUTHEAST", 11.6),
+        ("NORTH_CENTRAL", 10.4),
+        ("MEKONG_DELTA", 8.0),
+        ("SOUTH_CENTRAL_COAST", 6.0),
+        ("CENTRAL_HIGHLANDS", 5.5),
+        ("OVERSEAS", 0.1),
+    ] {
         assert_eq!(share(region), expected, "{region}");
     }
 
     let before = count(&owner, "SELECT count(*) FROM events").await;
-    seed_demo(&commands, |_, _, _| {}).await.expect("the seed runs again");
-    assert_eq!(count(&owner, "SELECT count(*) FROM events").await, before, "a second run recorded something");
-    let verify = store::integrity::verify(&pool, &Default::default()).await.expect("verify");
+    seed_demo(&commands, |_, _, _| {})
+        .await
+        .expect("the seed runs again");
+    assert_eq!(
+        count(&owner, "SELECT count(*) FROM events").await,
+        before,
+        "a second run recorded something"
+    );
+    let verify = store::integrity::verify(&pool, &Default::default())
+        .await
+        .expect("verify");
     assert!(verify.ok());
 }

@@ -170,8 +170,11 @@ async fn a_case_goes_through_its_whole_life_and_each_step_is_visible_to_the_next
         .await;
     assert_eq!(closed.data("closeCase")["status"], "CLOSED");
     let refused = app
-        .gql(&counsellor, &format!("mutation($input: ProvideSupportInput!) {{ provideSupport(input: $input) {{ id }} }}"),
-             json!({"input": {"caseId": case_id, "service": "MEDICAL", "providedAt": ago(40)}}))
+        .gql(
+            &counsellor,
+            "mutation($input: ProvideSupportInput!) { provideSupport(input: $input) { id } }",
+            json!({"input": {"caseId": case_id, "service": "MEDICAL", "providedAt": ago(40)}}),
+        )
         .await;
     assert_eq!(refused.code(), Some("INVALID_STATE"), "{:?}", refused.body);
     let reopened = app

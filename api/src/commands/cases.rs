@@ -333,3 +333,36 @@ impl CommandService {
             .await
     }
 }
+
+impl CommandService {
+    /// Destroys the person's data key, then records the erasure on the case.
+    /// The key goes first: if recording fails, the data is already unreadable
+    /// and a retry records the event (the erasure itself is idempotent).
+    pub async fn erase_person(
+        &self,
+        ctx: &CommandContext,
+        input: ErasePersonInput,
+    ) -> ApiResult<Done<Case>> {
+        let reason = required_text("reason", &input.reason)?;
+        let case = self.store().load::<Case>(input.case_id).await?;
+        if case.state.id.is_none() {
+            return Err(domain::DomainError::CaseNotFound(input.case_id).into());
+        }
+        if case.state.person(input.person_id).is_none() {
+            return Err(domain::DomainError::PersonNotFound(input.person_id).into());
+        }
+        let pool = self.store().pool();
+        self.vault().erase(pool, input.person_id).await?;
+        let where_ = aad("Case", input.case_id, "PersonErased", "reason");
+        let reason = seal(self.vault(), pool, input.case_id, where_, Some(reason))
+            .await?
+            .ok_or(ApiError::Internal)?;
+        let command = CaseCommand::ErasePerson(domain::case::ErasePerson {
+            case_id: input.case_id,
+            person_id: input.person_id,
+            reason,
+        });
+        self.execute::<Case>(ctx, input.case_id, command, None, Some(input.person_id))
+            .await
+    }
+}

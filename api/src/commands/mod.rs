@@ -14,7 +14,7 @@ mod parse;
 
 pub use parse::{aad, required_text};
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cqrs_es::Aggregate;
 use domain::call::{Call, CallCommand};
@@ -33,6 +33,7 @@ use uuid::Uuid;
 pub use idempotency::Idempotency;
 
 use crate::error::{ApiError, ApiResult};
+use crate::metrics::metrics;
 
 /// How many times a command is tried against fresh state before CONFLICT.
 pub const MAX_ATTEMPTS: u32 = 10;
@@ -132,6 +133,7 @@ impl CommandService {
         if let Some(done) = self.replay::<A>(key).await? {
             return Ok(done);
         }
+        let started = Instant::now();
         let _guards = self.lock_streams(&[id]).await;
         for attempt in 0..MAX_ATTEMPTS {
             // A twin of this request may have committed while we waited for the lock.
@@ -151,8 +153,12 @@ impl CommandService {
             if unit.is_empty() {
                 return Ok(Done { loaded, result_id });
             }
+            let events = unit.event_count();
             match self.store.commit(unit).await {
-                Ok(_) => return Ok(Done { loaded, result_id }),
+                Ok(_) => {
+                    metrics().command(A::TYPE, started.elapsed(), events);
+                    return Ok(Done { loaded, result_id });
+                }
                 Err(StoreError::Conflict) => self.lost_race::<A>(attempt).await,
                 Err(other) => return Err(other.into()),
             }
@@ -174,6 +180,7 @@ impl CommandService {
         if let Some(done) = self.replay::<Case>(key).await? {
             return Ok(done);
         }
+        let started = Instant::now();
         let _guards = self.lock_streams(&[case_id, call_id]).await;
         for attempt in 0..MAX_ATTEMPTS {
             if let Some(done) = self.replay::<Case>(key).await? {
@@ -205,12 +212,14 @@ impl CommandService {
                     result_id: None,
                 });
             }
+            let events = unit.event_count();
             match self.store.commit(unit).await {
                 Ok(_) => {
+                    metrics().command(Case::TYPE, started.elapsed(), events);
                     return Ok(Done {
                         loaded: case,
                         result_id: None,
-                    })
+                    });
                 }
                 Err(StoreError::Conflict) => self.lost_race::<Case>(attempt).await,
                 Err(other) => return Err(other.into()),
@@ -242,6 +251,7 @@ impl CommandService {
 }
 
 fn metrics_conflict(stream_kind: &'static str, attempt: u32) {
+    metrics().conflict_retried();
     tracing::debug!(
         stream.kind = stream_kind,
         attempt,

@@ -123,3 +123,37 @@ impl From<IntegrityReport> for IntegrityReportNode {
         }
     }
 }
+
+/// One read of personal data in clear, or one erasure.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AccessLogEntry {
+    pub id: String,
+    pub accessed_at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_role: String,
+    /// READ_PERSONAL_DATA or ERASE_PERSON.
+    pub action: String,
+    pub case_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    pub fields: Vec<String>,
+    /// The GraphQL operation and field that asked.
+    pub operation: String,
+    pub correlation_id: String,
+}
+
+impl From<store::access_log::Entry> for AccessLogEntry {
+    fn from(e: store::access_log::Entry) -> Self {
+        AccessLogEntry {
+            id: e.id.to_string(),
+            accessed_at: e.accessed_at,
+            actor: e.actor,
+            actor_role: e.actor_role,
+            action: e.action,
+            case_id: e.case_id,
+            person_id: e.person_id,
+            fields: e.fields,
+            operation: e.operation,
+            correlation_id: e.correlation_id,
+        }
+    }
+}

@@ -41,9 +41,23 @@ pub struct AppState {
 pub struct RequestContext {
     pub principal: Principal,
     pub correlation_id: String,
+    /// The client's operation name, if it gave one.
+    pub operation: Option<String>,
 }
 
 impl RequestContext {
+    /// Why personal data is read: the operation and the field asking.
+    pub fn purpose(&self, field: &str) -> store::access_log::Purpose {
+        store::access_log::Purpose {
+            actor: self.principal.actor(),
+            operation: format!(
+                "{}/{field}",
+                self.operation.as_deref().unwrap_or("anonymous")
+            ),
+            correlation_id: self.correlation_id.clone(),
+        }
+    }
+
     /// A fresh command context: one per mutation, so each has its own causation id.
     pub fn command_context(&self) -> CommandContext {
         CommandContext::new(self.principal.actor(), self.correlation_id.clone())

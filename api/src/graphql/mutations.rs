@@ -4,14 +4,14 @@ use async_graphql::{Context, Object, Result};
 use domain::case::Case;
 use uuid::Uuid;
 
-use super::enums::*;
 use super::inputs::*;
-use super::privacy::{self, ERASED};
+use super::privacy;
 use super::types::{CallNode, CaseNode, PersonNode, ReferralNode, RescueNode};
 use super::{request, AppState, RequestContext};
 use crate::commands::Done;
 use crate::error::ApiError;
 use crate::policy::{require, require_agency_scope, Capability};
+use store::access_log::{self, Access, Action};
 
 pub struct Mutation;
 
@@ -19,14 +19,20 @@ fn call_node(done: Done<domain::call::Call>) -> Result<CallNode> {
     Ok(CallNode::from_state(&done.loaded.state, done.loaded.version).ok_or(ApiError::Internal)?)
 }
 
-async fn case_node(app: &AppState, req: &RequestContext, done: Done<Case>) -> Result<CaseNode> {
+async fn case_node(
+    app: &AppState,
+    req: &RequestContext,
+    done: Done<Case>,
+    field: &str,
+) -> Result<CaseNode> {
     let store = app.commands.store();
     let node = privacy::case_node(
         app.commands.vault(),
         store.pool(),
         &done.loaded.state,
         done.loaded.version,
-        &req.principal,
+        req,
+        field,
     )
     .await?;
     Ok(node.ok_or(ApiError::Internal)?)
@@ -96,7 +102,7 @@ impl Mutation {
             .commands
             .open_case(&req.command_context(), input)
             .await?;
-        case_node(app, req, done).await
+        case_node(app, req, done, "openCase").await
     }
 
     async fn attach_call(&self, ctx: &Context<'_>, input: AttachCallInput) -> Result<CaseNode> {
@@ -106,7 +112,7 @@ impl Mutation {
             .commands
             .attach_call(&req.command_context(), input)
             .await?;
-        case_node(app, req, done).await
+        case_node(app, req, done, "attachCall").await
     }
 
     async fn attach_person(&self, ctx: &Context<'_>, input: AttachPersonInput) -> Result<CaseNode> {
@@ -116,7 +122,7 @@ impl Mutation {
             .commands
             .attach_person(&req.command_context(), input)
             .await?;
-        case_node(app, req, done).await
+        case_node(app, req, done, "attachPerson").await
     }
 
     async fn send_referral(
@@ -180,7 +186,7 @@ impl Mutation {
             .commands
             .provide_support(&req.command_context(), input)
             .await?;
-        case_node(app, req, done).await
+        case_node(app, req, done, "provideSupport").await
     }
 
     async fn close_case(&self, ctx: &Context<'_>, input: CloseCaseInput) -> Result<CaseNode> {
@@ -190,7 +196,7 @@ impl Mutation {
             .commands
             .close_case(&req.command_context(), input)
             .await?;
-        case_node(app, req, done).await
+        case_node(app, req, done, "closeCase").await
     }
 
     async fn reopen_case(&self, ctx: &Context<'_>, input: ReopenCaseInput) -> Result<CaseNode> {
@@ -200,7 +206,7 @@ impl Mutation {
             .commands
             .reopen_case(&req.command_context(), input)
             .await?;
-        case_node(app, req, done).await
+        case_node(app, req, done, "reopenCase").await
     }
 
     /// Destroys the person's data key: every copy of their personal data,
@@ -208,32 +214,37 @@ impl Mutation {
     async fn erase_person(&self, ctx: &Context<'_>, input: ErasePersonInput) -> Result<PersonNode> {
         let (app, req) = request(ctx)?;
         require(&req.principal, Capability::ErasePersons)?;
-        crate::commands::required_text("reason", &input.reason)?;
+        let (case_id, person_id) = (input.case_id, input.person_id);
+        let done = app
+            .commands
+            .erase_person(&req.command_context(), input)
+            .await?;
         let store = app.commands.store();
-        let case = store
-            .load::<Case>(input.case_id)
-            .await
-            .map_err(ApiError::from)?;
-        let person = case.state.person(input.person_id).ok_or_else(|| {
-            ApiError::NotFound(format!(
-                "person {} is not attached to case {}",
-                input.person_id, input.case_id
-            ))
-        })?;
-        app.commands
-            .vault()
-            .erase(store.pool(), input.person_id)
-            .await
-            .map_err(ApiError::from)?;
-        tracing::info!(case.id = %input.case_id, person.id = %input.person_id, actor = %req.principal.subject, "personal data erased");
-        Ok(PersonNode {
-            id: person.person_id,
-            role: PersonRole::from(person.role),
-            gender: Gender::from(person.gender),
-            birth_year: person.birth_year.map(i32::from),
-            full_name: person.full_name.as_ref().map(|_| ERASED.to_string()),
-            phone: person.phone.as_ref().map(|_| ERASED.to_string()),
-            erased: true,
-        })
+        let access = Access {
+            case_id,
+            person_id,
+            fields: vec!["fullName", "phone"],
+        };
+        access_log::record(
+            store.pool(),
+            Action::ErasePerson,
+            &req.purpose("erasePerson"),
+            &[access],
+        )
+        .await
+        .map_err(ApiError::from)?;
+        tracing::info!(case.id = %case_id, person.id = %person_id, "personal data erased");
+        let persons = privacy::persons(
+            app.commands.vault(),
+            store.pool(),
+            &done.loaded.state,
+            req,
+            "erasePerson",
+        )
+        .await?;
+        Ok(persons
+            .into_iter()
+            .find(|p| p.id == person_id)
+            .ok_or(ApiError::Internal)?)
     }
 }

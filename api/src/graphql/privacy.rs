@@ -8,20 +8,23 @@ use store::vault::{Opened, Vault};
 use uuid::Uuid;
 
 use super::types::{CaseNode, PersonNode};
-use crate::auth::Principal;
+use super::RequestContext;
 use crate::commands::aad;
 use crate::error::ApiResult;
 use crate::policy::sees_personal_data;
+use store::access_log::{self, Access, Action};
 
 /// What an erased field reads as.
 pub const ERASED: &str = "[erased]";
 
-/// The case's persons, opened or redacted for `principal`.
+/// The case's persons, opened or redacted for the caller. Every read in
+/// clear is written to the access log first, with `field` as its purpose.
 pub async fn persons(
     vault: &Vault,
     pool: &sqlx::PgPool,
     case: &Case,
-    principal: &Principal,
+    req: &RequestContext,
+    field: &str,
 ) -> ApiResult<Vec<PersonNode>> {
     let Some(case_id) = case.id else {
         return Ok(vec![]);
@@ -32,7 +35,35 @@ pub async fn persons(
         .await?
         .into_iter()
         .collect();
-    let clear = sees_personal_data(principal);
+    let clear = sees_personal_data(&req.principal);
+    if clear {
+        let accesses: Vec<Access> = case
+            .persons
+            .iter()
+            .filter(|p| !erased.contains(&p.person_id))
+            .filter_map(|p| {
+                let mut fields = Vec::new();
+                if p.full_name.is_some() {
+                    fields.push("fullName");
+                }
+                if p.phone.is_some() {
+                    fields.push("phone");
+                }
+                (!fields.is_empty()).then_some(Access {
+                    case_id,
+                    person_id: p.person_id,
+                    fields,
+                })
+            })
+            .collect();
+        access_log::record(
+            pool,
+            Action::ReadPersonalData,
+            &req.purpose(field),
+            &accesses,
+        )
+        .await?;
+    }
     let mut wanted = Vec::new();
     if clear {
         for p in &case.persons {
@@ -87,17 +118,18 @@ pub async fn persons(
         .collect())
 }
 
-/// The contract's Case for `principal`, or `None` when the case was never opened.
+/// The contract's Case for the caller, or `None` when the case was never opened.
 pub async fn case_node(
     vault: &Vault,
     pool: &sqlx::PgPool,
     case: &Case,
     version: i64,
-    principal: &Principal,
+    req: &RequestContext,
+    field: &str,
 ) -> ApiResult<Option<CaseNode>> {
     if case.id.is_none() {
         return Ok(None);
     }
-    let persons = persons(vault, pool, case, principal).await?;
+    let persons = persons(vault, pool, case, req, field).await?;
     Ok(CaseNode::from_state(case, version, persons))
 }

@@ -10,7 +10,9 @@ use store::log::StreamRange;
 use uuid::Uuid;
 
 use super::enums::StreamKind;
-use super::history::{CallHistory, CaseHistory, IntegrityReportNode, RecordedEvent};
+use super::history::{
+    AccessLogEntry, CallHistory, CaseHistory, IntegrityReportNode, RecordedEvent,
+};
 use super::privacy;
 
 use super::request;
@@ -61,7 +63,8 @@ impl EventLogQuery {
             store.pool(),
             &loaded.state,
             loaded.version,
-            &req.principal,
+            req,
+            "case",
         )
         .await?)
     }
@@ -86,7 +89,8 @@ impl EventLogQuery {
             store.pool(),
             &loaded.state,
             loaded.version,
-            &req.principal,
+            req,
+            "caseHistory",
         )
         .await?;
         Ok(CaseHistory {
@@ -144,5 +148,34 @@ impl EventLogQuery {
             .await
             .map_err(ApiError::from)?;
         Ok(report.into())
+    }
+
+    /// Reads of personal data in clear and erasures, newest first (AUDITOR).
+    /// `before` is the id of the last entry of the previous page.
+    async fn access_log(
+        &self,
+        ctx: &Context<'_>,
+        case_id: Option<Uuid>,
+        before: Option<String>,
+        #[graphql(default = 50)] first: i32,
+    ) -> Result<Vec<AccessLogEntry>> {
+        let (app, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadAccessLog)?;
+        if !(1..=100).contains(&first) {
+            return Err(ApiError::BadUserInput("first must be between 1 and 100".into()).into());
+        }
+        let before = before
+            .map(|b| b.parse::<i64>())
+            .transpose()
+            .map_err(|_| ApiError::BadUserInput("before is an entry id".into()))?;
+        let entries = store::access_log::entries(
+            app.commands.store().pool(),
+            case_id,
+            before,
+            i64::from(first),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        Ok(entries.into_iter().map(Into::into).collect())
     }
 }

@@ -137,7 +137,7 @@ impl ReadModelQuery {
         for (cursor, id) in found.items {
             let loaded = store.load::<Case>(id).await.map_err(ApiError::from)?;
             let node =
-                privacy::case_node(app.commands.vault(), store.pool(), &loaded.state, loaded.version, &req.principal)
+                privacy::case_node(app.commands.vault(), store.pool(), &loaded.state, loaded.version, req, "cases")
                     .await?;
             if let Some(node) = node {
                 edges.push((cursor, node));

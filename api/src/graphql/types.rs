@@ -61,7 +61,7 @@ impl CallNode {
                     id: s.session_id,
                     call_id: r.call_id,
                     started_at: s.started_at,
-                    duration_minutes: int(s.duration_minutes),
+                    duration_minutes: int(s.duration_minutes()),
                     topics: s.topics.iter().map(|&t| t.into()).collect(),
                 })
                 .collect(),

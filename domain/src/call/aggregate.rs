@@ -38,9 +38,17 @@ pub struct ReceivedCall {
 pub struct CounsellingSession {
     pub session_id: Uuid,
     pub started_at: DateTime<Utc>,
-    pub duration_minutes: u16,
+    pub duration_seconds: u32,
     pub topics: Vec<CounsellingTopic>,
     pub notes: Option<Sealed>,
+}
+
+impl CounsellingSession {
+    /// The length in whole minutes, as the contract's `durationMinutes`
+    /// presents it: rounded to the nearest minute, never below one.
+    pub fn duration_minutes(&self) -> u32 {
+        (self.duration_seconds.saturating_add(30) / 60).max(1)
+    }
 }
 
 impl Aggregate for Call {
@@ -97,13 +105,13 @@ impl Aggregate for Call {
             CallEvent::CounsellingSessionRecorded {
                 session_id,
                 started_at,
-                duration_minutes,
+                duration_seconds,
                 topics,
                 notes,
             } => self.sessions.push(CounsellingSession {
                 session_id,
                 started_at,
-                duration_minutes,
+                duration_seconds,
                 topics,
                 notes,
             }),
@@ -172,7 +180,8 @@ impl Call {
         Ok(vec![CallEvent::CounsellingSessionRecorded {
             session_id: cmd.session_id,
             started_at: cmd.started_at,
-            duration_minutes: cmd.duration.get(),
+            // Counsellors enter whole minutes; the event keeps seconds.
+            duration_seconds: u32::from(cmd.duration.get()) * 60,
             topics: normalised(&cmd.topics),
             notes: cmd.notes,
         }])

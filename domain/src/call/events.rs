@@ -9,6 +9,9 @@ use uuid::Uuid;
 use crate::sealed::Sealed;
 use crate::values::{CallCategory, CallerType, Channel, CounsellingTopic, Region};
 
+/// The current version of `CounsellingSessionRecorded` (1.0 had minutes).
+pub const COUNSELLING_SESSION_RECORDED_VERSION: &str = "2.0";
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum CallEvent {
     CallReceived {
@@ -23,10 +26,14 @@ pub enum CallEvent {
         topics: Vec<CounsellingTopic>,
         duration_seconds: Option<u32>,
     },
+    /// Version 2.0. Version 1.0 had `duration_minutes: u16`; the switchboard
+    /// and the call itself (`CallReceived.duration_seconds`) measure in
+    /// seconds, and whole minutes lost what the telephony records, so 2.0
+    /// stores `duration_seconds`. `crate::upcasters` turns 1.0 into 2.0.
     CounsellingSessionRecorded {
         session_id: Uuid,
         started_at: DateTime<Utc>,
-        duration_minutes: u16,
+        duration_seconds: u32,
         topics: Vec<CounsellingTopic>,
         notes: Option<Sealed>,
     },
@@ -46,6 +53,10 @@ impl DomainEvent for CallEvent {
     }
 
     fn event_version(&self) -> String {
-        "1.0".to_string()
+        match self {
+            CallEvent::CounsellingSessionRecorded { .. } => COUNSELLING_SESSION_RECORDED_VERSION,
+            CallEvent::CallReceived { .. } | CallEvent::CallLinkedToCase { .. } => "1.0",
+        }
+        .to_string()
     }
 }

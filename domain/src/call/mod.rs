@@ -8,4 +8,4 @@ mod tests;
 
 pub use aggregate::{Call, CounsellingSession, ReceivedCall};
 pub use commands::{CallCommand, ReceiveCall, RecordCounsellingSession};
-pub use events::CallEvent;
+pub use events::{CallEvent, COUNSELLING_SESSION_RECORDED_VERSION};

@@ -97,7 +97,7 @@ fn session_recorded(at: &str) -> CallEvent {
     CallEvent::CounsellingSessionRecorded {
         session_id: SESSION,
         started_at: t(at),
-        duration_minutes: 20,
+        duration_seconds: 1200,
         topics: vec![Policy],
         notes: Some(sealed("notes")),
     }
@@ -350,7 +350,7 @@ fn counselling_session_topics_are_sorted_and_deduplicated_in_the_event() {
         .then_expect_events(vec![CallEvent::CounsellingSessionRecorded {
             session_id: SESSION,
             started_at: t("2025-09-10T01:05:00Z"),
-            duration_minutes: 20,
+            duration_seconds: 1200,
             topics: vec![Policy, Legal],
             notes: Some(sealed("notes")),
         }]);

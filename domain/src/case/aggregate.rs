@@ -70,6 +70,9 @@ pub struct Person {
     pub birth_year: Option<u16>,
     pub full_name: Option<Sealed>,
     pub phone: Option<Sealed>,
+    /// Whether the person's personal data was erased.
+    #[serde(default)]
+    pub erased: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -158,6 +161,7 @@ impl Aggregate for Case {
                 birth_year,
                 full_name,
                 phone,
+                erased: false,
             }),
             CaseEvent::CallAttached { call_id } => {
                 if !self.call_ids.contains(&call_id) {
@@ -246,6 +250,11 @@ impl Aggregate for Case {
                 self.closed_at = None;
                 self.open_since = reopened_at;
                 self.touch(reopened_at);
+            }
+            CaseEvent::PersonErased { person_id, .. } => {
+                if let Some(person) = self.persons.iter_mut().find(|p| p.person_id == person_id) {
+                    person.erased = true;
+                }
             }
         }
     }

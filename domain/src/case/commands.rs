@@ -19,6 +19,8 @@ pub enum CaseCommand {
     ProvideSupport(ProvideSupport),
     Close(CloseCase),
     Reopen(ReopenCase),
+    /// Records that a person's personal data was erased (their key destroyed).
+    ErasePerson(ErasePerson),
 }
 
 impl CaseCommand {
@@ -34,6 +36,7 @@ impl CaseCommand {
             CaseCommand::ProvideSupport(c) => c.case_id,
             CaseCommand::Close(c) => c.case_id,
             CaseCommand::Reopen(c) => c.case_id,
+            CaseCommand::ErasePerson(c) => c.case_id,
         }
     }
 }
@@ -144,5 +147,13 @@ pub struct CloseCase {
 pub struct ReopenCase {
     pub case_id: Uuid,
     pub reopened_at: DateTime<Utc>,
+    pub reason: Sealed,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ErasePerson {
+    pub case_id: Uuid,
+    pub person_id: Uuid,
+    /// Why, sealed under the case's key (the person's own key is gone).
     pub reason: Sealed,
 }

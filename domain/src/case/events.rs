@@ -72,6 +72,11 @@ pub enum CaseEvent {
         reopened_at: DateTime<Utc>,
         reason: Sealed,
     },
+    /// The person's data key was destroyed: their sealed data reads as erased from now on.
+    PersonErased {
+        person_id: Uuid,
+        reason: Sealed,
+    },
 }
 
 impl DomainEvent for CaseEvent {
@@ -86,6 +91,7 @@ impl DomainEvent for CaseEvent {
             CaseEvent::SupportProvided { .. } => "SupportProvided",
             CaseEvent::CaseClosed { .. } => "CaseClosed",
             CaseEvent::CaseReopened { .. } => "CaseReopened",
+            CaseEvent::PersonErased { .. } => "PersonErased",
         }
         .to_string()
     }

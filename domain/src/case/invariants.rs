@@ -418,7 +418,9 @@ fn event_time(event: &CaseEvent) -> Option<DateTime<Utc>> {
         CaseEvent::SupportProvided { provided_at, .. } => Some(*provided_at),
         CaseEvent::CaseClosed { closed_at, .. } => Some(*closed_at),
         CaseEvent::CaseReopened { reopened_at, .. } => Some(*reopened_at),
-        CaseEvent::PersonAttached { .. } | CaseEvent::CallAttached { .. } => None,
+        CaseEvent::PersonAttached { .. }
+        | CaseEvent::CallAttached { .. }
+        | CaseEvent::PersonErased { .. } => None,
     }
 }
 
@@ -445,8 +447,11 @@ fn check_decision(
         );
     } else if before.status == CaseStatus::Closed {
         prop_assert!(
-            matches!(command, CaseCommand::Reopen(_)),
-            "nothing but a reopening is recorded on a closed case"
+            matches!(
+                command,
+                CaseCommand::Reopen(_) | CaseCommand::ErasePerson(_)
+            ),
+            "nothing but a reopening or an erasure is recorded on a closed case"
         );
     }
     for event in events {
@@ -545,6 +550,9 @@ fn check_decision(
             } => {
                 prop_assert!(before.person(*person_id).is_none());
                 prop_assert!(birth_year.is_none_or(|y| y <= 2025));
+            }
+            CaseEvent::PersonErased { person_id, .. } => {
+                prop_assert!(before.person(*person_id).is_some_and(|p| !p.erased));
             }
             CaseEvent::CaseOpened { .. } | CaseEvent::CallAttached { .. } => {}
         }

@@ -12,7 +12,7 @@ mod tests;
 
 pub use aggregate::{Case, Person, Referral, Rescue, SupportProvision, MAX_PERSONS};
 pub use commands::{
-    AttachCall, AttachPerson, CallRef, CaseCommand, CloseCase, Consent, NewPerson, OpenCase,
-    ProvideSupport, RecordRescue, ReopenCase, SendReferral, UpdateReferral,
+    AttachCall, AttachPerson, CallRef, CaseCommand, CloseCase, Consent, ErasePerson, NewPerson,
+    OpenCase, ProvideSupport, RecordRescue, ReopenCase, SendReferral, UpdateReferral,
 };
 pub use events::CaseEvent;

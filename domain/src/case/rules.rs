@@ -5,8 +5,8 @@ use chrono::Datelike;
 
 use super::aggregate::{Case, MAX_PERSONS};
 use super::commands::{
-    AttachCall, AttachPerson, CaseCommand, CloseCase, Consent, NewPerson, OpenCase, ProvideSupport,
-    RecordRescue, ReopenCase, SendReferral, UpdateReferral,
+    AttachCall, AttachPerson, CaseCommand, CloseCase, Consent, ErasePerson, NewPerson, OpenCase,
+    ProvideSupport, RecordRescue, ReopenCase, SendReferral, UpdateReferral,
 };
 use super::events::CaseEvent;
 use crate::clock::{check_follows, Clock};
@@ -24,6 +24,8 @@ impl Case {
         match command {
             CaseCommand::Open(cmd) => self.open(cmd, clock),
             CaseCommand::Reopen(cmd) => self.reopen(cmd, clock),
+            // Erasure is a legal duty, not casework: it applies to closed cases too.
+            CaseCommand::ErasePerson(cmd) => self.erase_person(cmd),
             other => {
                 self.require_open(other.case_id())?;
                 match other {
@@ -34,7 +36,9 @@ impl Case {
                     CaseCommand::RecordRescue(cmd) => self.record_rescue(cmd, clock),
                     CaseCommand::ProvideSupport(cmd) => self.provide_support(cmd, clock),
                     CaseCommand::Close(cmd) => self.close(cmd, clock),
-                    CaseCommand::Open(_) | CaseCommand::Reopen(_) => Ok(vec![]),
+                    CaseCommand::Open(_) | CaseCommand::Reopen(_) | CaseCommand::ErasePerson(_) => {
+                        Ok(vec![])
+                    }
                 }
             }
         }
@@ -273,6 +277,22 @@ impl Case {
         )?;
         Ok(vec![CaseEvent::CaseReopened {
             reopened_at: cmd.reopened_at,
+            reason: cmd.reason,
+        }])
+    }
+
+    fn erase_person(&self, cmd: ErasePerson) -> Result<Vec<CaseEvent>, DomainError> {
+        if self.id.is_none() {
+            return Err(DomainError::CaseNotFound(cmd.case_id));
+        }
+        let person = self
+            .person(cmd.person_id)
+            .ok_or(DomainError::PersonNotFound(cmd.person_id))?;
+        if person.erased {
+            return Ok(vec![]);
+        }
+        Ok(vec![CaseEvent::PersonErased {
+            person_id: cmd.person_id,
             reason: cmd.reason,
         }])
     }

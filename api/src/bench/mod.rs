@@ -1,0 +1,165 @@
+//! `casetrail bench`: casetrail's performance beside PostgreSQL's own
+//! ceiling, measured in one run on one machine, printed with ratios.
+//!
+//! 1. command append rate (new case per `openCase`, 16 concurrent writers
+//!    through `CommandService`) vs raw one-row-per-transaction INSERTs into a
+//!    scratch table on the same pool at the same concurrency;
+//! 2. one hot case, 2,000 sequential commands: last tenth vs first tenth;
+//! 3. end-to-end GraphQL mutations from 32 concurrent HTTP clients against
+//!    the real server, vs (1);
+//! 4. projector full rebuild vs one raw SELECT + deserialise of the same
+//!    events; statistics latency at 10k and 1M events; caseHistory of a
+//!    1,000-event case through GraphQL over HTTP;
+//! 5. the server's resident memory at 1M events.
+//!
+//! The bench owns its database (default `casetrail_bench`): it is dropped and
+//! recreated at the start of every run and dropped at the end (`--keep`
+//! keeps it). The name must contain `bench`.
+
+mod db;
+mod gen;
+mod load;
+mod phases;
+mod profile;
+mod reads;
+mod report;
+mod server;
+mod writes;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why the bench stopped. Anything displayable converts into it.
+#[derive(Debug)]
+pub struct Fail(String);
+
+impl<E: std::fmt::Display> From<E> for Fail {
+    fn from(e: E) -> Self {
+        Fail(e.to_string())
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Phase {
+    /// (1) openCase through CommandService vs raw INSERTs, and the step-by-step profile.
+    Writes,
+    /// (2) one hot case, sequential commands.
+    Hot,
+    /// (3) GraphQL over HTTP against the real server; caseHistory; memory at the small log.
+    Http,
+    /// (4, 5) the 10k log through the command path, rebuilds, statistics, the 1M log, memory.
+    Reads,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// PostgreSQL URL of the bench's OWN database: it is DROPPED and recreated
+    /// at the start of every run (its name must contain "bench").
+    #[arg(
+        long,
+        env = "CASETRAIL_BENCH_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/casetrail_bench"
+    )]
+    pub database_url: String,
+    /// A small smoke run (under a minute) of every figure.
+    #[arg(long)]
+    pub quick: bool,
+    /// Events in the large log: statistics, rebuild and memory at this size [1000000; quick 30000].
+    #[arg(long)]
+    pub events: Option<u64>,
+    /// Events in the mid-size log whose full rebuild is measured [100000; quick 15000].
+    #[arg(long)]
+    pub rebuild_events: Option<u64>,
+    /// Events in the small log, recorded through the command path [10000; quick 2000].
+    #[arg(long)]
+    pub small_events: Option<u64>,
+    /// openCase commands (and raw INSERTs) per variant, over all rounds [6000; quick 600].
+    #[arg(long)]
+    pub commands: Option<u64>,
+    /// Rounds the write variants alternate in [2; quick 1].
+    #[arg(long)]
+    pub rounds: Option<u64>,
+    /// Sequential commands on the hot case [2000; quick 400].
+    #[arg(long)]
+    pub hot_commands: Option<u64>,
+    /// GraphQL mutations the load generator sends [6000; quick 600].
+    #[arg(long)]
+    pub requests: Option<u64>,
+    /// Longest the load generator runs, in seconds [60; quick 15].
+    #[arg(long)]
+    pub request_seconds: Option<u64>,
+    /// Events of the case whose caseHistory is read.
+    #[arg(long, default_value_t = 1000)]
+    pub history_events: u64,
+    /// Concurrent writers through CommandService and raw INSERT.
+    #[arg(long, default_value_t = 16)]
+    pub writers: usize,
+    /// Concurrent HTTP clients.
+    #[arg(long, default_value_t = 32)]
+    pub clients: usize,
+    /// Connections of the bench's pool and of the server's pool.
+    #[arg(long, default_value_t = 16)]
+    pub connections: u32,
+    /// The `casetrail` binary to run as the server [the one beside this executable].
+    #[arg(long)]
+    pub server_binary: Option<PathBuf>,
+    /// Serve from this process (Application::build) instead of a child process.
+    #[arg(long)]
+    pub in_process: bool,
+    /// Only these phases (comma-separated) [all].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<Phase>,
+    /// Keep the database after the run (it is still recreated by the next one).
+    #[arg(long)]
+    pub keep: bool,
+}
+
+/// The sizes of one run.
+#[derive(Clone, Debug)]
+pub struct Scale {
+    pub small: u64,
+    pub rebuild: u64,
+    pub large: u64,
+    pub commands: u64,
+    pub rounds: u64,
+    pub hot: u64,
+    pub requests: u64,
+    pub request_cap: Duration,
+    pub history: u64,
+    pub samples: usize,
+    pub profile: usize,
+}
+
+impl Scale {
+    fn of(a: &BenchArgs) -> Self {
+        let pick = |given: Option<u64>, full: u64, quick: u64| {
+            given.unwrap_or(if a.quick { quick } else { full })
+        };
+        let small = pick(a.small_events, 10_000, 2_000);
+        let rebuild = pick(a.rebuild_events, 100_000, 15_000).max(small);
+        Self {
+            small,
+            rebuild,
+            large: pick(a.events, 1_000_000, 30_000).max(rebuild),
+            commands: pick(a.commands, 6_000, 600),
+            rounds: pick(a.rounds, 2, 1).max(1),
+            hot: pick(a.hot_commands, 2_000, 400).max(10),
+            requests: pick(a.requests, 6_000, 600),
+            request_cap: Duration::from_secs(pick(a.request_seconds, 60, 15)),
+            history: a.history_events.max(1),
+            samples: if a.quick { 40 } else { 200 },
+            profile: if a.quick { 50 } else { 300 },
+        }
+    }
+}
+
+/// Runs the bench and prints its figures.
+pub async fn run(args: BenchArgs) -> Result<(), String> {
+    let result = phases::run(&args, Scale::of(&args)).await;
+    if !args.keep {
+        if let Err(e) = db::drop_database(&args.database_url).await {
+            eprintln!("warning: the bench database was not dropped: {}", e.0);
+        }
+    }
+    result.map_err(|f| f.0)
+}

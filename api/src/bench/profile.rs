@@ -1,0 +1,166 @@
+//! Where a command's time goes: the command path taken apart step by step
+//! (sequentially, one command at a time), beside bare round trips and a
+//! bare committed INSERT on the same pool.
+
+use std::time::{Duration, Instant};
+
+use chrono::{Duration as Days, Utc};
+use domain::case::{Case, CaseCommand, OpenCase};
+use domain::clock::Clock;
+use domain::values::{ExploitationType, Region};
+use sqlx::PgPool;
+use store::{decide, EventStore, UnitOfWork};
+use uuid::Uuid;
+
+use super::db::RAW_TABLE;
+use super::gen::bench_context;
+use super::report::millis;
+use super::Fail;
+
+/// Median of each step, over `n` sequential new cases.
+pub struct Breakdown {
+    pub round_trip_held: Duration,
+    pub round_trip_pool: Duration,
+    pub raw_insert: Duration,
+    pub load: Duration,
+    pub decide: Duration,
+    pub commit: Duration,
+    pub commit_without_ping: Duration,
+}
+
+impl Breakdown {
+    pub fn describe(&self) -> Vec<String> {
+        vec![
+            format!(
+                "one round trip (SELECT 1) on a held connection: {}; through the pool (acquire + sqlx's ping + query): {}",
+                millis(self.round_trip_held),
+                millis(self.round_trip_pool)
+            ),
+            format!(
+                "a bare committed one-row INSERT through the pool: {}",
+                millis(self.raw_insert)
+            ),
+            format!(
+                "openCase, new stream, step by step: load {} (snapshot SELECT + events SELECT, 2 acquires) \
+                 + decide/record {} + commit {} (acquire, BEGIN, SELECT now(), INSERT .. RETURNING, COMMIT); \
+                 commit without the acquire ping {}",
+                millis(self.load),
+                millis(self.decide),
+                millis(self.commit),
+                millis(self.commit_without_ping)
+            ),
+        ]
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort_unstable();
+    v.get(v.len() / 2).copied().unwrap_or_default()
+}
+
+/// Takes the command path apart over `n` sequential new cases.
+pub async fn breakdown(
+    pool: &PgPool,
+    store: &EventStore,
+    store_without_ping: &EventStore,
+    n: usize,
+) -> Result<Breakdown, Fail> {
+    let clock = Clock::system();
+    let (mut held, mut pooled, mut raw) = (Vec::new(), Vec::new(), Vec::new());
+    {
+        let mut conn = pool.acquire().await?;
+        for _ in 0..n {
+            let t = Instant::now();
+            sqlx::query("SELECT 1").execute(&mut *conn).await?;
+            held.push(t.elapsed());
+        }
+    }
+    let (documents, metadata) = super::writes::sample_event_documents().await?;
+    let insert = format!("INSERT INTO {RAW_TABLE} (id, payload, metadata) VALUES ($1, $2, $3)");
+    for _ in 0..n {
+        let t = Instant::now();
+        sqlx::query("SELECT 1").execute(pool).await?;
+        pooled.push(t.elapsed());
+        let t = Instant::now();
+        sqlx::query(&insert)
+            .bind(Uuid::now_v7())
+            .bind(&documents)
+            .bind(&metadata)
+            .execute(pool)
+            .await?;
+        raw.push(t.elapsed());
+    }
+    let (mut load, mut decided, mut commit, mut commit_np) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..n * 2 {
+        let id = Uuid::now_v7();
+        let which = if i % 2 == 0 { store } else { store_without_ping };
+        let t = Instant::now();
+        let mut loaded = which.load::<Case>(id).await?;
+        load.push(t.elapsed());
+        let t = Instant::now();
+        let open = CaseCommand::Open(OpenCase {
+            case_id: id,
+            opened_at: Utc::now() - Days::hours(1),
+            from_call: None,
+            region: Some(Region::Southeast),
+            province: None,
+            exploitation_types: vec![ExploitationType::ForcedLabour],
+            persons: vec![],
+        });
+        let events = decide(&mut loaded, open, &clock).await?;
+        let mut unit = UnitOfWork::new();
+        unit.record(&mut loaded, &events, &bench_context())?;
+        decided.push(t.elapsed());
+        let t = Instant::now();
+        which.commit(unit).await?;
+        if i % 2 == 0 {
+            commit.push(t.elapsed());
+        } else {
+            commit_np.push(t.elapsed());
+        }
+    }
+    Ok(Breakdown {
+        round_trip_held: median(held),
+        round_trip_pool: median(pooled),
+        raw_insert: median(raw),
+        load: median(load),
+        decide: median(decided),
+        commit: median(commit),
+        commit_without_ping: median(commit_np),
+    })
+}
+
+/// Median time to load a long case (snapshot + events after it), the size
+/// of its snapshot, and the same load without the snapshot (all events).
+pub async fn hot_load(
+    store: &EventStore,
+    case_id: Uuid,
+    n: usize,
+) -> Result<(Duration, usize, Duration), Fail> {
+    let size: Option<i32> = sqlx::query_scalar(
+        "SELECT octet_length(payload::text) FROM snapshots WHERE aggregate_type = 'Case' AND aggregate_id = $1",
+    )
+    .bind(case_id.to_string())
+    .fetch_optional(store.pool())
+    .await?;
+    let mut with_snapshot = Vec::new();
+    let mut from_zero = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        std::hint::black_box(store.load::<Case>(case_id).await?);
+        with_snapshot.push(t.elapsed());
+        let t = Instant::now();
+        std::hint::black_box(
+            store
+                .load_range::<Case>(case_id, store::log::StreamRange::default())
+                .await?,
+        );
+        from_zero.push(t.elapsed());
+    }
+    Ok((
+        median(with_snapshot),
+        size.and_then(|s| usize::try_from(s).ok()).unwrap_or(0),
+        median(from_zero),
+    ))
+}

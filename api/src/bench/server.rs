@@ -1,0 +1,220 @@
+//! The real server under test: by default the `casetrail` binary as a child
+//! process (`casetrail serve`, configured through its environment), so that
+//! its resident memory is its own; `--in-process` runs `Application::build`
+//! inside the bench instead.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use rand::RngCore;
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+use super::report::resident_mib;
+use super::Fail;
+use crate::settings::{Environment, JwtSettings, Settings};
+use crate::Application;
+
+/// Secrets of this run only: random, never the development ones.
+#[derive(Clone)]
+pub struct Secrets {
+    pub jwt: JwtSettings,
+    pub master_key: [u8; 32],
+}
+
+impl Secrets {
+    pub fn random() -> Self {
+        let mut secret = [0_u8; 32];
+        let mut master_key = [0_u8; 32];
+        rand::thread_rng().fill_bytes(&mut secret);
+        rand::thread_rng().fill_bytes(&mut master_key);
+        Self {
+            jwt: JwtSettings {
+                secret: hex::encode(secret),
+                issuer: "casetrail".into(),
+                audience: "casetrail".into(),
+                rsa_public_pem: None,
+                rsa_private_pem: None,
+            },
+            master_key,
+        }
+    }
+}
+
+enum Running {
+    Child(Child),
+    InProcess(JoinHandle<()>),
+}
+
+pub struct Server {
+    pub base: String,
+    running: Running,
+}
+
+/// Where the server runs, and how to start it.
+#[derive(Clone, Debug)]
+pub enum Mode {
+    Child(PathBuf),
+    InProcess,
+}
+
+impl Mode {
+    /// `--in-process`, else `--server-binary`, else the `casetrail` binary
+    /// beside this executable (this one itself when it is `casetrail`).
+    pub fn choose(in_process: bool, binary: Option<PathBuf>) -> Result<Self, Fail> {
+        if in_process {
+            return Ok(Self::InProcess);
+        }
+        if let Some(binary) = binary {
+            return Ok(Self::Child(binary));
+        }
+        let exe = std::env::current_exe()?;
+        if exe.file_stem().is_some_and(|s| s == "casetrail") {
+            return Ok(Self::Child(exe));
+        }
+        // target/release/examples/bench or target/release/deps/...: casetrail is one level up.
+        let beside = |dir: Option<&Path>| dir.map(|d| d.join("casetrail"));
+        let candidates = [
+            beside(exe.parent()),
+            beside(exe.parent().and_then(Path::parent)),
+        ];
+        candidates
+            .into_iter()
+            .flatten()
+            .find(|p| p.is_file())
+            .map(Self::Child)
+            .ok_or_else(|| {
+                "no casetrail binary beside the bench: build it (cargo build --release -p api \
+                 --bin casetrail), pass --server-binary PATH, or use --in-process"
+                    .into()
+            })
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Child(path) => format!(
+                "child process `{} serve` (its own VmRSS)",
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ),
+            Self::InProcess => {
+                "in-process Application::build on 127.0.0.1:0 (VmRSS includes the bench)".into()
+            }
+        }
+    }
+}
+
+/// Where the child server writes its log.
+pub fn log_path() -> PathBuf {
+    std::env::temp_dir().join("casetrail-bench-server.log")
+}
+
+impl Server {
+    pub async fn start(
+        mode: &Mode,
+        url: &str,
+        secrets: &Secrets,
+        connections: u32,
+    ) -> Result<Self, Fail> {
+        let server = match mode {
+            Mode::InProcess => {
+                let settings = Settings {
+                    bind: "127.0.0.1:0".parse()?,
+                    database_url: url.to_string(),
+                    environment: Environment::Dev,
+                    jwt: secrets.jwt.clone(),
+                    master_key: secrets.master_key,
+                    time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+                    max_connections: connections,
+                    rate_limit_per_minute: u32::MAX,
+                };
+                let app = Application::build(settings).await?;
+                let base = format!("http://127.0.0.1:{}", app.port());
+                let task = tokio::spawn(async move {
+                    let _ = app.run_until_stopped().await;
+                });
+                Self {
+                    base,
+                    running: Running::InProcess(task),
+                }
+            }
+            Mode::Child(binary) => {
+                let port = std::net::TcpListener::bind("127.0.0.1:0")?
+                    .local_addr()?
+                    .port();
+                let log = std::fs::File::create(log_path())?;
+                let child = Command::new(binary)
+                    .arg("serve")
+                    .env("CASETRAIL_BIND", format!("127.0.0.1:{port}"))
+                    .env("DATABASE_URL", url)
+                    .env("CASETRAIL_ENV", "dev")
+                    .env("CASETRAIL_JWT_SECRET", &secrets.jwt.secret)
+                    .env("CASETRAIL_MASTER_KEY", hex::encode(secrets.master_key))
+                    .env("CASETRAIL_DB_MAX_CONNECTIONS", connections.to_string())
+                    .env("CASETRAIL_RATE_LIMIT_PER_MINUTE", u32::MAX.to_string())
+                    .env_remove("CASETRAIL_JWT_PUBLIC_KEY_FILE")
+                    .env_remove("CASETRAIL_JWT_PRIVATE_KEY_FILE")
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(log)
+                    .kill_on_drop(true)
+                    .spawn()
+                    .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+                Self {
+                    base: format!("http://127.0.0.1:{port}"),
+                    running: Running::Child(child),
+                }
+            }
+        };
+        server.ready().await?;
+        Ok(server)
+    }
+
+    /// Waits for `/readyz` to answer 200.
+    async fn ready(&self) -> Result<(), Fail> {
+        let client = reqwest::Client::new();
+        for _ in 0..600 {
+            if let Ok(r) = client.get(format!("{}/readyz", self.base)).send().await {
+                if r.status().is_success() {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(format!(
+            "the server did not become ready in 60 s (log: {})",
+            log_path().display()
+        )
+        .into())
+    }
+
+    /// The serving process's resident and peak memory, in MiB.
+    pub fn resident(&self) -> Option<(f64, f64)> {
+        match &self.running {
+            Running::Child(child) => resident_mib(Some(child.id()?)),
+            Running::InProcess(_) => resident_mib(None),
+        }
+    }
+
+    /// Stops the server: SIGTERM (graceful) for a child, then SIGKILL if it lingers.
+    pub async fn stop(self) {
+        match self.running {
+            Running::InProcess(task) => task.abort(),
+            Running::Child(mut child) => {
+                if let Some(pid) = child.id() {
+                    let _ = Command::new("kill")
+                        .arg("-TERM")
+                        .arg(pid.to_string())
+                        .status()
+                        .await;
+                }
+                let waited = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+                if waited.is_err() {
+                    let _ = child.kill().await;
+                }
+            }
+        }
+    }
+}

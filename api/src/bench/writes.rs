@@ -1,0 +1,408 @@
+//! The write side through `CommandService`, exactly as the GraphQL resolvers
+//! call it: concurrent writers, the raw INSERT ceiling beside them, the hot
+//! case, and realistic mixed activity for the small log.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{Duration as Days, Utc};
+use domain::case::{Case, CaseCommand, OpenCase, ProvideSupport};
+use domain::clock::Clock;
+use domain::occurred::OccurredAt;
+use domain::values::{ExploitationType, Region, SupportService};
+use serde_json::Value;
+use sqlx::PgPool;
+use store::{decide, EventStore, Loaded, UnitOfWork};
+use uuid::Uuid;
+
+use super::db::RAW_TABLE;
+use super::gen::{bench_context, Dice, Scenario};
+use super::report::{rate, Latency};
+use super::Fail;
+use crate::commands::CommandService;
+use crate::graphql::enums;
+use crate::graphql::inputs::{
+    ConsentInput, OpenCaseInput, ProvideSupportInput, ReceiveCallInput, RecordCounsellingSessionInput,
+    RecordRescueInput, SendReferralInput,
+};
+
+/// What a timed run did.
+#[derive(Clone, Debug, Default)]
+pub struct Run {
+    pub count: u64,
+    pub elapsed: Duration,
+    pub latencies: Vec<Duration>,
+}
+
+impl Run {
+    pub fn rate(&self) -> f64 {
+        rate(self.count, self.elapsed)
+    }
+
+    pub fn latency(&self) -> Latency {
+        Latency::of(&mut self.latencies.clone())
+    }
+
+    /// Adds another round of the same measurement.
+    pub fn absorb(&mut self, other: Run) {
+        self.count += other.count;
+        self.elapsed += other.elapsed;
+        self.latencies.extend(other.latencies);
+    }
+}
+
+/// Runs `op(i)` for i in 0..n on `writers` concurrent tasks; a writer also
+/// stops when its `op` answers `false` (nothing done).
+pub async fn concurrently<F, Fut>(n: u64, writers: usize, op: F) -> Result<Run, Fail>
+where
+    F: Fn(u64) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Result<bool, Fail>> + Send + 'static,
+{
+    let next = Arc::new(AtomicU64::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(n.min(1 << 20) as usize)));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..writers.max(1) {
+        let (next, latencies, op) = (next.clone(), latencies.clone(), op.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let t = Instant::now();
+                if !op(i).await? {
+                    break;
+                }
+                mine.push(t.elapsed());
+            }
+            if let Ok(mut all) = latencies.lock() {
+                all.extend(mine);
+            }
+            Ok::<(), Fail>(())
+        }));
+    }
+    for task in tasks {
+        task.await.map_err(|e| format!("a writer failed: {e}"))??;
+    }
+    let elapsed = started.elapsed();
+    let latencies = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    Ok(Run {
+        count: latencies.len() as u64,
+        elapsed,
+        latencies,
+    })
+}
+
+/// An `openCase` as the frontend sends it: a new case with a region and an
+/// exploitation type, no persons. With `keyed`, it carries a client `id`
+/// (idempotency key), which adds the receipt lookups and the receipt insert.
+pub fn open_case_input(keyed: bool, dice_roll: u64) -> OpenCaseInput {
+    let region = Region::ALL
+        .get((dice_roll % 8) as usize)
+        .copied()
+        .unwrap_or(Region::Unknown);
+    OpenCaseInput {
+        id: keyed.then(Uuid::now_v7),
+        from_call_id: None,
+        opened_at: Utc::now() - Days::hours(1),
+        region: Some(region.into()),
+        province: None,
+        exploitation_types: Some(vec![ExploitationType::ForcedLabour.into()]),
+        persons: None,
+    }
+}
+
+/// `n` openCase commands through `CommandService`, `writers` at a time.
+pub async fn open_cases(
+    commands: &Arc<CommandService>,
+    n: u64,
+    writers: usize,
+    keyed: bool,
+) -> Result<Run, Fail> {
+    let commands = commands.clone();
+    concurrently(n, writers, move |i| {
+        let commands = commands.clone();
+        async move {
+            commands
+                .open_case(&bench_context(), open_case_input(keyed, i))
+                .await
+                .map_err(|e| format!("openCase failed: {e}"))?;
+            Ok(true)
+        }
+    })
+    .await
+}
+
+/// The JSON documents of a real `CaseOpened` event and its metadata: what
+/// one raw INSERT writes, so that both sides move the same bytes.
+pub async fn sample_event_documents() -> Result<(Value, Value), Fail> {
+    let mut case = Loaded {
+        id: Uuid::now_v7(),
+        state: Case::default(),
+        version: 0,
+    };
+    let open = CaseCommand::Open(OpenCase {
+        case_id: case.id,
+        opened_at: Utc::now() - Days::hours(1),
+        from_call: None,
+        region: Some(Region::RedRiverDelta),
+        province: None,
+        exploitation_types: vec![ExploitationType::ForcedLabour],
+        persons: vec![],
+    });
+    let events = decide(&mut case, open, &Clock::system()).await?;
+    let event = events.first().ok_or("openCase decided no event")?;
+    let metadata = bench_context().metadata(event.occurred_at());
+    Ok((serde_json::to_value(event)?, serde_json::to_value(metadata)?))
+}
+
+/// The ceiling: one row per transaction into the scratch table. `explicit`
+/// wraps it in BEGIN/COMMIT (as a command's commit does); otherwise autocommit.
+pub async fn raw_inserts(
+    pool: &PgPool,
+    n: u64,
+    writers: usize,
+    explicit: bool,
+    documents: &(Value, Value),
+) -> Result<Run, Fail> {
+    let pool = pool.clone();
+    let documents = Arc::new(documents.clone());
+    let sql = format!("INSERT INTO {RAW_TABLE} (id, payload, metadata) VALUES ($1, $2, $3)");
+    let sql: Arc<str> = sql.into();
+    concurrently(n, writers, move |_| {
+        let (pool, documents, sql) = (pool.clone(), documents.clone(), sql.clone());
+        async move {
+            let insert = sqlx::query(&sql)
+                .bind(Uuid::now_v7())
+                .bind(&documents.0)
+                .bind(&documents.1);
+            if explicit {
+                let mut tx = pool.begin().await?;
+                insert.execute(&mut *tx).await?;
+                tx.commit().await?;
+            } else {
+                insert.execute(&pool).await?;
+            }
+            Ok(true)
+        }
+    })
+    .await
+}
+
+/// One case, then `n` sequential provideSupport commands on it; the
+/// duration of each command, in order.
+pub async fn hot_case(commands: &CommandService, n: u64) -> Result<(Uuid, Vec<Duration>), Fail> {
+    let opened = commands
+        .open_case(&bench_context(), open_case_input(false, 0))
+        .await
+        .map_err(|e| format!("openCase failed: {e}"))?;
+    let case_id = opened.loaded.id;
+    let services = SupportService::ALL;
+    let mut durations = Vec::with_capacity(n as usize);
+    for i in 0..n {
+        let service = services
+            .get(i as usize % services.len())
+            .copied()
+            .unwrap_or(SupportService::Medical);
+        let input = ProvideSupportInput {
+            id: None,
+            case_id,
+            person_id: None,
+            service: service.into(),
+            provided_at: Utc::now() - Days::minutes(30),
+        };
+        let t = Instant::now();
+        commands
+            .provide_support(&bench_context(), input)
+            .await
+            .map_err(|e| format!("provideSupport failed: {e}"))?;
+        durations.push(t.elapsed());
+    }
+    Ok((case_id, durations))
+}
+
+/// A case of exactly `events` events (opened, then support services),
+/// decided in memory and committed 100 events per transaction, so its
+/// snapshots are written as the command path writes them.
+pub async fn long_case(store: &EventStore, events: u64) -> Result<Uuid, Fail> {
+    let clock = Clock::system();
+    let ctx = bench_context();
+    let mut case = Loaded {
+        id: Uuid::now_v7(),
+        state: Case::default(),
+        version: 0,
+    };
+    let opened_at = Utc::now() - Days::days(30);
+    let mut unit = UnitOfWork::new();
+    for i in 0..events {
+        let command = if i == 0 {
+            CaseCommand::Open(OpenCase {
+                case_id: case.id,
+                opened_at,
+                from_call: None,
+                region: Some(Region::Northwest),
+                province: None,
+                exploitation_types: vec![ExploitationType::Sexual],
+                persons: vec![],
+            })
+        } else {
+            CaseCommand::ProvideSupport(ProvideSupport {
+                case_id: case.id,
+                provision_id: Uuid::now_v7(),
+                person_id: None,
+                service: SupportService::ALL
+                    .get(i as usize % SupportService::ALL.len())
+                    .copied()
+                    .unwrap_or(SupportService::Medical),
+                provided_at: opened_at + Days::minutes(i as i64),
+            })
+        };
+        let decided = decide(&mut case, command, &clock).await?;
+        unit.record(&mut case, &decided, &ctx)?;
+        if unit.event_count() >= 100 {
+            store.commit(std::mem::take(&mut unit)).await?;
+        }
+    }
+    if !unit.is_empty() {
+        store.commit(unit).await?;
+    }
+    Ok(case.id)
+}
+
+/// Realistic mixed activity through `CommandService` until about `events`
+/// events are recorded: calls, counselling, cases opened from calls,
+/// referrals, rescues, support. Returns the run (one entry per call with
+/// the commands that follow from it) and the number of commands.
+pub async fn mixed_activity(
+    commands: &Arc<CommandService>,
+    events: u64,
+    writers: usize,
+    seed: u64,
+) -> Result<(Run, u64), Fail> {
+    let recorded = Arc::new(AtomicU64::new(0));
+    let executed = Arc::new(AtomicU64::new(0));
+    let total = executed.clone();
+    let commands = commands.clone();
+    // Each "operation" is one call with what follows from it.
+    let run = concurrently(u64::MAX, writers, move |i| {
+        let (commands, recorded, executed) = (commands.clone(), recorded.clone(), executed.clone());
+        async move {
+            if recorded.load(Ordering::Relaxed) >= events {
+                return Ok(false);
+            }
+            let mut dice = Dice::new(seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let (n, c) = one_call(&commands, &Scenario::roll(&mut dice)).await?;
+            recorded.fetch_add(n, Ordering::Relaxed);
+            executed.fetch_add(c, Ordering::Relaxed);
+            Ok(true)
+        }
+    })
+    .await?;
+    Ok((run, total.load(Ordering::Relaxed)))
+}
+
+/// The commands of one call; returns the number of events recorded and of commands run.
+async fn one_call(commands: &CommandService, s: &Scenario) -> Result<(u64, u64), Fail> {
+    let fail = |what: &'static str| move |e: crate::error::ApiError| Fail::from(format!("{what} failed: {e}"));
+    let ctx = bench_context();
+    let call = commands
+        .receive_call(
+            &ctx,
+            ReceiveCallInput {
+                id: None,
+                received_at: s.received_at,
+                channel: s.channel.into(),
+                region: Some(s.region.into()),
+                province: None,
+                country: None,
+                caller_type: enums::CallerType::Citizen,
+                category: s.category.into(),
+                topics: None,
+                duration_seconds: Some(300),
+            },
+        )
+        .await
+        .map_err(fail("receiveCall"))?;
+    let call_id = call.loaded.id;
+    let mut events = 1;
+    if s.counselled {
+        let input = RecordCounsellingSessionInput {
+            id: None,
+            call_id,
+            started_at: s.received_at + Days::minutes(2),
+            duration_minutes: 20,
+            topics: vec![enums::CounsellingTopic::Psychological],
+            notes: None,
+        };
+        commands
+            .record_counselling_session(&bench_context(), input)
+            .await
+            .map_err(fail("recordCounsellingSession"))?;
+        events += 1;
+    }
+    let Some((agency, rescued)) = s.referred else {
+        return Ok((events, events));
+    };
+    let input = OpenCaseInput {
+        id: None,
+        from_call_id: Some(call_id),
+        opened_at: s.opened_at(),
+        region: None,
+        province: None,
+        exploitation_types: Some(vec![enums::ExploitationType::ForcedLabour]),
+        persons: None,
+    };
+    let case = commands
+        .open_case(&bench_context(), input)
+        .await
+        .map_err(fail("openCase"))?;
+    let case_id = case.loaded.id;
+    let input = SendReferralInput {
+        id: None,
+        case_id,
+        agency: agency.into(),
+        referred_at: s.referred_at(),
+        persons_at_risk: rescued.max(2) as i32,
+        consent: ConsentInput {
+            given: true,
+            override_reason: None,
+        },
+        reason: None,
+    };
+    let referral = commands
+        .send_referral(&bench_context(), input)
+        .await
+        .map_err(fail("sendReferral"))?;
+    let referral_id = referral.result_id.ok_or("sendReferral named no referral")?;
+    let input = RecordRescueInput {
+        id: None,
+        case_id,
+        referral_id,
+        rescued_at: s.rescued_at(),
+        persons_rescued: rescued as i32,
+        region: None,
+        province: None,
+        country: None,
+    };
+    commands
+        .record_rescue(&bench_context(), input)
+        .await
+        .map_err(fail("recordRescue"))?;
+    let input = ProvideSupportInput {
+        id: None,
+        case_id,
+        person_id: None,
+        service: enums::SupportService::EssentialNeeds,
+        provided_at: s.supported_at(),
+    };
+    commands
+        .provide_support(&bench_context(), input)
+        .await
+        .map_err(fail("provideSupport"))?;
+    // openCase from a call also records the link on the call.
+    Ok((events + 5, events + 4))
+}

@@ -1,0 +1,320 @@
+//! `casetrail verify` and `casetrail checkpoint`: the auditor's tools.
+//!
+//! Both connect as the URL's own (owner) user, not as the server's role,
+//! and only read. `verify` recomputes every hash chain and, given a signed
+//! checkpoint, proves the log still extends it; it exits 1 with a report
+//! naming stream kind, id and sequence of each failure (also when it could
+//! not verify at all: an auditor's script must never read that as a pass).
+//! The report holds identifiers and reasons only, never payloads.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::Args;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+use store::checkpoint::{self, Checkpoint, SigningKey, VerifyingKey};
+use store::integrity::{self, IntegrityFailure, Scope};
+use store::StoreError;
+
+use crate::settings::Environment;
+
+/// The development checkpoint seed (hex): public, so never acceptable in
+/// production, and a checkpoint signed with it proves nothing.
+pub const DEV_CHECKPOINT_KEY: &str =
+    "63617365747261696c2d6465762d636865636b706f696e742d6b65792d303030";
+
+/// The database to read; unlike `serve` and `migrate`, never created.
+#[derive(Args, Debug, Clone)]
+pub struct ExistingDatabaseArgs {
+    /// PostgreSQL URL of an existing casetrail database (connects as that user).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/casetrail"
+    )]
+    pub database_url: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub database: ExistingDatabaseArgs,
+    /// A checkpoint file (from `casetrail checkpoint`) the log must still extend.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// The checkpoint signer's Ed25519 public key, 64 hex digits. Pin it:
+    /// without it the key written in the checkpoint file is trusted.
+    #[arg(long, env = "CASETRAIL_CHECKPOINT_PUBLIC_KEY", value_name = "HEX")]
+    pub public_key: Option<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckpointArgs {
+    #[command(flatten)]
+    pub database: ExistingDatabaseArgs,
+    /// Write the checkpoint to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// `dev` or `production` (production refuses the development key).
+    #[arg(long = "env", env = "CASETRAIL_ENV", value_enum, default_value = "dev")]
+    pub environment: Environment,
+    /// Ed25519 signing seed, 64 hex digits. Keep it off the database host.
+    #[arg(long, env = "CASETRAIL_CHECKPOINT_KEY", hide_env_values = true)]
+    pub checkpoint_key: Option<String>,
+}
+
+impl CheckpointArgs {
+    /// The signing key, refusing the development key in production.
+    pub fn signing_key(&self) -> Result<SigningKey, String> {
+        let hex_key = match (&self.checkpoint_key, self.environment) {
+            (Some(k), Environment::Production) if k.trim() == DEV_CHECKPOINT_KEY => {
+                return Err(
+                    "CASETRAIL_CHECKPOINT_KEY is the public development key; set a real one".into(),
+                )
+            }
+            (Some(k), _) => k.clone(),
+            (None, Environment::Production) => {
+                return Err("CASETRAIL_CHECKPOINT_KEY is required in production".into())
+            }
+            (None, Environment::Dev) => {
+                tracing::warn!("CASETRAIL_CHECKPOINT_KEY is not set: signing with the PUBLIC development key; this checkpoint proves nothing");
+                DEV_CHECKPOINT_KEY.to_string()
+            }
+        };
+        let seed: [u8; 32] = hex::decode(hex_key.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or("CASETRAIL_CHECKPOINT_KEY must be 64 hexadecimal digits (a 32-byte seed)")?;
+        Ok(SigningKey::from_bytes(&seed))
+    }
+}
+
+/// `casetrail checkpoint`: signs the heads of every stream, prints or writes the JSON.
+pub async fn checkpoint(args: CheckpointArgs) -> Result<(), String> {
+    crate::telemetry::init(false);
+    let key = args.signing_key()?;
+    let pool = owner_pool(&args.database.database_url).await?;
+    let checkpoint = checkpoint::create(&pool, &key).await.map_err(store_error)?;
+    pool.close().await;
+    let json = serde_json::to_string_pretty(&checkpoint)
+        .map_err(|e| format!("cannot serialise the checkpoint: {e}"))?;
+    match &args.out {
+        None => println!("{json}"),
+        Some(path) => {
+            write_atomically(path, &json)?;
+            eprintln!(
+                "checkpoint at position {} ({} streams, Merkle root {}) written to {}",
+                checkpoint.position,
+                checkpoint.streams,
+                checkpoint.merkle_root,
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `casetrail verify`: every chain, then the checkpoint if one is given.
+pub async fn verify(args: VerifyArgs) -> Result<(), String> {
+    crate::telemetry::init(false);
+    // Read and check the file before touching the database: a typo fails fast.
+    let pinned = match &args.checkpoint {
+        Some(path) => {
+            let checkpoint = read_checkpoint(path)?;
+            let key = trusted_key(path, &checkpoint, args.public_key.as_deref())?;
+            Some((path, checkpoint, key))
+        }
+        None => None,
+    };
+    let pool = owner_pool(&args.database.database_url).await?;
+    let chains = integrity::verify(&pool, &Scope::default())
+        .await
+        .map_err(store_error)?;
+    let mut failures = chains.failures.len();
+    println!(
+        "hash chains: {} streams, {} events: {}",
+        chains.streams_checked,
+        chains.events_checked,
+        verdict(chains.failures.len())
+    );
+    print_failures(&chains.failures);
+    if let Some((path, checkpoint, key)) = pinned {
+        let report = checkpoint::verify_against_checkpoint(&pool, &checkpoint, &key)
+            .await
+            .map_err(store_error)?;
+        match &report.invalid {
+            Some(reason) => {
+                failures += 1;
+                println!("checkpoint {}: INVALID: {reason}", path.display());
+            }
+            None => {
+                failures += report.failures.len();
+                println!(
+                    "checkpoint {} (position {}, taken {}, {} streams): {}",
+                    path.display(),
+                    checkpoint.position,
+                    checkpoint.created_at.to_rfc3339(),
+                    checkpoint.streams,
+                    if report.failures.is_empty() {
+                        "the log extends it".to_string()
+                    } else {
+                        format!("NOT extended, {} failure(s)", report.failures.len())
+                    }
+                );
+                print_failures(&report.failures);
+            }
+        }
+    }
+    pool.close().await;
+    if failures == 0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "integrity verification FAILED: {failures} failure(s), listed above"
+        ))
+    }
+}
+
+fn verdict(failures: usize) -> String {
+    if failures == 0 {
+        "OK".into()
+    } else {
+        format!("{failures} failure(s)")
+    }
+}
+
+fn print_failures(failures: &[IntegrityFailure]) {
+    for f in failures {
+        println!(
+            "FAIL {} {} sequence {}: {}",
+            f.stream_type, f.stream_id, f.sequence, f.reason
+        );
+    }
+}
+
+fn read_checkpoint(path: &Path) -> Result<Checkpoint, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not a casetrail checkpoint: {e}", path.display()))
+}
+
+/// The pinned key, or (loudly) the key the checkpoint file names.
+fn trusted_key(
+    path: &Path,
+    file: &Checkpoint,
+    pinned: Option<&str>,
+) -> Result<VerifyingKey, String> {
+    let key = match pinned {
+        Some(hex_key) => checkpoint::parse_public_key(hex_key)
+            .map_err(|e| format!("--public-key / CASETRAIL_CHECKPOINT_PUBLIC_KEY: {e}"))?,
+        None => unpinned_key(path, file)?,
+    };
+    if dev_public_key().is_some_and(|dev| dev == key) {
+        eprintln!(
+            "WARNING: the trusted key is the PUBLIC development key: anyone can sign with it, \
+             so this checkpoint proves nothing."
+        );
+    }
+    Ok(key)
+}
+
+fn dev_public_key() -> Option<VerifyingKey> {
+    let seed: [u8; 32] = hex::decode(DEV_CHECKPOINT_KEY).ok()?.try_into().ok()?;
+    Some(SigningKey::from_bytes(&seed).verifying_key())
+}
+
+fn unpinned_key(path: &Path, file: &Checkpoint) -> Result<VerifyingKey, String> {
+    eprintln!(
+        "WARNING: no --public-key or CASETRAIL_CHECKPOINT_PUBLIC_KEY given: trusting the key \
+         written in {} ({}). Whoever can write that file can forge it; an auditor must pin the \
+         signer's public key.",
+        path.display(),
+        file.public_key
+    );
+    checkpoint::parse_public_key(&file.public_key).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes beside the target, then renames: a reader never sees half a checkpoint.
+fn write_atomically(path: &Path, contents: &str) -> Result<(), String> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".partial");
+    let temporary = PathBuf::from(temporary);
+    std::fs::write(&temporary, format!("{contents}\n"))
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// A small read-only pool as the URL's own user; never creates the database.
+async fn owner_pool(url: &str) -> Result<PgPool, String> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|_| "DATABASE_URL is not a valid PostgreSQL URL".to_string())?
+        .disable_statement_logging();
+    let target = format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("postgres")
+    );
+    PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| format!("cannot reach PostgreSQL at {target}: {}", short(&e)))
+}
+
+/// The store's error with its database cause (codes and messages, no values).
+fn store_error(e: StoreError) -> String {
+    match &e {
+        StoreError::Database(source) | StoreError::Unavailable(source) => {
+            format!("{e}: {}", short(source))
+        }
+        _ => e.to_string(),
+    }
+}
+
+fn short(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => {
+            format!("{} ({})", db.message(), db.code().unwrap_or_default())
+        }
+        other => other
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(key: Option<&str>, environment: Environment) -> CheckpointArgs {
+        CheckpointArgs {
+            database: ExistingDatabaseArgs {
+                database_url: String::new(),
+            },
+            out: None,
+            environment,
+            checkpoint_key: key.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn production_refuses_a_missing_or_public_development_key() {
+        assert!(args(None, Environment::Production).signing_key().is_err());
+        assert!(args(Some(DEV_CHECKPOINT_KEY), Environment::Production)
+            .signing_key()
+            .is_err());
+        assert!(args(Some(&"ab".repeat(32)), Environment::Production)
+            .signing_key()
+            .is_ok());
+        assert!(args(None, Environment::Dev).signing_key().is_ok());
+        assert!(args(Some("abc"), Environment::Dev).signing_key().is_err());
+    }
+}

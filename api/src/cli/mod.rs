@@ -1,0 +1,4 @@
+//! Operator commands of the `casetrail` binary beyond serving, each a clap
+//! `Args` struct and an async function that `main.rs` dispatches to.
+
+pub mod integrity;

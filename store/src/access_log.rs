@@ -1,0 +1,109 @@
+//! The access log: a row per read of personal data in clear, and per erasure.
+//! Written before the data is returned, so a read that cannot be audited is
+//! not answered (fail closed).
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::metadata::Actor;
+
+/// What was done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    ReadPersonalData,
+    ErasePerson,
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::ReadPersonalData => "READ_PERSONAL_DATA",
+            Action::ErasePerson => "ERASE_PERSON",
+        }
+    }
+}
+
+/// Why: the request that asked.
+#[derive(Clone, Debug)]
+pub struct Purpose {
+    pub actor: Actor,
+    /// The GraphQL operation and field, e.g. `CaseScreen/case`.
+    pub operation: String,
+    pub correlation_id: String,
+}
+
+/// One access to a person's data.
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub case_id: Uuid,
+    pub person_id: Uuid,
+    pub fields: Vec<&'static str>,
+}
+
+/// Records accesses in one statement.
+#[tracing::instrument(skip_all, fields(accesses = accesses.len()))]
+pub async fn record(
+    pool: &PgPool,
+    action: Action,
+    purpose: &Purpose,
+    accesses: &[Access],
+) -> Result<(), StoreError> {
+    if accesses.is_empty() {
+        return Ok(());
+    }
+    let fields: Vec<String> = accesses
+        .iter()
+        .map(|a| format!("{{{}}}", a.fields.join(",")))
+        .collect();
+    sqlx::query(
+        "INSERT INTO access_log (actor, actor_role, action, case_id, person_id, fields, operation, correlation_id) \
+         SELECT $1, $2, $3, c, p, f::text[], $4, $5 FROM UNNEST($6::uuid[], $7::uuid[], $8::text[]) AS u(c, p, f)",
+    )
+    .bind(&purpose.actor.subject)
+    .bind(purpose.actor.role.as_str())
+    .bind(action.as_str())
+    .bind(&purpose.operation)
+    .bind(&purpose.correlation_id)
+    .bind(accesses.iter().map(|a| a.case_id).collect::<Vec<_>>())
+    .bind(accesses.iter().map(|a| a.person_id).collect::<Vec<_>>())
+    .bind(fields)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// An entry as an auditor reads it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Entry {
+    pub id: i64,
+    pub accessed_at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_role: String,
+    pub action: String,
+    pub case_id: Option<Uuid>,
+    pub person_id: Option<Uuid>,
+    pub fields: Vec<String>,
+    pub operation: String,
+    pub correlation_id: String,
+}
+
+/// The newest entries first, optionally for one case, before an entry id (keyset).
+pub async fn entries(
+    pool: &PgPool,
+    case_id: Option<Uuid>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, accessed_at, actor, actor_role, action, case_id, person_id, fields, operation, correlation_id \
+         FROM access_log WHERE ($1::uuid IS NULL OR case_id = $1) AND ($2::bigint IS NULL OR id < $2) \
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(case_id)
+    .bind(before_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}

@@ -1,0 +1,112 @@
+//! The real `casetrail` binary as a child process: for tests that read its
+//! logs, kill it, or run several of them on one database.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::harness::{jwt, TEST_SECRET};
+
+/// A running `casetrail serve`, its address and everything it logged.
+pub struct ServerProcess {
+    child: Child,
+    pub address: String,
+    log: Arc<Mutex<String>>,
+}
+
+impl ServerProcess {
+    /// Starts `casetrail serve` on port 0 and waits until it says where it listens.
+    pub fn start(binary: &str, database_url: &str, extra_env: &[(&str, &str)]) -> Self {
+        let mut command = Command::new(binary);
+        command
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--database-url",
+                database_url,
+            ])
+            .env("CASETRAIL_JWT_SECRET", TEST_SECRET)
+            .env("CASETRAIL_JWT_ISSUER", jwt().issuer)
+            .env("CASETRAIL_JWT_AUDIENCE", jwt().audience)
+            .env("CASETRAIL_MASTER_KEY", "07".repeat(32))
+            .env("RUST_LOG", "debug")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        // An empty value removes the variable (e.g. the HS256 secret when testing RS256).
+        for (k, v) in extra_env {
+            if v.is_empty() {
+                command.env_remove(k);
+            } else {
+                command.env(k, v);
+            }
+        }
+        let mut child = command.spawn().expect("casetrail serve starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&log);
+        let (lines, incoming) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut log) = sink.lock() {
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+                let _ = lines.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match incoming.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(address) = Self::address_in(&line) {
+                        return Self {
+                            child,
+                            address,
+                            log,
+                        };
+                    }
+                }
+                Err(_) => {
+                    let status = child.try_wait().ok().flatten();
+                    panic!(
+                        "casetrail serve did not start (exit: {status:?}):\n{}",
+                        log.lock().map(|l| l.clone()).unwrap_or_default()
+                    );
+                }
+            }
+        }
+    }
+
+    fn address_in(line: &str) -> Option<String> {
+        if !line.contains("casetrail is serving") {
+            return None;
+        }
+        let at = line.find("addr=")? + "addr=".len();
+        let addr: String = line[at..]
+            .chars()
+            .take_while(|c| !c.is_whitespace() && *c != '"')
+            .collect();
+        Some(format!("http://{addr}"))
+    }
+
+    /// Everything the process wrote to stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// SIGKILL: no graceful shutdown, as a crash.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
