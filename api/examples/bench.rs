@@ -10,7 +10,10 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "bench", about = "casetrail's performance beside PostgreSQL's ceiling")]
+#[command(
+    name = "bench",
+    about = "casetrail's performance beside PostgreSQL's ceiling"
+)]
 struct Cli {
     #[command(flatten)]
     bench: api::bench::BenchArgs,

@@ -38,6 +38,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    projections: projections::ProjectionRuntime,
 }
 
 impl Application {
@@ -47,6 +48,11 @@ impl Application {
         store::db::migrate(&settings.database_url).await?;
         let pool = store::db::app_pool(&settings.database_url, settings.max_connections).await?;
         let store = EventStore::new(pool.clone(), domain_upcasters());
+        let projection_settings = projections::ProjectionSettings {
+            time_zone: settings.time_zone,
+            ..projections::ProjectionSettings::default()
+        };
+        let projections = projections::spawn(pool.clone(), store.clone(), projection_settings);
 
         let commands = CommandService::new(store, Vault::new(settings.master_key), Clock::system());
         let dev = settings.environment == Environment::Dev;
@@ -64,6 +70,7 @@ impl Application {
             .route("/healthz", get(http::healthz))
             .route("/readyz", get(http::readyz))
             .route("/metrics", get(http::metrics))
+            .route("/dashboard", get(crate::dashboard::dashboard))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(TimeoutLayer::with_status_code(
                 axum::http::StatusCode::REQUEST_TIMEOUT,
@@ -77,7 +84,11 @@ impl Application {
                     addr: settings.bind,
                     cause,
                 })?;
-        Ok(Self { listener, router })
+        Ok(Self {
+            listener,
+            router,
+            projections,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -94,6 +105,7 @@ impl Application {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await?;
+        self.projections.shutdown().await;
         Ok(())
     }
 }

@@ -1,10 +1,13 @@
 //! `GET /dashboard`: the statistics dashboard, one self-contained page
-//! (HTML, CSS and vanilla JavaScript inline, no build step, no external
-//! URL) compiled into the binary, so that it is served by any `casetrail
-//! serve` without files beside it. The page asks `/graphql` for the
-//! `statistics` query with the bearer token the user pastes (or, in dev, the
-//! one in the URL fragment `#token=...`, which never reaches the server's
-//! logs); it holds no data of its own and needs no route of its own beyond this.
+//! (HTML, CSS and vanilla JavaScript inline, no build step, no external URL:
+//! hotline machines may be offline) compiled into the binary, so that any
+//! `casetrail serve` serves it without files beside it.
+//!
+//! The page holds no data and no secret: it POSTs the `statistics` query to
+//! `/graphql` with the bearer token the user pastes, or the one given in the
+//! URL fragment (`/dashboard#token=...`, which browsers never send to the
+//! server, so it never reaches its logs; the page then removes it from the
+//! address bar). Authorisation and small-cell suppression stay server-side.
 
 use axum::response::Html;
 

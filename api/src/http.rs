@@ -190,7 +190,8 @@ fn record_request(response: &async_graphql::Response) {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
-    let extra = crate::metrics::pool_gauges(&state.pool);
+    let mut extra = crate::metrics::pool_gauges(&state.pool);
+    extra.push_str(&projection_gauges(&state.pool).await);
     let body = crate::metrics::metrics().render(&extra);
     let mut response = body.into_response();
     response.headers_mut().insert(
@@ -198,4 +199,41 @@ pub async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     response
+}
+
+/// Position, lag and failure of each projection, read at scrape time.
+async fn projection_gauges(pool: &sqlx::PgPool) -> String {
+    use std::fmt::Write;
+    let Ok(statuses) = projections::status(pool).await else {
+        return String::new();
+    };
+    let mut out = String::from(
+        "# HELP casetrail_projection_position Log position each projection has applied.\n\
+         # TYPE casetrail_projection_position gauge\n",
+    );
+    for s in &statuses {
+        let _ = writeln!(
+            out,
+            "casetrail_projection_position{{projection=\"{}\"}} {}",
+            s.name, s.position
+        );
+    }
+    out.push_str("# HELP casetrail_projection_lag Events in the log not yet applied by each projection.\n# TYPE casetrail_projection_lag gauge\n");
+    for s in &statuses {
+        let _ = writeln!(
+            out,
+            "casetrail_projection_lag{{projection=\"{}\"}} {}",
+            s.name, s.lag
+        );
+    }
+    out.push_str("# HELP casetrail_projection_failed 1 while a projection is stopped at an event it cannot apply.\n# TYPE casetrail_projection_failed gauge\n");
+    for s in &statuses {
+        let _ = writeln!(
+            out,
+            "casetrail_projection_failed{{projection=\"{}\"}} {}",
+            s.name,
+            u8::from(s.failed_at.is_some())
+        );
+    }
+    out
 }

@@ -8,8 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod dashboard;
 pub mod error;
-// TEMP: needs api's projections dependency (api/Cargo.toml `# TEMP`); enable both together.
-// pub mod export;
+pub mod export;
 pub mod graphql;
 pub mod http;
 pub mod import;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 use std::str::FromStr;
 
-use api::settings::{Cli, Command, Environment};
+use api::settings::{Cli, Command, Environment, ExportCommand, ImportCommand};
 use api::{auth, telemetry, Application};
 use clap::Parser;
 use domain::values::{Agency, Role};
@@ -66,5 +66,18 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Verify(args) => api::cli::integrity::verify(args).await,
         Command::Checkpoint(args) => api::cli::integrity::checkpoint(args).await,
+        Command::Projections(command) => {
+            telemetry::init(false);
+            api::cli::operations::projections(command).await
+        }
+        Command::Seed(args) => {
+            telemetry::init(false);
+            api::cli::operations::seed(args).await
+        }
+        Command::Import(ImportCommand::Calls(args)) => {
+            telemetry::init(false);
+            api::import::run(args).await
+        }
+        Command::Export(ExportCommand::Statistics(args)) => api::export::run(args).await,
     }
 }

@@ -6,6 +6,9 @@ use std::net::SocketAddr;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cli::integrity::{CheckpointArgs, VerifyArgs};
+use crate::cli::operations::{ProjectionsCommand, SeedArgs};
+use crate::export::ExportStatisticsArgs;
+use crate::import::ImportCallsArgs;
 
 /// The development JWT secret: public, so never acceptable in production.
 pub const DEV_JWT_SECRET: &str = "casetrail-development-secret-do-not-use-in-production";
@@ -35,6 +38,29 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print (or write) a signed checkpoint of every stream's head.
     Checkpoint(CheckpointArgs),
+    /// Projection status, and rebuilds from the whole log.
+    #[command(subcommand)]
+    Projections(ProjectionsCommand),
+    /// Record demo data through the command path (`--demo`: the ministry report's period).
+    Seed(SeedArgs),
+    /// Load historical data through the command path.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write figures out of the system.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Load a historical call log (CSV) through the command path; re-importing changes nothing.
+    Calls(ImportCallsArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// Write statistics as CSV or JSON, with the same small-cell suppression as the API.
+    Statistics(ExportStatisticsArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -13,6 +13,8 @@ use super::Fail;
 /// The scratch table of the raw ceiling: one row per transaction, with the
 /// same two jsonb documents (payload, metadata) an event row carries.
 pub const RAW_TABLE: &str = "bench_raw_insert";
+/// The same, with the events table's NOTIFY trigger (migration 0001).
+pub const RAW_NOTIFIED_TABLE: &str = "bench_raw_insert_notified";
 
 fn options(url: &str) -> Result<PgConnectOptions, Fail> {
     Ok(PgConnectOptions::from_str(url)
@@ -47,14 +49,78 @@ pub async fn recreate(url: &str) -> Result<(), Fail> {
             format!(
                 "CREATE TABLE {RAW_TABLE} (id uuid PRIMARY KEY, payload jsonb NOT NULL, \
                  metadata jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now()); \
-                 GRANT SELECT, INSERT ON {RAW_TABLE} TO {}",
-                store::db::APP_ROLE
+                 GRANT SELECT, INSERT ON {RAW_TABLE} TO {role}; \
+                 CREATE TABLE {RAW_NOTIFIED_TABLE} (LIKE {RAW_TABLE} INCLUDING ALL); \
+                 CREATE TRIGGER bench_notify AFTER INSERT ON {RAW_NOTIFIED_TABLE} \
+                     FOR EACH STATEMENT EXECUTE FUNCTION casetrail_notify_append(); \
+                 GRANT SELECT, INSERT ON {RAW_NOTIFIED_TABLE} TO {role}",
+                role = store::db::APP_ROLE
             )
             .as_str(),
         )
         .await?;
     let _ = owner.close().await;
     Ok(())
+}
+
+/// Enables or disables the events table's NOTIFY trigger, in the bench's
+/// own database only: the what-if of committing without it.
+pub async fn notify_trigger(url: &str, enabled: bool) -> Result<(), Fail> {
+    let mut owner = PgConnection::connect_with(&options(url)?).await?;
+    let verb = if enabled { "ENABLE" } else { "DISABLE" };
+    owner
+        .execute(format!("ALTER TABLE events {verb} TRIGGER events_notify").as_str())
+        .await?;
+    let _ = owner.close().await;
+    Ok(())
+}
+
+/// Samples what the bench database's active sessions wait on, every few
+/// milliseconds, until stopped: (wait, samples), most frequent first.
+pub struct WaitSampler {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<Result<Vec<(String, u64)>, Fail>>,
+}
+
+impl WaitSampler {
+    pub async fn start(url: &str) -> Result<Self, Fail> {
+        let mut conn = PgConnection::connect_with(&options(url)?).await?;
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            let mut counts = std::collections::BTreeMap::<String, u64>::new();
+            while !*stopped.borrow() {
+                let rows: Vec<(String, i64)> = sqlx::query_as(
+                    "SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*) \
+                     FROM pg_stat_activity WHERE datname = current_database() \
+                       AND pid <> pg_backend_pid() AND state = 'active' GROUP BY 1",
+                )
+                .fetch_all(&mut conn)
+                .await?;
+                for (wait, n) in rows {
+                    *counts.entry(wait).or_default() += u64::try_from(n).unwrap_or(0);
+                }
+                let _ = tokio::time::timeout(Duration::from_millis(5), stopped.changed()).await;
+            }
+            let _ = conn.close().await;
+            let mut counts: Vec<(String, u64)> = counts.into_iter().collect();
+            counts.sort_by(|a, b| b.1.cmp(&a.1));
+            Ok(counts)
+        });
+        Ok(Self { stop, task })
+    }
+
+    /// The top waits as "wait share%", joined.
+    pub async fn finish(self) -> Result<String, Fail> {
+        let _ = self.stop.send(true);
+        let counts = self.task.await??;
+        let total: u64 = counts.iter().map(|c| c.1).sum::<u64>().max(1);
+        Ok(counts
+            .iter()
+            .take(5)
+            .map(|(wait, n)| format!("{wait} {:.0}%", 100.0 * *n as f64 / total as f64))
+            .collect::<Vec<_>>()
+            .join(", "))
+    }
 }
 
 /// Drops the bench database, disconnecting whoever still uses it.
@@ -110,12 +176,7 @@ pub async fn server_description(pool: &PgPool) -> Result<String, Fail> {
         .fetch_one(pool)
         .await?;
     let mut settings = Vec::new();
-    for name in [
-        "synchronous_commit",
-        "fsync",
-        "shared_buffers",
-        "wal_level",
-    ] {
+    for name in ["synchronous_commit", "fsync", "shared_buffers", "wal_level"] {
         let value: String = sqlx::query_scalar(&format!("SHOW {name}"))
             .fetch_one(pool)
             .await?;

@@ -89,13 +89,14 @@ impl Scenario {
         let category = dice
             .weighted(CallCategory::ALL, &CATEGORY_WEIGHTS)
             .unwrap_or(CallCategory::Information);
-        let referred = (category == CallCategory::ReferralRequest && dice.below(5) == 0).then(|| {
-            (
-                dice.weighted(Agency::ALL, &AGENCY_WEIGHTS)
-                    .unwrap_or(Agency::CriminalPolice),
-                1 + dice.below(3) as i64,
-            )
-        });
+        let referred =
+            (category == CallCategory::ReferralRequest && dice.below(5) == 0).then(|| {
+                (
+                    dice.weighted(Agency::ALL, &AGENCY_WEIGHTS)
+                        .unwrap_or(Agency::CriminalPolice),
+                    1 + dice.below(3) as i64,
+                )
+            });
         Self {
             received_at: dice.instant_in_period(),
             region: dice
@@ -229,8 +230,10 @@ async fn batch(dice: &mut Dice, wanted: u64) -> Result<(UnitOfWork, u64), Fail> 
                 received_at: s.received_at,
                 region: s.region,
             };
-            events += referred_case(&mut unit, case_id, call_ref, &s, agency, rescued, &ctx, &clock)
-                .await?;
+            events += referred_case(
+                &mut unit, case_id, call_ref, &s, agency, rescued, &ctx, &clock,
+            )
+            .await?;
         }
     }
     Ok((unit, events))

@@ -59,7 +59,11 @@ async fn post(
     if !status.is_success() {
         return Ok(Err(format!("HTTP {status}")));
     }
-    Ok(answer.get("data").cloned().ok_or("no data").map_err(String::from))
+    Ok(answer
+        .get("data")
+        .cloned()
+        .ok_or("no data")
+        .map_err(String::from))
 }
 
 /// What the mutation load did.
@@ -153,7 +157,11 @@ pub async fn case_history(
         if i == 0 {
             let answer: Value = serde_json::from_slice(&text)?;
             if let Some(error) = answer.get("errors") {
-                return Err(format!("caseHistory failed: {}", error.to_string().chars().take(200).collect::<String>()).into());
+                return Err(format!(
+                    "caseHistory failed: {}",
+                    error.to_string().chars().take(200).collect::<String>()
+                )
+                .into());
             }
             events = answer
                 .pointer("/data/caseHistory/events")

@@ -16,6 +16,7 @@
 //! recreated at the start of every run and dropped at the end (`--keep`
 //! keeps it). The name must contain `bench`.
 
+mod activity;
 mod db;
 mod gen;
 mod load;

@@ -9,11 +9,12 @@ use store::vault::Vault;
 use store::EventStore;
 use uuid::Uuid;
 
-use super::report::{load_average, machine, millis, rate, Figure, Latency, Report, Target};
+use super::report::{load_average, machine, rate, Figure, Latency, Report, Target};
 use super::server::{Mode, Secrets, Server};
-use super::writes::Run;
-use super::{db, gen, load, profile, reads, writes, BenchArgs, Fail, Phase, Scale};
+use super::{activity, db, gen, load, reads, writes, BenchArgs, Fail, Phase, Scale};
 use crate::commands::CommandService;
+
+mod writing;
 
 struct Bench<'a> {
     args: &'a BenchArgs,
@@ -34,7 +35,7 @@ struct Bench<'a> {
     history_case: Option<Uuid>,
 }
 
-fn per_s(r: f64) -> String {
+pub(super) fn per_s(r: f64) -> String {
     format!("{r:.0}/s")
 }
 
@@ -47,11 +48,21 @@ pub async fn run(args: &BenchArgs, scale: Scale) -> Result<(), Fail> {
     let url = args.database_url.clone();
     let name = db::database_name(&url)?;
     let mode = Mode::choose(args.in_process, args.server_binary.clone())?;
-    println!("casetrail bench — {}", if args.quick { "quick smoke run" } else { "full run" });
+    println!(
+        "casetrail bench — {}",
+        if args.quick {
+            "quick smoke run"
+        } else {
+            "full run"
+        }
+    );
     println!("machine: {}", machine());
     db::recreate(&url).await?;
     let pool = db::app_pool(&url, args.connections).await?;
-    println!("database: {name} (dropped and recreated), {}", db::server_description(&pool).await?);
+    println!(
+        "database: {name} (dropped and recreated), {}",
+        db::server_description(&pool).await?
+    );
     println!("server: {}", mode.describe());
     println!("scale: {scale:?}");
     let secrets = Secrets::random();
@@ -114,7 +125,8 @@ impl Bench<'_> {
     async fn small_log(&mut self) -> Result<(), Fail> {
         self.heading("small log through the command path");
         let (run, commands) =
-            writes::mixed_activity(&self.commands, self.scale.small, self.args.writers, 11).await?;
+            activity::mixed_activity(&self.commands, self.scale.small, self.args.writers, 11)
+                .await?;
         let events = self.events().await?;
         self.report.add(Figure::plain(
             format!("mixed commands (calls, counselling, cases, referrals, rescues, support), {} writers", self.args.writers),
@@ -124,109 +136,21 @@ impl Bench<'_> {
         self.report.add(Figure::ratio(
             format!("projector full rebuild at {} events", figures.events),
             format!("{} events", per_s(figures.rebuild_rate)),
-            format!("one SELECT + deserialise: {} events", per_s(figures.raw_rate)),
+            format!(
+                "one SELECT + deserialise: {} events",
+                per_s(figures.raw_rate)
+            ),
             figures.rebuild_rate / figures.raw_rate,
             Target::None,
         ));
-        let (mut latencies, calls) = reads::statistics_latency(self.store.pool(), self.scale.samples).await?;
+        let (mut latencies, calls) =
+            reads::statistics_latency(self.store.pool(), self.scale.samples).await?;
         let small = Latency::of(&mut latencies);
         self.report.add(Figure::plain(
             format!("statistics query (report period) at {events} events"),
             format!("{} ({calls} calls counted)", small.describe()),
         ));
         self.small_stats = Some(small);
-        Ok(())
-    }
-
-    /// (1): openCase through CommandService vs raw INSERTs, alternating.
-    async fn writes(&mut self) -> Result<(), Fail> {
-        self.heading("(1) command append rate vs raw INSERT");
-        let w = self.args.writers;
-        let per_round = (self.scale.commands / self.scale.rounds).max(1);
-        let pool = self.store.pool().clone();
-        let lean = db::app_pool_without_ping(&self.url, self.args.connections).await?;
-        let lean_store = EventStore::new(lean.clone(), crate::app::domain_upcasters());
-        let lean_commands = Arc::new(CommandService::new(
-            lean_store.clone(),
-            Vault::new(self.secrets.master_key),
-            Clock::system(),
-        ));
-        let documents = writes::sample_event_documents().await?;
-        let mut runs: [Run; 6] = Default::default();
-        for round in 0..self.scale.rounds {
-            println!("  round {} of {}", round + 1, self.scale.rounds);
-            let [raw, raw_tx, cmd, keyed, lean_raw, lean_cmd] = &mut runs;
-            raw.absorb(writes::raw_inserts(&pool, per_round, w, false, &documents).await?);
-            cmd.absorb(writes::open_cases(&self.commands, per_round, w, false).await?);
-            raw_tx.absorb(writes::raw_inserts(&pool, per_round, w, true, &documents).await?);
-            keyed.absorb(writes::open_cases(&self.commands, per_round, w, true).await?);
-            lean_raw.absorb(writes::raw_inserts(&lean, per_round, w, false, &documents).await?);
-            lean_cmd.absorb(writes::open_cases(&lean_commands, per_round, w, false).await?);
-        }
-        let [raw, raw_tx, cmd, keyed, lean_raw, lean_cmd] = &runs;
-        let described = |r: &Run| format!("{} ({})", per_s(r.rate()), r.latency().describe());
-        self.command_rate = Some(cmd.rate());
-        self.report.add(Figure::ratio(
-            format!("(1) openCase via CommandService, {w} writers, new case each"),
-            described(cmd),
-            format!("raw autocommit INSERT, same pool: {}", described(raw)),
-            cmd.rate() / raw.rate(),
-            Target::AtLeast(1.0),
-        ));
-        self.report.add(Figure::ratio(
-            "(1b) same openCase vs raw BEGIN; INSERT; COMMIT",
-            per_s(cmd.rate()),
-            format!("raw explicit transaction: {}", described(raw_tx)),
-            cmd.rate() / raw_tx.rate(),
-            Target::None,
-        ));
-        self.report.add(Figure::ratio(
-            "(1c) openCase with a client id (idempotency receipt)",
-            described(keyed),
-            format!("raw autocommit INSERT: {}", per_s(raw.rate())),
-            keyed.rate() / raw.rate(),
-            Target::None,
-        ));
-        self.report.add(Figure::ratio(
-            "(1d) what-if: openCase on a pool without sqlx's acquire ping",
-            described(lean_cmd),
-            format!("raw autocommit INSERT on that pool: {}", described(lean_raw)),
-            lean_cmd.rate() / lean_raw.rate(),
-            Target::None,
-        ));
-        let breakdown = profile::breakdown(&pool, &self.store, &lean_store, self.scale.profile).await?;
-        for line in breakdown.describe() {
-            self.report.note(format!("profile (sequential): {line}"));
-        }
-        lean.close().await;
-        Ok(())
-    }
-
-    /// (2): one hot case.
-    async fn hot(&mut self) -> Result<(), Fail> {
-        self.heading("(2) one hot case, sequential commands");
-        let n = self.scale.hot;
-        let (case_id, durations) = writes::hot_case(&self.commands, n).await?;
-        let tenth = (durations.len() / 10).max(1);
-        let first: Vec<Duration> = durations.iter().take(tenth).copied().collect();
-        let last: Vec<Duration> = durations.iter().rev().take(tenth).copied().collect();
-        let rate_of = |d: &[Duration]| rate(d.len() as u64, d.iter().sum());
-        let (first_rate, last_rate) = (rate_of(&first), rate_of(&last));
-        self.report.add(Figure::ratio(
-            format!("(2) hot case, {n} sequential provideSupport: last tenth"),
-            format!("{} ({})", per_s(last_rate), Latency::of(&mut last.clone()).describe()),
-            format!("first tenth: {} ({})", per_s(first_rate), Latency::of(&mut first.clone()).describe()),
-            last_rate / first_rate,
-            Target::AtLeast(0.9),
-        ));
-        let (with_snapshot, bytes, from_zero) = profile::hot_load(&self.store, case_id, 20).await?;
-        self.report.note(format!(
-            "profile: loading the hot case ({} events) takes {} with its snapshot ({} KiB of JSON) and {} replaying every event",
-            n + 1,
-            millis(with_snapshot),
-            bytes / 1024,
-            millis(from_zero)
-        ));
         Ok(())
     }
 
@@ -251,16 +175,30 @@ impl Bench<'_> {
         let (mut latencies, events, bytes) =
             load::case_history(&server.base, &token, case_id, self.scale.samples / 2).await?;
         if events as u64 != self.scale.history {
-            return Err(format!("caseHistory returned {events} events, not {}", self.scale.history).into());
+            return Err(format!(
+                "caseHistory returned {events} events, not {}",
+                self.scale.history
+            )
+            .into());
         }
-        println!("  caseHistory answer: {events} events, {} KiB", bytes / 1024);
+        println!(
+            "  caseHistory answer: {events} events, {} KiB",
+            bytes / 1024
+        );
         Ok(Latency::of(&mut latencies))
     }
 
     /// 32 clients of openCase mutations; returns successes per second.
     async fn mutations(&mut self, server: &Server, n: u64, label: &str) -> Result<f64, Fail> {
         let token = load::token(&self.secrets.jwt, Role::Counsellor)?;
-        let load = load::open_cases(&server.base, &token, n, self.args.clients, self.scale.request_cap).await?;
+        let load = load::open_cases(
+            &server.base,
+            &token,
+            n,
+            self.args.clients,
+            self.scale.request_cap,
+        )
+        .await?;
         let ok = load.run.count.saturating_sub(load.errors);
         let throughput = rate(ok, load.run.elapsed);
         if load.errors > 0 {
@@ -271,9 +209,19 @@ impl Bench<'_> {
                 load.first_error.unwrap_or_default()
             ));
         }
-        let measured = format!("{} ({}), {ok} ok", per_s(throughput), load.run.latency().describe());
+        let measured = format!(
+            "{} ({}), {ok} ok",
+            per_s(throughput),
+            load.run.latency().describe()
+        );
         let figure = match self.command_rate {
-            Some(baseline) => Figure::ratio(label, measured, format!("(1) openCase via CommandService: {}", per_s(baseline)), throughput / baseline, Target::None),
+            Some(baseline) => Figure::ratio(
+                label,
+                measured,
+                format!("(1) openCase via CommandService: {}", per_s(baseline)),
+                throughput / baseline,
+                Target::None,
+            ),
             None => Figure::plain(label, measured),
         };
         self.report.add(figure);
@@ -285,7 +233,11 @@ impl Bench<'_> {
         self.heading("(3) GraphQL over HTTP");
         self.history_case().await?;
         let server = self.start_server().await?;
-        let label = format!("(3) GraphQL openCase over HTTP, {} clients, at {} events", self.args.clients, self.events().await?);
+        let label = format!(
+            "(3) GraphQL openCase over HTTP, {} clients, at {} events",
+            self.args.clients,
+            self.events().await?
+        );
         let result = self.mutations(&server, self.scale.requests, &label).await;
         let history = match result {
             Ok(throughput) => {
@@ -298,7 +250,11 @@ impl Bench<'_> {
         server.stop().await;
         let history = history?;
         self.report.add(Figure::plain(
-            format!("(4) caseHistory of a {}-event case via GraphQL over HTTP, at {} events", self.scale.history, self.events().await?),
+            format!(
+                "(4) caseHistory of a {}-event case via GraphQL over HTTP, at {} events",
+                self.scale.history,
+                self.events().await?
+            ),
             history.describe(),
         ));
         self.small_history = Some(history);
@@ -331,9 +287,17 @@ impl Bench<'_> {
     async fn rebuild_figure(&mut self, label: &str) -> Result<(), Fail> {
         let f = reads::rebuild(&self.url, &self.store).await?;
         self.report.add(Figure::ratio(
-            format!("{label} projector full rebuild (4 projections) at {} events, {:.1} s", f.events, f.rebuild_elapsed.as_secs_f64()),
+            format!(
+                "{label} projector full rebuild (4 projections) at {} events, {:.1} s",
+                f.events,
+                f.rebuild_elapsed.as_secs_f64()
+            ),
             format!("{} events", per_s(f.rebuild_rate)),
-            format!("one SELECT + deserialise of the same {} events: {}", f.raw_events, per_s(f.raw_rate)),
+            format!(
+                "one SELECT + deserialise of the same {} events: {}",
+                f.raw_events,
+                per_s(f.raw_rate)
+            ),
             f.rebuild_rate / f.raw_rate,
             Target::None,
         ));
@@ -348,12 +312,19 @@ impl Bench<'_> {
         self.grow_to(self.scale.large).await?;
         self.rebuild_figure("(4)").await?;
         let events = self.events().await?;
-        let (mut latencies, calls) = reads::statistics_latency(self.store.pool(), self.scale.samples).await?;
+        let (mut latencies, calls) =
+            reads::statistics_latency(self.store.pool(), self.scale.samples).await?;
         let large = Latency::of(&mut latencies);
         let measured = format!("{} ({calls} calls counted)", large.describe());
         let label = format!("(4) statistics query (report period) at {events} events");
         self.report.add(match self.small_stats {
-            Some(small) => Figure::ratio(label, measured, format!("at the small log: {}", small.describe()), large.p50.as_secs_f64() / small.p50.as_secs_f64().max(1e-9), Target::None),
+            Some(small) => Figure::ratio(
+                label,
+                measured,
+                format!("at the small log: {}", small.describe()),
+                large.p50.as_secs_f64() / small.p50.as_secs_f64().max(1e-9),
+                Target::None,
+            ),
             None => Figure::plain(label, measured),
         });
         self.history_case().await?;
@@ -363,10 +334,19 @@ impl Bench<'_> {
         server.stop().await;
         result?;
         if let Some((rss, peak)) = rss {
-            let label = format!("(5) server resident memory at {} events", self.events().await?);
+            let label = format!(
+                "(5) server resident memory at {} events",
+                self.events().await?
+            );
             let measured = format!("{rss:.0} MiB (peak {peak:.0} MiB)");
             self.report.add(match self.small_rss {
-                Some(small) => Figure::ratio(label, measured, format!("after (3), small log: {small:.0} MiB"), rss / small, Target::None),
+                Some(small) => Figure::ratio(
+                    label,
+                    measured,
+                    format!("after (3), small log: {small:.0} MiB"),
+                    rss / small,
+                    Target::None,
+                ),
                 None => Figure::plain(label, measured),
             });
         }
@@ -376,21 +356,37 @@ impl Bench<'_> {
     /// At the large size: caseHistory, a burst of mutations, projections.
     async fn served_at_size(&mut self, server: &Server, events: u64) -> Result<(), Fail> {
         let history = self.case_history(server).await?;
-        let label = format!("(4) caseHistory of a {}-event case via GraphQL over HTTP, at {events} events", self.scale.history);
+        let label = format!(
+            "(4) caseHistory of a {}-event case via GraphQL over HTTP, at {events} events",
+            self.scale.history
+        );
         self.report.add(match self.small_history {
-            Some(small) => Figure::ratio(label, history.describe(), format!("at the small log: {}", small.describe()), history.p50.as_secs_f64() / small.p50.as_secs_f64().max(1e-9), Target::None),
+            Some(small) => Figure::ratio(
+                label,
+                history.describe(),
+                format!("at the small log: {}", small.describe()),
+                history.p50.as_secs_f64() / small.p50.as_secs_f64().max(1e-9),
+                Target::None,
+            ),
             None => Figure::plain(label, history.describe()),
         });
         let n = (self.scale.requests / 3).max(100);
-        let label = format!("GraphQL openCase over HTTP, {} clients, at {events} events", self.args.clients);
+        let label = format!(
+            "GraphQL openCase over HTTP, {} clients, at {events} events",
+            self.args.clients
+        );
         let throughput = self.mutations(server, n, &label).await?;
         if let Some(small) = self.small_e2e {
-            self.report.note(format!("HTTP openCase throughput at {events} events is {:.2} of that at the small log", throughput / small));
+            self.report.note(format!(
+                "HTTP openCase throughput at {events} events is {:.2} of that at the small log",
+                throughput / small
+            ));
         }
         let statuses = projections::status(self.store.pool()).await?;
         if statuses.iter().any(|s| s.running) {
             projections::wait_until_caught_up(self.store.pool(), Duration::from_secs(120)).await?;
-            self.report.note("the server's projectors caught up with the log before its memory was read");
+            self.report
+                .note("the server's projectors caught up with the log before its memory was read");
         } else {
             self.report.note(
                 "the server runs no projector (Application::build does not start them yet): projections were \

@@ -94,7 +94,11 @@ pub async fn breakdown(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..n * 2 {
         let id = Uuid::now_v7();
-        let which = if i % 2 == 0 { store } else { store_without_ping };
+        let which = if i % 2 == 0 {
+            store
+        } else {
+            store_without_ping
+        };
         let t = Instant::now();
         let mut loaded = which.load::<Case>(id).await?;
         load.push(t.elapsed());

@@ -30,7 +30,8 @@ pub struct RebuildFigures {
 /// same log raw.
 pub async fn rebuild(owner_url: &str, store: &EventStore) -> Result<RebuildFigures, Fail> {
     let (raw_events, raw_elapsed) = read_and_decode(store).await?;
-    let summary = projections::rebuild(owner_url, store, &ProjectionSettings::default(), None).await?;
+    let summary =
+        projections::rebuild(owner_url, store, &ProjectionSettings::default(), None).await?;
     Ok(RebuildFigures {
         events: summary.events,
         rebuild_rate: rate(summary.events, summary.elapsed),

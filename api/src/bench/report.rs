@@ -30,11 +30,7 @@ impl Latency {
     }
 
     pub fn describe(&self) -> String {
-        format!(
-            "p50 {} / p99 {}",
-            millis(self.p50),
-            millis(self.p99)
-        )
+        format!("p50 {} / p99 {}", millis(self.p50), millis(self.p99))
     }
 }
 

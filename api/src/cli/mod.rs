@@ -2,3 +2,4 @@
 //! `Args` struct and an async function that `main.rs` dispatches to.
 
 pub mod integrity;
+pub mod operations;

@@ -8,8 +8,10 @@ pub mod inputs;
 mod mutations;
 mod privacy;
 mod queries;
+mod read_models;
 
 pub mod scalars;
+mod statistics;
 
 pub mod types;
 

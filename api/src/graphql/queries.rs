@@ -14,6 +14,7 @@ use super::history::{
     AccessLogEntry, CallHistory, CaseHistory, IntegrityReportNode, RecordedEvent,
 };
 use super::privacy;
+use super::read_models::ReadModelQuery;
 
 use super::request;
 use super::types::{CallNode, CaseNode};
@@ -21,7 +22,7 @@ use crate::error::ApiError;
 use crate::policy::{require, Capability};
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(EventLogQuery);
+pub struct Query(EventLogQuery, ReadModelQuery);
 
 #[derive(Default)]
 pub struct EventLogQuery;

@@ -39,7 +39,9 @@ fn first(first: Option<i32>) -> Result<usize> {
 
 fn projection_error(e: projections::ProjectionError) -> ApiError {
     match e {
-        projections::ProjectionError::BadCursor => ApiError::BadUserInput("after is not a cursor this list gave out".into()),
+        projections::ProjectionError::BadCursor => {
+            ApiError::BadUserInput("after is not a cursor this list gave out".into())
+        }
         other => {
             tracing::error!(error.cause = %other, "read model query failed");
             ApiError::Internal
@@ -47,13 +49,23 @@ fn projection_error(e: projections::ProjectionError) -> ApiError {
     }
 }
 
-fn page<T: async_graphql::OutputType>(has_next: bool, total: i64, edges: Vec<(String, T)>) -> Page<T> {
+fn page<T: async_graphql::OutputType>(
+    has_next: bool,
+    total: i64,
+    edges: Vec<(String, T)>,
+) -> Page<T> {
     let mut page = Connection::with_additional_fields(
         false,
         has_next,
-        TotalCount { total_count: i32::try_from(total).unwrap_or(i32::MAX) },
+        TotalCount {
+            total_count: i32::try_from(total).unwrap_or(i32::MAX),
+        },
     );
-    page.edges.extend(edges.into_iter().map(|(cursor, node)| Edge::new(cursor, node)));
+    page.edges.extend(
+        edges
+            .into_iter()
+            .map(|(cursor, node)| Edge::new(cursor, node)),
+    );
     page
 }
 
@@ -104,7 +116,9 @@ impl ReadModelQuery {
             channel: f.channel.map(Into::into),
         });
         let store = app.commands.store();
-        let found = queries::calls(store.pool(), &f, n, after.as_deref()).await.map_err(projection_error)?;
+        let found = queries::calls(store.pool(), &f, n, after.as_deref())
+            .await
+            .map_err(projection_error)?;
         let mut edges = Vec::with_capacity(found.items.len());
         for (cursor, id) in found.items {
             let loaded = store.load::<Call>(id).await.map_err(ApiError::from)?;
@@ -132,13 +146,21 @@ impl ReadModelQuery {
             opened_to: f.opened_to.map(|d| d.0),
         });
         let store = app.commands.store();
-        let found = queries::cases(store.pool(), &f, n, after.as_deref()).await.map_err(projection_error)?;
+        let found = queries::cases(store.pool(), &f, n, after.as_deref())
+            .await
+            .map_err(projection_error)?;
         let mut edges = Vec::with_capacity(found.items.len());
         for (cursor, id) in found.items {
             let loaded = store.load::<Case>(id).await.map_err(ApiError::from)?;
-            let node =
-                privacy::case_node(app.commands.vault(), store.pool(), &loaded.state, loaded.version, req, "cases")
-                    .await?;
+            let node = privacy::case_node(
+                app.commands.vault(),
+                store.pool(),
+                &loaded.state,
+                loaded.version,
+                req,
+                "cases",
+            )
+            .await?;
             if let Some(node) = node {
                 edges.push((cursor, node));
             }
@@ -156,10 +178,12 @@ impl ReadModelQuery {
         let (app, req) = request(ctx)?;
         require(&req.principal, Capability::ReadReferrals)?;
         let n = self::first(first)?;
-        let f = filter.map_or_else(queries::ReferralFilter::default, |f| queries::ReferralFilter {
-            agency: f.agency.map(Into::into),
-            status: f.status.map(Into::into),
-            case_id: f.case_id,
+        let f = filter.map_or_else(queries::ReferralFilter::default, |f| {
+            queries::ReferralFilter {
+                agency: f.agency.map(Into::into),
+                status: f.status.map(Into::into),
+                case_id: f.case_id,
+            }
         });
         let store = app.commands.store();
         let found = queries::referrals(store.pool(), &f, n, after.as_deref(), req.principal.agency)
@@ -190,13 +214,20 @@ impl ReadModelQuery {
             return Err(ApiError::BadUserInput("to is before from".into()).into());
         }
         if (to.0 - from.0).num_days() > 366 * 20 {
-            return Err(ApiError::BadUserInput("a statistics period spans at most 20 years".into()).into());
+            return Err(ApiError::BadUserInput(
+                "a statistics period spans at most 20 years".into(),
+            )
+            .into());
         }
         let asked = min_cell_size.unwrap_or(1);
         if asked < 1 {
             return Err(ApiError::BadUserInput("minCellSize must be at least 1".into()).into());
         }
-        let floor = if req.principal.role == domain::values::Role::Analyst { ANALYST_MIN_CELL_SIZE } else { 1 };
+        let floor = if req.principal.role == domain::values::Role::Analyst {
+            ANALYST_MIN_CELL_SIZE
+        } else {
+            1
+        };
         let stats = queries::statistics(
             app.commands.store().pool(),
             from.0,
@@ -212,7 +243,9 @@ impl ReadModelQuery {
     async fn projections(&self, ctx: &Context<'_>) -> Result<Vec<ProjectionStatusNode>> {
         let (app, req) = request(ctx)?;
         require(&req.principal, Capability::ReadProjections)?;
-        let status = projections::status(app.commands.store().pool()).await.map_err(projection_error)?;
+        let status = projections::status(app.commands.store().pool())
+            .await
+            .map_err(projection_error)?;
         Ok(status.into_iter().map(Into::into).collect())
     }
 }

@@ -97,12 +97,20 @@ impl From<projections::queries::Statistics> for StatisticsNode {
             calls_by_category: s
                 .calls_by_category
                 .into_iter()
-                .map(|c| CategoryCount { category: c.category.into(), count: c.count.map(int), suppressed: c.suppressed })
+                .map(|c| CategoryCount {
+                    category: c.category.into(),
+                    count: c.count.map(int),
+                    suppressed: c.suppressed,
+                })
                 .collect(),
             calls_by_channel: s
                 .calls_by_channel
                 .into_iter()
-                .map(|c| ChannelCount { channel: c.channel.into(), count: c.count.map(int), suppressed: c.suppressed })
+                .map(|c| ChannelCount {
+                    channel: c.channel.into(),
+                    count: c.count.map(int),
+                    suppressed: c.suppressed,
+                })
                 .collect(),
             referrals_by_agency: s
                 .referrals_by_agency

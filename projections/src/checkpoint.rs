@@ -1,0 +1,214 @@
+//! One projector step: lock the checkpoint, read a batch after it, apply
+//! the batch and move the checkpoint, all in one transaction. A crash at any
+//! point either keeps the whole batch and its checkpoint or neither, so no
+//! event is ever applied twice or lost.
+
+use chrono_tz::Tz;
+use sqlx::{Connection, PgConnection, Row};
+use store::EventStore;
+
+use crate::error::ProjectionError;
+use crate::feed::{read_batch, Checkpoint, Fact};
+use crate::projection::{Projection, Target};
+
+/// A projection's row in `projection_checkpoints`.
+#[derive(Clone, Debug)]
+pub(crate) struct Standing {
+    pub at: Checkpoint,
+    pub applied_position: i64,
+    pub time_zone: Option<String>,
+}
+
+/// Creates the checkpoint rows of projections newer than the database's
+/// migrations seeded (0003 seeds today's four).
+pub(crate) async fn ensure_rows(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let names: Vec<&str> = Projection::ALL.iter().map(|p| p.name()).collect();
+    sqlx::query("INSERT INTO projection_checkpoints (name) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING")
+        .bind(names)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Reads the checkpoint and locks its row until the transaction ends. Every
+/// writer of a projection's tables (a projector step, a rebuild's swap)
+/// takes this row lock first, so they serialise and never deadlock.
+pub(crate) async fn lock(
+    conn: &mut PgConnection,
+    projection: Projection,
+) -> Result<Standing, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT transaction_id::text::bigint, position, applied_position, time_zone \
+         FROM projection_checkpoints WHERE name = $1 FOR UPDATE",
+    )
+    .bind(projection.name())
+    .fetch_one(conn)
+    .await?;
+    Ok(Standing {
+        at: Checkpoint {
+            transaction_id: row.try_get(0)?,
+            position: row.try_get(1)?,
+        },
+        applied_position: row.try_get(2)?,
+        time_zone: row.try_get(3)?,
+    })
+}
+
+/// Moves the checkpoint and sets (or clears) the failure in one statement.
+pub(crate) async fn advance(
+    conn: &mut PgConnection,
+    projection: Projection,
+    standing: &Standing,
+    time_zone: Tz,
+    stuck: Option<(Option<i64>, &str)>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE projection_checkpoints \
+         SET transaction_id = $2::bigint::text::xid8, position = $3, applied_position = $4, \
+             time_zone = $5, failed_position = $6, last_error = $7, \
+             error_at = CASE WHEN $7::text IS NULL THEN NULL ELSE now() END, updated_at = now() \
+         WHERE name = $1",
+    )
+    .bind(projection.name())
+    .bind(standing.at.transaction_id)
+    .bind(standing.at.position)
+    .bind(standing.applied_position)
+    .bind(time_zone.name())
+    .bind(stuck.and_then(|s| s.0))
+    .bind(stuck.map(|s| s.1))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records why a projection cannot go on, outside any batch transaction.
+pub(crate) async fn record_failure(
+    conn: &mut PgConnection,
+    projection: Projection,
+    position: Option<i64>,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE projection_checkpoints \
+         SET failed_position = $2, last_error = $3, error_at = now(), updated_at = now() WHERE name = $1",
+    )
+    .bind(projection.name())
+    .bind(position)
+    .bind(error)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// What one step did.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// Nothing committed is left to apply.
+    Idle,
+    /// Applied this many events.
+    Applied { events: usize },
+    /// Applied what came before an event the projection cannot apply, and
+    /// recorded that event as its failure.
+    Stuck {
+        position: Option<i64>,
+        error: String,
+    },
+}
+
+/// A step that changed nothing. `position` is the failing event when the
+/// batch held only one, so that narrowing the batch pins the culprit down.
+#[derive(Debug)]
+pub(crate) struct StepFailure {
+    pub position: Option<i64>,
+    pub error: ProjectionError,
+}
+
+impl From<sqlx::Error> for StepFailure {
+    fn from(err: sqlx::Error) -> Self {
+        StepFailure {
+            position: None,
+            error: err.into(),
+        }
+    }
+}
+
+/// Applies at most `limit` events after the projection's checkpoint.
+#[tracing::instrument(skip(conn, store, time_zone), fields(projection = projection.name()))]
+pub(crate) async fn step(
+    conn: &mut PgConnection,
+    store: &EventStore,
+    projection: Projection,
+    time_zone: Tz,
+    limit: usize,
+) -> Result<Step, StepFailure> {
+    let mut tx = conn.begin().await?;
+    let mut standing = lock(&mut tx, projection).await?;
+    if let Some(zone) = standing
+        .time_zone
+        .as_deref()
+        .filter(|z| *z != time_zone.name())
+    {
+        let error = format!(
+            "the model counts days in {zone} but this server's time zone is {}: rebuild the projection",
+            time_zone.name()
+        );
+        advance(
+            &mut tx,
+            projection,
+            &standing,
+            time_zone,
+            Some((None, &error)),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(Step::Stuck {
+            position: None,
+            error,
+        });
+    }
+    let batch = read_batch(&mut tx, store, standing.at, limit, projection.streams()).await?;
+    if batch.is_empty() {
+        tx.rollback().await?;
+        return Ok(Step::Idle);
+    }
+    let readable = batch
+        .iter()
+        .position(|e| matches!(e.fact, Fact::Unreadable(_)))
+        .unwrap_or(batch.len());
+    let (ok, rest) = batch.split_at(readable);
+    if !ok.is_empty() {
+        let target = Target {
+            shadow: false,
+            time_zone,
+        };
+        if let Err(error) = projection.apply(&mut tx, store, ok, &target).await {
+            let position = if ok.len() == 1 {
+                ok.first().map(|e| e.at.position)
+            } else {
+                None
+            };
+            return Err(StepFailure { position, error });
+        }
+    }
+    for event in ok {
+        standing.at = event.at;
+        standing.applied_position = standing.applied_position.max(event.at.position);
+    }
+    let stuck = rest.first().map(|e| match &e.fact {
+        Fact::Unreadable(text) => (Some(e.at.position), text.clone()),
+        _ => (Some(e.at.position), String::new()),
+    });
+    advance(
+        &mut tx,
+        projection,
+        &standing,
+        time_zone,
+        stuck.as_ref().map(|(p, t)| (*p, t.as_str())),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(match stuck {
+        Some((position, error)) => Step::Stuck { position, error },
+        None => Step::Applied { events: ok.len() },
+    })
+}

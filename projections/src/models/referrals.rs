@@ -1,0 +1,140 @@
+//! `referrals`: one row per referral with its current status, for the
+//! `referrals` list (and an AGENCY user's view of its own referrals).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::case::CaseEvent;
+use domain::values::{ReferralOutcome, ReferralStatus};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::missing;
+use crate::error::ProjectionError;
+use crate::feed::{Fact, Logged};
+use crate::projection::Target;
+
+struct ReferralRow {
+    referral_id: Uuid,
+    case_id: Uuid,
+    agency: &'static str,
+    referred_at: DateTime<Utc>,
+    state: State,
+}
+
+/// What a status change sets.
+#[derive(Clone, Copy)]
+struct State {
+    status: ReferralStatus,
+    outcome: Option<ReferralOutcome>,
+    at: DateTime<Utc>,
+}
+
+#[tracing::instrument(skip_all, fields(events = events.len()))]
+pub(crate) async fn apply(
+    conn: &mut PgConnection,
+    events: &[Logged],
+    target: &Target,
+) -> Result<(), ProjectionError> {
+    let mut sent: Vec<ReferralRow> = Vec::new();
+    let mut sent_index: HashMap<Uuid, usize> = HashMap::new();
+    let mut changed: HashMap<Uuid, State> = HashMap::new();
+    for event in events {
+        match &event.fact {
+            Fact::Case(CaseEvent::ReferralSent {
+                referral_id,
+                agency,
+                referred_at,
+                ..
+            }) => {
+                sent_index.insert(*referral_id, sent.len());
+                sent.push(ReferralRow {
+                    referral_id: *referral_id,
+                    case_id: event.stream,
+                    agency: agency.as_str(),
+                    referred_at: *referred_at,
+                    state: State {
+                        status: ReferralStatus::Sent,
+                        outcome: None,
+                        at: *referred_at,
+                    },
+                });
+            }
+            Fact::Case(CaseEvent::ReferralStatusChanged {
+                referral_id,
+                to,
+                at,
+                outcome,
+                ..
+            }) => {
+                let state = State {
+                    status: *to,
+                    outcome: *outcome,
+                    at: *at,
+                };
+                match sent_index.get(referral_id).and_then(|&i| sent.get_mut(i)) {
+                    Some(row) => row.state = state,
+                    None => {
+                        changed.insert(*referral_id, state);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if !sent.is_empty() {
+        let sql = format!(
+            "INSERT INTO {} (referral_id, case_id, agency, status, outcome, referred_at, status_at) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], \
+                                  $6::timestamptz[], $7::timestamptz[])",
+            target.table("referrals")
+        );
+        sqlx::query(&sql)
+            .bind(sent.iter().map(|r| r.referral_id).collect::<Vec<_>>())
+            .bind(sent.iter().map(|r| r.case_id).collect::<Vec<_>>())
+            .bind(sent.iter().map(|r| r.agency).collect::<Vec<_>>())
+            .bind(
+                sent.iter()
+                    .map(|r| r.state.status.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                sent.iter()
+                    .map(|r| r.state.outcome.map(|o| o.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(sent.iter().map(|r| r.referred_at).collect::<Vec<_>>())
+            .bind(sent.iter().map(|r| r.state.at).collect::<Vec<_>>())
+            .execute(&mut *conn)
+            .await?;
+    }
+    if !changed.is_empty() {
+        let sql = format!(
+            "UPDATE {} AS r SET status = u.status, outcome = u.outcome, status_at = u.at \
+             FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS u(id, status, outcome, at) \
+             WHERE r.referral_id = u.id",
+            target.table("referrals")
+        );
+        let ids: Vec<Uuid> = changed.keys().copied().collect();
+        let updated = sqlx::query(&sql)
+            .bind(&ids)
+            .bind(
+                ids.iter()
+                    .map(|id| changed[id].status.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                ids.iter()
+                    .map(|id| changed[id].outcome.map(|o| o.as_str()))
+                    .collect::<Vec<_>>(),
+            )
+            .bind(ids.iter().map(|id| changed[id].at).collect::<Vec<_>>())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        if updated != ids.len() as u64 {
+            return Err(missing("referrals", ids.len(), updated));
+        }
+    }
+    Ok(())
+}

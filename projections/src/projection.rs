@@ -1,0 +1,167 @@
+//! The projections casetrail keeps, what each reads and where it writes.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
+use sqlx::PgConnection;
+use store::EventStore;
+
+use crate::error::ProjectionError;
+use crate::feed::{Logged, Streams};
+use crate::models;
+
+/// Advisory-lock class of "this process runs projection N". Part of the
+/// deployment contract: every server version must use the same keys, or
+/// two versions could run one projection side by side during an upgrade.
+pub(crate) const RUN_LOCK_CLASS: i32 = 0x6374_7072; // "ctpr"
+/// Advisory-lock class of "a rebuild of projection N is running".
+pub(crate) const REBUILD_LOCK_CLASS: i32 = 0x6374_7262; // "ctrb"
+
+/// One read model and the code that maintains it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Projection {
+    Calls,
+    Cases,
+    Referrals,
+    Statistics,
+}
+
+impl Projection {
+    pub const ALL: [Projection; 4] = [
+        Projection::Calls,
+        Projection::Cases,
+        Projection::Referrals,
+        Projection::Statistics,
+    ];
+
+    /// The name used in status, the CLI and `projection_checkpoints`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Projection::Calls => "calls",
+            Projection::Cases => "cases",
+            Projection::Referrals => "referrals",
+            Projection::Statistics => "statistics",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Projection, ProjectionError> {
+        Projection::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| ProjectionError::UnknownProjection(name.chars().take(40).collect()))
+    }
+
+    /// The second half of the projection's advisory-lock keys. Never renumber.
+    pub fn lock_id(self) -> i32 {
+        match self {
+            Projection::Calls => 1,
+            Projection::Cases => 2,
+            Projection::Referrals => 3,
+            Projection::Statistics => 4,
+        }
+    }
+
+    /// The tables the projection owns: a rebuild replaces exactly these.
+    pub fn tables(self) -> &'static [&'static str] {
+        match self {
+            Projection::Calls => &["calls"],
+            Projection::Cases => &["cases"],
+            Projection::Referrals => &["referrals"],
+            Projection::Statistics => &[
+                "statistics_calls_by_category",
+                "statistics_calls_by_channel",
+                "statistics_counselling_sessions",
+                "statistics_cases_opened",
+                "statistics_referrals",
+            ],
+        }
+    }
+
+    /// The streams whose events it decodes.
+    pub fn streams(self) -> Streams {
+        match self {
+            Projection::Calls => Streams {
+                calls: true,
+                cases: false,
+            },
+            Projection::Cases | Projection::Referrals => Streams {
+                calls: false,
+                cases: true,
+            },
+            Projection::Statistics => Streams {
+                calls: true,
+                cases: true,
+            },
+        }
+    }
+
+    /// Applies a batch of readable events inside the caller's transaction.
+    pub async fn apply(
+        self,
+        conn: &mut PgConnection,
+        store: &EventStore,
+        events: &[Logged],
+        target: &Target,
+    ) -> Result<(), ProjectionError> {
+        match self {
+            Projection::Calls => models::calls::apply(conn, events, target).await,
+            Projection::Cases => models::cases::apply(conn, events, target).await,
+            Projection::Referrals => models::referrals::apply(conn, events, target).await,
+            Projection::Statistics => models::statistics::apply(conn, store, events, target).await,
+        }
+    }
+}
+
+/// Suffix of the shadow tables a rebuild fills before swapping them in.
+pub(crate) const SHADOW_SUFFIX: &str = "__rebuild";
+
+/// Where a batch is written, and the calendar it counts days in.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Target {
+    /// Write into the `__rebuild` shadow tables instead of the live ones.
+    pub shadow: bool,
+    pub time_zone: Tz,
+}
+
+impl Target {
+    pub fn table(&self, name: &str) -> String {
+        if self.shadow {
+            format!("{name}{SHADOW_SUFFIX}")
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// The hotline's calendar day of an instant.
+    pub fn day(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.time_zone).date_naive()
+    }
+}
+
+/// The first day of a day's month.
+pub(crate) fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_published_names_are_the_projections() {
+        assert_eq!(crate::PROJECTIONS, Projection::ALL.map(Projection::name));
+        for projection in Projection::ALL {
+            assert_eq!(Projection::parse(projection.name()).ok(), Some(projection));
+        }
+        assert!(Projection::parse("persons").is_err());
+    }
+
+    #[test]
+    fn local_days_are_the_hotlines() {
+        let target = Target { shadow: false, time_zone: chrono_tz::Asia::Ho_Chi_Minh };
+        let evening = "2022-02-14T16:30:00Z".parse().unwrap_or_default();
+        let next_morning = "2022-02-14T17:30:00Z".parse().unwrap_or_default();
+        assert_eq!(target.day(evening).to_string(), "2022-02-14");
+        assert_eq!(target.day(next_morning).to_string(), "2022-02-15");
+        assert_eq!(Target { shadow: true, ..target }.table("calls"), "calls__rebuild");
+    }
+}

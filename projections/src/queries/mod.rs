@@ -1,0 +1,12 @@
+//! Reading the read models: the contract's lists (keyset-paginated, newest
+//! first) and statistics. Lists return ids; the API loads each node from its
+//! aggregate, so a list never shows more than the caller may see of it.
+
+mod cursor;
+mod lists;
+mod statistics;
+
+pub use lists::{calls, cases, referrals, CallFilter, CaseFilter, Page, ReferralFilter};
+pub use statistics::{
+    statistics, AgencyCount, CategoryCount, ChannelCount, MonthStatistics, RegionCount, Statistics,
+};

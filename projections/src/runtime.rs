@@ -1,0 +1,367 @@
+//! The projector runtime: one task per projection, each holding its
+//! projection's advisory lock on a dedicated connection, and one listener
+//! that wakes them when events are appended.
+//!
+//! Exactly one process runs a projection at a time: a task first takes a
+//! session advisory lock on its own connection and then runs every batch
+//! transaction *on that same connection*. If the process dies, PostgreSQL
+//! ends the session, which releases the lock and rolls back any batch in
+//! flight; a standby task polling `pg_try_advisory_lock` elsewhere takes
+//! over within one poll interval and resumes from the checkpoint.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use sqlx::{Connection, PgConnection, PgPool};
+use store::EventStore;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::checkpoint::{ensure_rows, record_failure, step, Step, StepFailure};
+use crate::error::ProjectionError;
+use crate::projection::{Projection, RUN_LOCK_CLASS};
+use crate::ProjectionSettings;
+
+/// The channel the events table's trigger notifies on commit (migration 0001).
+const EVENTS_CHANNEL: &str = "casetrail_events";
+/// The longest wait between retries of a projection stuck on an event.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// The running projectors of this process. Dropping it aborts them as a
+/// crash would (their sessions end, so their locks pass to another process);
+/// [`ProjectionRuntime::shutdown`] stops them between batches instead.
+pub struct ProjectionRuntime {
+    stop: watch::Sender<bool>,
+    /// Kept here so that projectors' wake channel never closes under them.
+    _wake: Arc<watch::Sender<u64>>,
+    tasks: Vec<JoinHandle<()>>,
+    duties: Duties,
+}
+
+/// What this process does about each projection right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Duty {
+    /// Holds the lock and runs it.
+    Running,
+    /// Another process holds the lock; this one polls to take over.
+    StandingBy,
+}
+
+type Duties = Arc<Mutex<BTreeMap<&'static str, Duty>>>;
+
+impl ProjectionRuntime {
+    /// The projections this process currently runs (holds the lock of).
+    pub fn holding(&self) -> Vec<String> {
+        self.with_duty(Duty::Running)
+    }
+
+    /// The projections another process runs, which this one would take over.
+    pub fn standing_by(&self) -> Vec<String> {
+        self.with_duty(Duty::StandingBy)
+    }
+
+    fn with_duty(&self, duty: Duty) -> Vec<String> {
+        let duties = self.duties.lock().map(|d| d.clone()).unwrap_or_default();
+        duties
+            .into_iter()
+            .filter(|(_, d)| *d == duty)
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
+    /// Stops every projector after its current batch and releases its lock.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for ProjectionRuntime {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Starts every projection's projector (each runs here only while this
+/// process holds its lock) and the listener that wakes them. Must be called
+/// inside a Tokio runtime. `pool` is the server's pool (as `casetrail_app`);
+/// each projector detaches one connection from it for its lock.
+pub fn spawn(pool: PgPool, store: EventStore, settings: ProjectionSettings) -> ProjectionRuntime {
+    let (stop, stop_rx) = watch::channel(false);
+    let (wake, wake_rx) = watch::channel(0_u64);
+    let wake = Arc::new(wake);
+    let duties: Duties = Arc::default();
+    let mut tasks = vec![tokio::spawn(listen(
+        pool.clone(),
+        wake.clone(),
+        stop_rx.clone(),
+        settings.poll_interval,
+    ))];
+    for projection in Projection::ALL {
+        let projector = Projector {
+            projection,
+            pool: pool.clone(),
+            store: store.clone(),
+            settings: settings.clone(),
+            wake: wake_rx.clone(),
+            stop: stop_rx.clone(),
+            duties: duties.clone(),
+        };
+        tasks.push(tokio::spawn(projector.run()));
+    }
+    ProjectionRuntime {
+        stop,
+        _wake: wake,
+        tasks,
+        duties,
+    }
+}
+
+/// Bumps the wake counter on every notification, and whenever the listening
+/// connection was lost and re-established (notifications may have been missed).
+async fn listen(
+    pool: PgPool,
+    wake: Arc<watch::Sender<u64>>,
+    mut stop: watch::Receiver<bool>,
+    retry: Duration,
+) {
+    let bump = |wake: &watch::Sender<u64>| wake.send_modify(|n| *n = n.wrapping_add(1));
+    loop {
+        let listener = async {
+            let mut listener = PgListener::connect_with(&pool).await?;
+            listener.listen(EVENTS_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        let mut listener = match listener.await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %crate::error::describe_sqlx(&e), "cannot listen for new events; polling");
+                if pause(&mut stop, retry).await {
+                    return;
+                }
+                continue;
+            }
+        };
+        bump(&wake);
+        loop {
+            tokio::select! {
+                _ = stop.changed() => return,
+                received = listener.try_recv() => match received {
+                    Ok(_) => bump(&wake),
+                    Err(e) => {
+                        tracing::warn!(error = %crate::error::describe_sqlx(&e), "lost the event listener");
+                        break;
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// Sleeps for `duration` unless asked to stop first; returns whether to stop.
+async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) -> bool {
+    if *stop.borrow() {
+        return true;
+    }
+    tokio::select! {
+        _ = stop.changed() => true,
+        _ = tokio::time::sleep(duration) => *stop.borrow(),
+    }
+}
+
+/// Why a projector let go of its lock.
+enum Released {
+    Stopped,
+    ConnectionLost(ProjectionError),
+}
+
+struct Projector {
+    projection: Projection,
+    pool: PgPool,
+    store: EventStore,
+    settings: ProjectionSettings,
+    wake: watch::Receiver<u64>,
+    stop: watch::Receiver<bool>,
+    duties: Duties,
+}
+
+impl Projector {
+    async fn run(mut self) {
+        let name = self.projection.name();
+        loop {
+            let Some(mut conn) = self.take_lock().await else {
+                return;
+            };
+            tracing::info!(projection = name, "running projection here");
+            self.set_duty(Some(Duty::Running));
+            let released = self.hold(&mut conn).await;
+            self.set_duty(None);
+            match released {
+                Released::Stopped => {
+                    let _ = sqlx::query("SELECT pg_advisory_unlock($1, $2)")
+                        .bind(RUN_LOCK_CLASS)
+                        .bind(self.projection.lock_id())
+                        .execute(&mut conn)
+                        .await;
+                    let _ = conn.close().await;
+                    return;
+                }
+                Released::ConnectionLost(e) => {
+                    // The session is gone, and with it the lock.
+                    tracing::warn!(projection = name, error = %e.describe(), "lost the projection's connection");
+                    drop(conn);
+                    if pause(&mut self.stop, self.settings.poll_interval).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn set_duty(&self, duty: Option<Duty>) {
+        if let Ok(mut duties) = self.duties.lock() {
+            match duty {
+                Some(duty) => duties.insert(self.projection.name(), duty),
+                None => duties.remove(self.projection.name()),
+            };
+        }
+    }
+
+    /// Waits until this process holds the projection's lock, on a connection
+    /// of its own; `None` when asked to stop first.
+    async fn take_lock(&mut self) -> Option<PgConnection> {
+        // Kept while standing by, so that polling costs a query, not a connection.
+        let mut standby: Option<PgConnection> = None;
+        loop {
+            match self.try_lock(&mut standby).await {
+                Ok(true) => return standby,
+                Ok(false) => self.set_duty(Some(Duty::StandingBy)),
+                Err(e) => {
+                    standby = None;
+                    tracing::warn!(projection = self.projection.name(), error = %e.describe(),
+                        "cannot reach the database for the projection's lock");
+                }
+            }
+            if pause(&mut self.stop, self.settings.poll_interval).await {
+                self.set_duty(None);
+                if let Some(conn) = standby {
+                    let _ = conn.close().await;
+                }
+                return None;
+            }
+        }
+    }
+
+    /// Tries the lock on `conn`, connecting first if needed.
+    async fn try_lock(&mut self, conn: &mut Option<PgConnection>) -> Result<bool, ProjectionError> {
+        let conn = match conn {
+            Some(conn) => conn,
+            // Detached: the lock lives as long as this session, not a pool checkout.
+            None => conn.insert(self.pool.acquire().await?.detach()),
+        };
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+            .bind(RUN_LOCK_CLASS)
+            .bind(self.projection.lock_id())
+            .fetch_one(&mut *conn)
+            .await?;
+        if locked {
+            ensure_rows(conn).await?;
+        }
+        Ok(locked)
+    }
+
+    /// Catches up, then waits for a notification (or the poll interval), for
+    /// as long as the lock's connection lives.
+    async fn hold(&mut self, conn: &mut PgConnection) -> Released {
+        let name = self.projection.name();
+        let mut failures: u32 = 0;
+        let mut last_error: Option<(Option<i64>, String)> = None;
+        // After a multi-event batch failed: events to take one at a time to find the culprit.
+        let mut narrow: usize = 0;
+        loop {
+            self.wake.borrow_and_update();
+            let limit = if narrow > 0 {
+                1
+            } else {
+                self.settings.batch_size.max(1)
+            };
+            let outcome = step(
+                conn,
+                &self.store,
+                self.projection,
+                self.settings.time_zone,
+                limit,
+            )
+            .await;
+            let stuck = match outcome {
+                Ok(Step::Applied { events }) => {
+                    narrow = narrow.saturating_sub(events);
+                    if last_error.take().is_some() {
+                        tracing::info!(projection = name, "projection moving again");
+                    }
+                    failures = 0;
+                    if *self.stop.borrow() {
+                        return Released::Stopped;
+                    }
+                    // Go on until a step finds nothing: more may have become safe to read.
+                    continue;
+                }
+                Ok(Step::Idle) => {
+                    narrow = 0;
+                    None
+                }
+                Ok(Step::Stuck { position, error }) => Some((position, error)),
+                Err(StepFailure {
+                    error: ProjectionError::Unavailable(e),
+                    ..
+                }) => {
+                    return Released::ConnectionLost(ProjectionError::Unavailable(e));
+                }
+                Err(StepFailure { position, error }) if position.is_none() && limit > 1 => {
+                    tracing::debug!(projection = name, error = %error.describe(), "batch failed; narrowing");
+                    narrow = limit;
+                    continue;
+                }
+                Err(StepFailure { position, error }) => {
+                    let text = error.describe();
+                    if let Err(e) = record_failure(conn, self.projection, position, &text).await {
+                        return Released::ConnectionLost(e.into());
+                    }
+                    Some((position, text))
+                }
+            };
+            let wait = match stuck {
+                None => self.settings.poll_interval,
+                Some(failure) => {
+                    if last_error.as_ref() != Some(&failure) {
+                        tracing::error!(projection = name, position = ?failure.0, error = %failure.1,
+                            "projection stopped at an event; it will retry and not skip it");
+                        last_error = Some(failure);
+                    }
+                    failures = failures.saturating_add(1);
+                    let backoff = self
+                        .settings
+                        .poll_interval
+                        .saturating_mul(2_u32.saturating_pow(failures.min(16)));
+                    backoff.min(MAX_BACKOFF)
+                }
+            };
+            let woken = last_error.is_none();
+            tokio::select! {
+                _ = self.stop.changed() => return Released::Stopped,
+                _ = tokio::time::sleep(wait) => {}
+                // While stuck, new events do not make the stuck one readable: only the backoff wakes.
+                _ = self.wake.changed(), if woken => {}
+            }
+            if *self.stop.borrow() {
+                return Released::Stopped;
+            }
+        }
+    }
+}
