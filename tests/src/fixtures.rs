@@ -95,3 +95,37 @@ pub async fn sequences(pool: &sqlx::PgPool, aggregate_type: &str, id: Uuid) -> V
         .await
         .expect("events readable")
 }
+
+/// The read models' tables, for comparing incremental and rebuilt contents.
+pub const READ_MODEL_TABLES: [&str; 8] = [
+    "calls",
+    "cases",
+    "referrals",
+    "statistics_calls_by_category",
+    "statistics_calls_by_channel",
+    "statistics_counselling_sessions",
+    "statistics_cases_opened",
+    "statistics_referrals",
+];
+
+/// A digest of every read-model table's rows, order-independent.
+pub async fn read_model_digest(pool: &sqlx::PgPool) -> Vec<(String, i64, Option<String>)> {
+    let mut digest = Vec::new();
+    for table in READ_MODEL_TABLES {
+        let row: (i64, Option<String>) = sqlx::query_as(&format!(
+            "SELECT count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM {table} t"
+        ))
+        .fetch_one(pool)
+        .await
+        .expect("read model readable");
+        digest.push((table.to_string(), row.0, row.1));
+    }
+    digest
+}
+
+/// Waits until every projection has applied the whole log.
+pub async fn caught_up(pool: &sqlx::PgPool) {
+    projections::wait_until_caught_up(pool, std::time::Duration::from_secs(60))
+        .await
+        .expect("projections catch up");
+}

@@ -107,6 +107,28 @@ async fn a_server_killed_under_load_keeps_every_acknowledged_call_exactly_once_a
         .await
         .expect("verify");
     assert!(verify.ok(), "{verify:?}");
+    // The projections converge to exactly what a rebuild from zero gives.
+    caught_up(&owner).await;
+    let incremental = read_model_digest(&owner).await;
+    assert!(
+        incremental[0].1 >= acknowledged.len() as i64,
+        "calls read model: {:?}",
+        incremental[0]
+    );
+    let rebuilt = std::process::Command::new(env!("CARGO_BIN_EXE_casetrail"))
+        .args(["projections", "rebuild", "--database-url", &db.url])
+        .output()
+        .expect("rebuild runs");
+    assert!(
+        rebuilt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rebuilt.stderr)
+    );
+    assert_eq!(
+        read_model_digest(&owner).await,
+        incremental,
+        "rebuilt read models differ"
+    );
     // A retry of an acknowledged request after the restart is recognised.
     let any = *acknowledged.iter().next().expect("one");
     let retry = post_graphql(
