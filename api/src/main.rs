@@ -79,5 +79,6 @@ async fn run(command: Command) -> Result<(), String> {
             api::import::run(args).await
         }
         Command::Export(ExportCommand::Statistics(args)) => api::export::run(args).await,
+        Command::RotateMasterKey(args) => api::cli::operations::rotate_master_key(args).await,
     }
 }

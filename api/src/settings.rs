@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cli::integrity::{CheckpointArgs, VerifyArgs};
-use crate::cli::operations::{ProjectionsCommand, SeedArgs};
+use crate::cli::operations::{ProjectionsCommand, RotateMasterKeyArgs, SeedArgs};
 use crate::export::ExportStatisticsArgs;
 use crate::import::ImportCallsArgs;
 
@@ -49,6 +49,8 @@ pub enum Command {
     /// Write figures out of the system.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Re-wrap every person's data key under a new master key (atomic).
+    RotateMasterKey(RotateMasterKeyArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -232,3 +232,31 @@ impl Vault {
         .await?)
     }
 }
+
+impl Vault {
+    /// Re-wraps every live data key from `self` (the old master key) to
+    /// `new`, in one transaction: either all keys move or none. Personal
+    /// data itself is never decrypted or rewritten (events never change).
+    /// Returns how many keys were re-wrapped.
+    #[tracing::instrument(skip_all)]
+    pub async fn rotate_master_key(&self, pool: &PgPool, new: &Vault) -> Result<u64, StoreError> {
+        let mut tx = pool.begin().await?;
+        let rows: Vec<(Uuid, Vec<u8>)> = sqlx::query_as(
+            "SELECT subject_id, wrapped_key FROM data_keys WHERE wrapped_key IS NOT NULL FOR UPDATE",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut rewrapped = 0;
+        for (subject, wrapped) in rows {
+            let key = self.unwrap_key(subject, &wrapped)?;
+            sqlx::query("UPDATE data_keys SET wrapped_key = $2 WHERE subject_id = $1")
+                .bind(subject)
+                .bind(new.wrap_key(subject, &key)?)
+                .execute(&mut *tx)
+                .await?;
+            rewrapped += 1;
+        }
+        tx.commit().await?;
+        Ok(rewrapped)
+    }
+}
