@@ -280,22 +280,16 @@ impl CommandService {
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
-        let where_ = aad("Case", input.case_id, "CaseClosed", "reason");
-        let reason = seal(
-            self.vault(),
-            self.store().pool(),
-            input.case_id,
-            where_,
-            Some(reason),
-        )
-        .await?
-        .ok_or(ApiError::Internal)?;
+        let reason = self
+            .seal_case_reason(input.case_id, "CaseClosed", reason)
+            .await?;
+        let (case_id, closed_at) = (input.case_id, input.closed_at);
         let command = CaseCommand::Close(CloseCase {
-            case_id: input.case_id,
-            closed_at: input.closed_at,
+            case_id,
+            closed_at,
             reason,
         });
-        self.execute::<Case>(ctx, input.case_id, command, key.as_ref(), None)
+        self.execute::<Case>(ctx, case_id, command, key.as_ref(), None)
             .await
     }
 
@@ -314,23 +308,36 @@ impl CommandService {
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
-        let where_ = aad("Case", input.case_id, "CaseReopened", "reason");
-        let reason = seal(
+        let reason = self
+            .seal_case_reason(input.case_id, "CaseReopened", reason)
+            .await?;
+        let (case_id, reopened_at) = (input.case_id, input.reopened_at);
+        let command = CaseCommand::Reopen(ReopenCase {
+            case_id,
+            reopened_at,
+            reason,
+        });
+        self.execute::<Case>(ctx, case_id, command, key.as_ref(), None)
+            .await
+    }
+
+    /// Seals a required free-text reason of a case event under the case's key.
+    async fn seal_case_reason(
+        &self,
+        case_id: Uuid,
+        event_type: &str,
+        reason: String,
+    ) -> ApiResult<domain::sealed::Sealed> {
+        let where_ = aad("Case", case_id, event_type, "reason");
+        seal(
             self.vault(),
             self.store().pool(),
-            input.case_id,
+            case_id,
             where_,
             Some(reason),
         )
         .await?
-        .ok_or(ApiError::Internal)?;
-        let command = CaseCommand::Reopen(ReopenCase {
-            case_id: input.case_id,
-            reopened_at: input.reopened_at,
-            reason,
-        });
-        self.execute::<Case>(ctx, input.case_id, command, key.as_ref(), None)
-            .await
+        .ok_or(ApiError::Internal)
     }
 }
 
@@ -353,10 +360,9 @@ impl CommandService {
         }
         let pool = self.store().pool();
         self.vault().erase(pool, input.person_id).await?;
-        let where_ = aad("Case", input.case_id, "PersonErased", "reason");
-        let reason = seal(self.vault(), pool, input.case_id, where_, Some(reason))
-            .await?
-            .ok_or(ApiError::Internal)?;
+        let reason = self
+            .seal_case_reason(input.case_id, "PersonErased", reason)
+            .await?;
         let command = CaseCommand::ErasePerson(domain::case::ErasePerson {
             case_id: input.case_id,
             person_id: input.person_id,
