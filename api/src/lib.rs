@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod commands;
+pub mod config_file;
 pub mod dashboard;
 pub mod error;
 pub mod export;

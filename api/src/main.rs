@@ -10,6 +10,11 @@ use domain::values::{Agency, Role};
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let Err(message) = api::config_file::load(&args) {
+        eprintln!("casetrail: {message}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     match run(cli.command).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -22,6 +22,10 @@ pub const DEV_MASTER_KEY: &str = "63617365747261696c2d6465762d6d61737465722d6b65
     about = "Event-sourced case management for the anti-trafficking hotline"
 )]
 pub struct Cli {
+    /// A file of settings, `NAME=value` per line with the environment variables' names
+    /// (flags and the environment override it). Also `CASETRAIL_CONFIG`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

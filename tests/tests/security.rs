@@ -156,6 +156,19 @@ fn operations(w: &World) -> Vec<Op> {
         ),
         q("verifyIntegrity", "{ verifyIntegrity { ok } }", json!({})),
         q("accessLog", "{ accessLog { id } }", json!({})),
+        q("calls", "{ calls(first: 5) { totalCount } }", json!({})),
+        q("cases", "{ cases(first: 5) { totalCount } }", json!({})),
+        q(
+            "referrals",
+            "{ referrals(first: 5) { totalCount } }",
+            json!({}),
+        ),
+        q(
+            "statistics",
+            "{ statistics(from: \"2020-01-01\", to: \"2030-01-01\") { totalCalls } }",
+            json!({}),
+        ),
+        q("projections", "{ projections { name } }", json!({})),
     ]
 }
 
@@ -178,6 +191,10 @@ fn allowed(op: &str, role: Role) -> bool {
         "caseHistory" | "callHistory" => matches!(role, Supervisor | Auditor),
         "verifyIntegrity" => matches!(role, Supervisor | Auditor | Admin),
         "accessLog" => role == Auditor,
+        "calls" | "cases" => matches!(role, Counsellor | Supervisor),
+        "referrals" => matches!(role, Counsellor | Supervisor | Agency),
+        "statistics" => matches!(role, Counsellor | Supervisor | Auditor | Analyst),
+        "projections" => matches!(role, Supervisor | Auditor | Admin),
         other => panic!("no expectation for {other}"),
     }
 }
