@@ -85,5 +85,6 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Export(ExportCommand::Statistics(args)) => api::export::run(args).await,
         Command::RotateMasterKey(args) => api::cli::operations::rotate_master_key(args).await,
+        Command::Bench(args) => api::bench::run(args).await,
     }
 }

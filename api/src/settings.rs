@@ -55,6 +55,8 @@ pub enum Command {
     Export(ExportCommand),
     /// Re-wrap every person's data key under a new master key (atomic).
     RotateMasterKey(RotateMasterKeyArgs),
+    /// Measure casetrail beside PostgreSQL's ceiling (drops and recreates its own database).
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -157,11 +157,21 @@ mod tests {
 
     #[test]
     fn local_days_are_the_hotlines() {
-        let target = Target { shadow: false, time_zone: chrono_tz::Asia::Ho_Chi_Minh };
+        let target = Target {
+            shadow: false,
+            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+        };
         let evening = "2022-02-14T16:30:00Z".parse().unwrap_or_default();
         let next_morning = "2022-02-14T17:30:00Z".parse().unwrap_or_default();
         assert_eq!(target.day(evening).to_string(), "2022-02-14");
         assert_eq!(target.day(next_morning).to_string(), "2022-02-15");
-        assert_eq!(Target { shadow: true, ..target }.table("calls"), "calls__rebuild");
+        assert_eq!(
+            Target {
+                shadow: true,
+                ..target
+            }
+            .table("calls"),
+            "calls__rebuild"
+        );
     }
 }

@@ -119,8 +119,7 @@ pub(crate) async fn prepare(
     })
 }
 
-/// Builds the shadow's keys and indexes, its visibility map and planner
-/// statistics, once filled. Runs outside any transaction (VACUUM must).
+/// Builds the shadow's keys and indexes and its planner statistics, once filled.
 #[tracing::instrument(skip_all, fields(table = shadow.table))]
 pub(crate) async fn finish(
     conn: &mut PgConnection,
@@ -129,10 +128,13 @@ pub(crate) async fn finish(
     for (_, sql) in shadow.constraints.iter().chain(&shadow.indexes) {
         ddl(conn, sql).await?;
     }
-    // VACUUM too: it marks the pages all-visible, so that index-only scans
-    // (the statistics' keys include their counters) need not visit the table.
-    let table = quote(&shadow_name(shadow.table)?);
-    ddl(conn, &format!("VACUUM (ANALYZE) {table}")).await
+    // Planner statistics now. No VACUUM: nothing here needs the visibility
+    // map at once, and it would often find the rows too recent to mark.
+    ddl(
+        conn,
+        &format!("ANALYZE {}", quote(&shadow_name(shadow.table)?)),
+    )
+    .await
 }
 
 /// Drops the shadow of `table`, if there is one.

@@ -100,4 +100,77 @@ async fn the_demo_history_holds_the_reports_figures_and_a_second_run_records_not
         .await
         .expect("verify");
     assert!(verify.ok());
+
+    // Through the server: GraphQL statistics show the report's table.
+    let app = casetrail_tests::harness::spawn_on(db).await;
+    let owner = app.db.owner().await;
+    casetrail_tests::fixtures::caught_up(&owner).await;
+    let query = "{ statistics(from: \"2018-11-01\", to: \"2022-02-14\") { totalCalls counsellingCalls referrals \
+                 personsRescued casesOpened asOfPosition callsByRegion { region count share } \
+                 referralsByAgency { agency referrals } } }";
+    let answer = app
+        .gql(&token(Role::Analyst), query, serde_json::json!({}))
+        .await;
+    let stats = answer.data("statistics").clone();
+    assert_eq!(
+        (
+            &stats["totalCalls"],
+            &stats["counsellingCalls"],
+            &stats["referrals"],
+            &stats["personsRescued"]
+        ),
+        (
+            &serde_json::json!(9154),
+            &serde_json::json!(1069),
+            &serde_json::json!(129),
+            &serde_json::json!(165)
+        )
+    );
+    for (region, expected) in [
+        ("RED_RIVER_DELTA", 29.3),
+        ("NORTHEAST", 16.0),
+        ("NORTHWEST", 13.1),
+        ("SOUTHEAST", 11.6),
+        ("NORTH_CENTRAL", 10.4),
+        ("MEKONG_DELTA", 8.0),
+        ("SOUTH_CENTRAL_COAST", 6.0),
+        ("CENTRAL_HIGHLANDS", 5.5),
+        ("OVERSEAS", 0.1),
+    ] {
+        let row = stats["callsByRegion"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["region"] == region))
+            .expect("region row");
+        let share = row["share"].as_f64().expect("share");
+        assert_eq!((share * 1000.0).round() / 10.0, expected, "{region}");
+    }
+    for agency in [
+        "DEPARTMENT_OF_CHILDREN",
+        "CRIMINAL_POLICE",
+        "BORDER_GUARD",
+        "WOMENS_UNION",
+    ] {
+        let row = stats["referralsByAgency"]
+            .as_array()
+            .and_then(|rows| rows.iter().find(|r| r["agency"] == agency))
+            .expect("agency");
+        assert!(row["referrals"].as_i64().is_some_and(|n| n > 0), "{agency}");
+    }
+
+    // The day boundary is the hotline's: 23:30 on the last day counts, 00:30 the next day does not.
+    for at in ["2022-02-14T23:30:00+07:00", "2022-02-15T00:30:00+07:00"] {
+        app.gql(&token(Role::Counsellor), &casetrail_tests::fixtures::receive_call_doc(),
+            serde_json::json!({"input": {"receivedAt": at, "channel": "VOICE", "region": "SOUTHEAST", "callerType": "CITIZEN", "category": "INFORMATION"}}))
+            .await
+            .data("receiveCall");
+    }
+    casetrail_tests::fixtures::caught_up(&owner).await;
+    let after = app
+        .gql(&token(Role::Analyst), query, serde_json::json!({}))
+        .await;
+    assert_eq!(after.data("statistics")["totalCalls"], 9155);
+    assert_ne!(
+        after.data("statistics")["asOfPosition"],
+        stats["asOfPosition"]
+    );
 }

@@ -63,6 +63,16 @@ pub async fn recreate(url: &str) -> Result<(), Fail> {
     Ok(())
 }
 
+/// VACUUM (ANALYZE) of the whole bench database, as the owner: what
+/// autovacuum does in a steady state, done before a measurement so that
+/// it does not happen in the middle of one.
+pub async fn settle(url: &str) -> Result<(), Fail> {
+    let mut owner = PgConnection::connect_with(&options(url)?).await?;
+    owner.execute("VACUUM (ANALYZE)").await?;
+    let _ = owner.close().await;
+    Ok(())
+}
+
 /// Enables or disables the events table's NOTIFY trigger, in the bench's
 /// own database only: the what-if of committing without it.
 pub async fn notify_trigger(url: &str, enabled: bool) -> Result<(), Fail> {
@@ -84,7 +94,8 @@ pub struct WaitSampler {
 
 impl WaitSampler {
     pub async fn start(url: &str) -> Result<Self, Fail> {
-        let mut conn = PgConnection::connect_with(&options(url)?).await?;
+        let options = options(url)?.application_name(super::cpu::SAMPLER_APPLICATION);
+        let mut conn = PgConnection::connect_with(&options).await?;
         let (stop, mut stopped) = tokio::sync::watch::channel(false);
         let task = tokio::spawn(async move {
             let mut counts = std::collections::BTreeMap::<String, u64>::new();
@@ -103,7 +114,7 @@ impl WaitSampler {
             }
             let _ = conn.close().await;
             let mut counts: Vec<(String, u64)> = counts.into_iter().collect();
-            counts.sort_by(|a, b| b.1.cmp(&a.1));
+            counts.sort_by_key(|c| std::cmp::Reverse(c.1));
             Ok(counts)
         });
         Ok(Self { stop, task })

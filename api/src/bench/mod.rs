@@ -17,8 +17,11 @@
 //! keeps it). The name must contain `bench`.
 
 mod activity;
+mod cpu;
 mod db;
 mod gen;
+mod grouped;
+mod hot;
 mod load;
 mod phases;
 mod profile;

@@ -134,37 +134,3 @@ pub async fn breakdown(
         commit_without_ping: median(commit_np),
     })
 }
-
-/// Median time to load a long case (snapshot + events after it), the size
-/// of its snapshot, and the same load without the snapshot (all events).
-pub async fn hot_load(
-    store: &EventStore,
-    case_id: Uuid,
-    n: usize,
-) -> Result<(Duration, usize, Duration), Fail> {
-    let size: Option<i32> = sqlx::query_scalar(
-        "SELECT octet_length(payload::text) FROM snapshots WHERE aggregate_type = 'Case' AND aggregate_id = $1",
-    )
-    .bind(case_id.to_string())
-    .fetch_optional(store.pool())
-    .await?;
-    let mut with_snapshot = Vec::new();
-    let mut from_zero = Vec::new();
-    for _ in 0..n {
-        let t = Instant::now();
-        std::hint::black_box(store.load::<Case>(case_id).await?);
-        with_snapshot.push(t.elapsed());
-        let t = Instant::now();
-        std::hint::black_box(
-            store
-                .load_range::<Case>(case_id, store::log::StreamRange::default())
-                .await?,
-        );
-        from_zero.push(t.elapsed());
-    }
-    Ok((
-        median(with_snapshot),
-        size.and_then(|s| usize::try_from(s).ok()).unwrap_or(0),
-        median(from_zero),
-    ))
-}

@@ -190,6 +190,14 @@ impl Server {
         .into())
     }
 
+    /// The child server's process id (none in process).
+    pub fn pid(&self) -> Option<u32> {
+        match &self.running {
+            Running::Child(child) => child.id(),
+            Running::InProcess(_) => None,
+        }
+    }
+
     /// The serving process's resident and peak memory, in MiB.
     pub fn resident(&self) -> Option<(f64, f64)> {
         match &self.running {

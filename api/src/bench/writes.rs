@@ -21,7 +21,7 @@ use super::gen::bench_context;
 use super::report::{rate, Latency};
 use super::Fail;
 use crate::commands::CommandService;
-use crate::graphql::inputs::{OpenCaseInput, ProvideSupportInput};
+use crate::graphql::inputs::OpenCaseInput;
 
 /// What a timed run did.
 #[derive(Clone, Debug, Default)]
@@ -198,38 +198,6 @@ pub async fn raw_inserts(
         }
     })
     .await
-}
-
-/// One case, then `n` sequential provideSupport commands on it; the
-/// duration of each command, in order.
-pub async fn hot_case(commands: &CommandService, n: u64) -> Result<(Uuid, Vec<Duration>), Fail> {
-    let opened = commands
-        .open_case(&bench_context(), open_case_input(false, 0))
-        .await
-        .map_err(|e| format!("openCase failed: {e}"))?;
-    let case_id = opened.loaded.id;
-    let services = SupportService::ALL;
-    let mut durations = Vec::with_capacity(n as usize);
-    for i in 0..n {
-        let service = services
-            .get(i as usize % services.len())
-            .copied()
-            .unwrap_or(SupportService::Medical);
-        let input = ProvideSupportInput {
-            id: None,
-            case_id,
-            person_id: None,
-            service: service.into(),
-            provided_at: Utc::now() - Days::minutes(30),
-        };
-        let t = Instant::now();
-        commands
-            .provide_support(&bench_context(), input)
-            .await
-            .map_err(|e| format!("provideSupport failed: {e}"))?;
-        durations.push(t.elapsed());
-    }
-    Ok((case_id, durations))
 }
 
 /// A case of exactly `events` events (opened, then support services),

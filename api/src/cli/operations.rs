@@ -161,8 +161,13 @@ pub async fn rotate_master_key(args: RotateMasterKeyArgs) -> Result<(), String> 
     if args.old_key.trim() == args.new_key.trim() {
         return Err("the new master key is the old one".into());
     }
-    let pool = store::db::app_pool(&args.database.database_url, 2).await.map_err(|e| e.to_string())?;
-    let n = old.rotate_master_key(&pool, &new).await.map_err(|e| e.to_string())?;
+    let pool = store::db::app_pool(&args.database.database_url, 2)
+        .await
+        .map_err(|e| e.to_string())?;
+    let n = old
+        .rotate_master_key(&pool, &new)
+        .await
+        .map_err(|e| e.to_string())?;
     eprintln!(
         "re-wrapped {n} data keys under the new master key. Restart every server with \
          CASETRAIL_MASTER_KEY set to it; the old key opens nothing any more. Note: idempotency \

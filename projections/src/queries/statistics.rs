@@ -124,7 +124,9 @@ fn cover(from: NaiveDate, to: NaiveDate) -> Cover {
     }
 }
 
-/// The rows of a rollup table inside the period (and region, if any).
+/// The rows of a rollup table inside the period (and region, if any). A
+/// rebuild writes rollups in key order and live updates arrive in time
+/// order, so these rows lie on few pages.
 macro_rules! in_period {
     () => {
         " WHERE ((grain = 'month' AND period_start >= $1 AND period_start < $2) \

@@ -111,7 +111,9 @@ async fn flush_table(
         target.table(table.name),
         arrays.join(", ")
     );
-    let cells: Vec<_> = cells.into_iter().collect();
+    // In key order, so that a rebuild lays each period's rows on few pages.
+    let mut cells: Vec<_> = cells.into_iter().collect();
+    cells.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut query = sqlx::query(&sql)
         .bind(cells.iter().map(|((p, ..), _)| p.0).collect::<Vec<_>>())
         .bind(cells.iter().map(|((p, ..), _)| p.1).collect::<Vec<_>>())
