@@ -42,18 +42,7 @@ pub enum ProjectionError {
 impl From<sqlx::Error> for ProjectionError {
     fn from(err: sqlx::Error) -> Self {
         match &err {
-            sqlx::Error::Io(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed
-            | sqlx::Error::Tls(_) => ProjectionError::Unavailable(err),
-            sqlx::Error::Database(db)
-                if db
-                    .code()
-                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")) =>
-            {
-                ProjectionError::Unavailable(err)
-            }
+            e if store::error::is_unavailable(e) => ProjectionError::Unavailable(err),
             sqlx::Error::Database(db) if db.code().as_deref() == Some("42501") => {
                 ProjectionError::NotOwner
             }
