@@ -167,6 +167,21 @@ impl Case {
             "the referral's last status change",
             referral.status_at,
         )?;
+        // A referral cannot end before a rescue already recorded on it.
+        let last_rescue = self
+            .rescues
+            .iter()
+            .filter(|r| r.referral_id == cmd.referral_id)
+            .map(|r| r.rescued_at)
+            .max();
+        if let Some(rescued_at) = last_rescue {
+            check_follows(
+                "at",
+                cmd.at,
+                "a rescue recorded on the referral",
+                rescued_at,
+            )?;
+        }
         self.check_in_open_period("at", cmd.at)?;
         Ok(vec![CaseEvent::ReferralStatusChanged {
             referral_id: cmd.referral_id,

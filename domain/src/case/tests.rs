@@ -1456,3 +1456,22 @@ mod erasure {
             .then_expect_error(DomainError::CaseNotFound(CASE));
     }
 }
+
+#[test]
+fn a_referral_cannot_end_before_a_rescue_recorded_on_it() {
+    let mut events = referral_in(InProgress);
+    events.push(rescued(
+        RESCUE1,
+        R1,
+        "2025-09-10T00:00:00Z",
+        Region::Northeast,
+    ));
+    given(events)
+        .when(update(R1, Declined, "2025-09-08T00:00:00Z", None))
+        .then_expect_error(DomainError::BeforePrevious {
+            field: "at",
+            at: t("2025-09-08T00:00:00Z"),
+            follows: "a rescue recorded on the referral",
+            earlier: t("2025-09-10T00:00:00Z"),
+        });
+}
