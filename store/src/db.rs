@@ -125,8 +125,9 @@ pub async fn app_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupEr
         })
 }
 
-/// A one-line cause without SQL or parameters.
-fn short(e: &sqlx::Error) -> String {
+/// A one-line cause for an operator: the server's message and SQLSTATE,
+/// never the SQL or its parameters.
+pub fn short(e: &sqlx::Error) -> String {
     match e {
         sqlx::Error::Database(db) => {
             format!("{} ({})", db.message(), db.code().unwrap_or_default())

@@ -263,30 +263,21 @@ async fn owner_pool(url: &str) -> Result<PgPool, String> {
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
-        .map_err(|e| format!("cannot reach PostgreSQL at {target}: {}", short(&e)))
+        .map_err(|e| {
+            format!(
+                "cannot reach PostgreSQL at {target}: {}",
+                store::db::short(&e)
+            )
+        })
 }
 
 /// The store's error with its database cause (codes and messages, no values).
 fn store_error(e: StoreError) -> String {
     match &e {
         StoreError::Database(source) | StoreError::Unavailable(source) => {
-            format!("{e}: {}", short(source))
+            format!("{e}: {}", store::db::short(source))
         }
         _ => e.to_string(),
-    }
-}
-
-fn short(e: &sqlx::Error) -> String {
-    match e {
-        sqlx::Error::Database(db) => {
-            format!("{} ({})", db.message(), db.code().unwrap_or_default())
-        }
-        other => other
-            .to_string()
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .to_string(),
     }
 }
 
