@@ -72,6 +72,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict => {
                 ApiError::Conflict("the record changed concurrently; retry the request".into())
             }
+            StoreError::IdTaken { kind, id } => ApiError::Conflict(format!(
+                "{} {id} is already recorded: an id names one thing across the whole hotline, choose a new id",
+                kind.replace('_', " ")
+            )),
             StoreError::Unavailable(cause) => {
                 tracing::warn!(error.cause = %cause, "database unavailable");
                 ApiError::Unavailable

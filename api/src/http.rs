@@ -150,7 +150,9 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: the database answers and every migration is applied.
+/// `GET /readyz`: the database answers, every migration is applied, and no
+/// projection is stopped at an event it cannot apply (503 naming them: the
+/// lists and statistics it serves would silently fall behind otherwise).
 pub async fn readyz(State(state): State<Arc<HttpState>>) -> Response {
     let expected = store::db::MIGRATOR
         .iter()
@@ -161,8 +163,24 @@ pub async fn readyz(State(state): State<Arc<HttpState>>) -> Response {
             .fetch_one(&state.pool)
             .await;
     match applied {
-        Ok(n) if n >= expected => (StatusCode::OK, "ready").into_response(),
-        Ok(_) => (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
+        Ok(n) if n >= expected => {}
+        Ok(_) => return (StatusCode::SERVICE_UNAVAILABLE, "migrations pending").into_response(),
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
+    }
+    match projections::status(&state.pool).await {
+        Ok(statuses) => {
+            let stopped: Vec<&str> = statuses
+                .iter()
+                .filter(|s| s.is_stopped())
+                .map(|s| s.name.as_str())
+                .collect();
+            if stopped.is_empty() {
+                (StatusCode::OK, "ready").into_response()
+            } else {
+                let body = format!("projection stopped: {}", stopped.join(", "));
+                (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+            }
+        }
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response(),
     }
 }
@@ -226,14 +244,30 @@ async fn projection_gauges(pool: &sqlx::PgPool) -> String {
             s.name, s.lag
         );
     }
-    out.push_str("# HELP casetrail_projection_failed 1 while a projection is stopped at an event it cannot apply.\n# TYPE casetrail_projection_failed gauge\n");
-    for s in &statuses {
+    // `_failed` is the earlier name, kept for existing dashboards; `_stopped`
+    // is the one /readyz agrees with (any recorded failure, positioned or not).
+    for (name, help) in [
+        (
+            "failed",
+            "1 while a projection is stopped at an event it cannot apply.",
+        ),
+        (
+            "stopped",
+            "1 while a projection is stopped (it retries, and /readyz answers 503).",
+        ),
+    ] {
         let _ = writeln!(
             out,
-            "casetrail_projection_failed{{projection=\"{}\"}} {}",
-            s.name,
-            u8::from(s.failed_at.is_some())
+            "# HELP casetrail_projection_{name} {help}\n# TYPE casetrail_projection_{name} gauge"
         );
+        for s in &statuses {
+            let _ = writeln!(
+                out,
+                "casetrail_projection_{name}{{projection=\"{}\"}} {}",
+                s.name,
+                u8::from(s.is_stopped())
+            );
+        }
     }
     out
 }

@@ -26,6 +26,14 @@ pub struct ProjectionStatus {
     pub running: bool,
 }
 
+impl ProjectionStatus {
+    /// Stuck on an event (or a batch) it could not apply: it retries with
+    /// backoff but does not move until the cause is fixed.
+    pub fn is_stopped(&self) -> bool {
+        self.failed_at.is_some() || self.error.is_some()
+    }
+}
+
 /// Every projection's status, in a fixed order (calls, cases, referrals, statistics).
 #[tracing::instrument(skip_all)]
 pub async fn status(pool: &PgPool) -> Result<Vec<ProjectionStatus>, ProjectionError> {

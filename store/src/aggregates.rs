@@ -11,6 +11,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::error::StoreError;
+use crate::identity;
 use crate::log::{append, read_stream, NewEvent, StoredEvent, StreamRange, UpcastExt};
 use crate::metadata::CommandContext;
 use crate::receipts::{insert_receipt, Receipt};
@@ -114,11 +115,17 @@ impl EventStore {
         })
     }
 
-    /// Commits a unit of work in one transaction. A lost race is `Conflict`.
+    /// Commits a unit of work in one transaction. A lost race is `Conflict`;
+    /// an introduced id that already names something else is `IdTaken`.
     #[tracing::instrument(skip_all, fields(events = unit.events.len()))]
     pub async fn commit(&self, unit: UnitOfWork) -> Result<Vec<i64>, StoreError> {
+        let ids = identity::introduced_by(&unit.events)?;
         let mut tx = self.pool.begin().await?;
+        // Appending first: a twin of this command on the same stream loses
+        // as a `Conflict` (and is retried into its receipt) before it could
+        // be mistaken for a reuse of the ids its twin just recorded.
         let positions = append(&mut tx, &unit.events).await?;
+        identity::record(&mut tx, &ids).await?;
         for (aggregate_type, aggregate_id, version, payload) in &unit.snapshots {
             sqlx::query(
                 "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload) \

@@ -19,6 +19,10 @@ pub enum StoreError {
     /// A stored row that cannot be decoded: a bug or tampering, never input.
     #[error("a stored record could not be read: {0}")]
     Corrupt(String),
+    /// The command introduces an id that already names another thing of
+    /// its kind (`identity`). Carries ids only.
+    #[error("{kind} {id} is already recorded; an id names one thing")]
+    IdTaken { kind: &'static str, id: uuid::Uuid },
     /// The vault could not seal or open personal data (key problems).
     #[error("personal data could not be processed: {0}")]
     Vault(&'static str),

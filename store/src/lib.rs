@@ -4,6 +4,8 @@
 //! - [`aggregates`]: load an aggregate (snapshot + later events, upcast),
 //!   decide a command, commit a unit of work across streams atomically.
 //! - [`receipts`]: idempotency receipts, written with the events.
+//! - [`identity`]: every introduced id unique within its kind, store-wide,
+//!   recorded with the events.
 //! - [`checkpoint`]: signed statements of every stream's head, so a
 //!   rewrite by someone with full database access is still detected.
 //! - [`vault`]: personal data sealed per subject; erasure destroys the key.
@@ -16,6 +18,7 @@ pub mod checkpoint;
 pub mod db;
 pub mod error;
 pub mod hash;
+pub mod identity;
 pub mod integrity;
 pub mod log;
 pub mod metadata;

@@ -14,6 +14,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::error::StoreError;
+use crate::identity;
 use crate::log::{append, read_stream, NewEvent, StoredEvent, StreamRange, STORED_COLUMNS};
 
 /// The cqrs-es view of the event store.
@@ -103,8 +104,10 @@ impl PersistedEventRepository for PgEventRepository {
             })
             .collect();
         let result: Result<(), StoreError> = async {
+            let ids = identity::introduced_by(&new_events)?;
             let mut tx = self.pool.begin().await?;
             append(&mut tx, &new_events).await?;
+            identity::record(&mut tx, &ids).await?;
             if let Some((aggregate_id, payload, current_snapshot)) = snapshot_update {
                 let last = new_events.last().map_or(0, |e| e.sequence);
                 sqlx::query(

@@ -56,6 +56,10 @@ impl CommandService {
         if let Some(done) = self.replay::<Call>(key.as_ref()).await? {
             return Ok(done);
         }
+        let ids = [("counselling_session", session_id)];
+        if let Some(done) = self.refuse_taken_ids::<Call>(key.as_ref(), &ids).await? {
+            return Ok(done);
+        }
         let where_ = aad("Call", input.call_id, "CounsellingSessionRecorded", "notes");
         let notes = seal(
             self.vault(),

@@ -2,39 +2,19 @@
 //! support, close and reopen.
 
 use domain::case::{
-    AttachCall, AttachPerson, Case, CaseCommand, CloseCase, Consent, NewPerson, OpenCase,
-    ProvideSupport, RecordRescue, ReopenCase, SendReferral, UpdateReferral,
+    AttachCall, Case, CaseCommand, CloseCase, Consent, OpenCase, ProvideSupport, RecordRescue,
+    ReopenCase, SendReferral, UpdateReferral, MAX_PERSONS,
 };
 use store::CommandContext;
 use uuid::Uuid;
 
-use super::parse::{
-    aad, bounded, country, province, required_text, seal, text, MAX_NAME, MAX_PHONE, MAX_TEXT,
-};
+use super::parse::{aad, bounded, country, province, required_text, seal, text, MAX_TEXT};
+use super::persons::ParsedPerson;
 use super::{CommandService, Done, Idempotency};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::inputs::*;
 
 impl CommandService {
-    /// Parses a person and seals their name and phone under their own key.
-    async fn new_person(&self, case_id: Uuid, input: &PersonInput) -> ApiResult<NewPerson> {
-        let person_id = input.id.unwrap_or_else(Uuid::now_v7);
-        let full_name = text("fullName", input.full_name.as_deref(), MAX_NAME)?;
-        let phone = text("phone", input.phone.as_deref(), MAX_PHONE)?;
-        let birth_year = input.birth_year.map(bounded).transpose()?;
-        let pool = self.store().pool();
-        let name_aad = aad("Case", case_id, "PersonAttached", "full_name");
-        let phone_aad = aad("Case", case_id, "PersonAttached", "phone");
-        Ok(NewPerson {
-            person_id,
-            role: input.role.into(),
-            gender: input.gender.into(),
-            birth_year,
-            full_name: seal(self.vault(), pool, person_id, name_aad, full_name).await?,
-            phone: seal(self.vault(), pool, person_id, phone_aad, phone).await?,
-        })
-    }
-
     pub async fn open_case(
         &self,
         ctx: &CommandContext,
@@ -49,10 +29,30 @@ impl CommandService {
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
+        // Limits before side effects: every person is parsed, counted and
+        // checked before the first one is sealed (which creates key rows).
+        let given = input.persons.as_deref().unwrap_or_default();
+        if given.len() > MAX_PERSONS {
+            return Err(domain::DomainError::TooManyPersons(MAX_PERSONS).into());
+        }
         let case_id = input.id.unwrap_or_else(Uuid::now_v7);
-        let mut persons = Vec::new();
-        for person in input.persons.as_deref().unwrap_or_default() {
-            persons.push(self.new_person(case_id, person).await?);
+        let province = province(input.province.as_deref())?;
+        let mut parsed: Vec<ParsedPerson> = Vec::with_capacity(given.len());
+        for person in given {
+            let person = self.parse_person(person)?;
+            if parsed.iter().any(|p| p.person_id == person.person_id) {
+                return Err(domain::DomainError::PersonExists(person.person_id).into());
+            }
+            parsed.push(person);
+        }
+        let mut ids = vec![("case", case_id)];
+        ids.extend(parsed.iter().map(|p| ("person", p.person_id)));
+        if let Some(done) = self.refuse_taken_ids::<Case>(key.as_ref(), &ids).await? {
+            return Ok(done);
+        }
+        let mut persons = Vec::with_capacity(parsed.len());
+        for person in parsed {
+            persons.push(self.seal_person(case_id, person).await?);
         }
         let open = |from_call| {
             Ok::<_, ApiError>(OpenCase {
@@ -60,7 +60,7 @@ impl CommandService {
                 opened_at: input.opened_at,
                 from_call,
                 region: input.region.map(Into::into),
-                province: province(input.province.as_deref())?,
+                province: province.clone(),
                 exploitation_types: input
                     .exploitation_types
                     .as_deref()
@@ -102,26 +102,6 @@ impl CommandService {
             .await
     }
 
-    pub async fn attach_person(
-        &self,
-        ctx: &CommandContext,
-        input: AttachPersonInput,
-    ) -> ApiResult<Done<Case>> {
-        let client_key = input.person.id.map(|p| format!("{}:{p}", input.case_id));
-        let key = Idempotency::new(self.vault(), "attachPerson", client_key, &input)?;
-        if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
-            return Ok(done);
-        }
-        let person = self.new_person(input.case_id, &input.person).await?;
-        let person_id = person.person_id;
-        let command = CaseCommand::AttachPerson(AttachPerson {
-            case_id: input.case_id,
-            person,
-        });
-        self.execute::<Case>(ctx, input.case_id, command, key.as_ref(), Some(person_id))
-            .await
-    }
-
     pub async fn send_referral(
         &self,
         ctx: &CommandContext,
@@ -145,6 +125,10 @@ impl CommandService {
             return Err(domain::DomainError::OverrideWithConsent.into());
         }
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
+            return Ok(done);
+        }
+        let ids = [("referral", referral_id)];
+        if let Some(done) = self.refuse_taken_ids::<Case>(key.as_ref(), &ids).await? {
             return Ok(done);
         }
         let pool = self.store().pool();

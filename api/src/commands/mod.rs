@@ -11,6 +11,7 @@ mod calls;
 mod cases;
 mod idempotency;
 mod parse;
+mod persons;
 
 pub use parse::{aad, required_text};
 
@@ -143,7 +144,7 @@ impl CommandService {
             let mut loaded = self.store.load::<A>(id).await?;
             let events = match decide(&mut loaded, command.clone(), &self.clock).await {
                 Ok(events) => events,
-                Err(refusal) => return self.refused(key, refusal).await,
+                Err(refusal) => return self.refused(key, refusal.into()).await,
             };
             let mut unit = UnitOfWork::new();
             unit.record(&mut loaded, &events, ctx)?;
@@ -160,6 +161,9 @@ impl CommandService {
                     return Ok(Done { loaded, result_id });
                 }
                 Err(StoreError::Conflict) => self.lost_race::<A>(attempt).await,
+                Err(taken @ StoreError::IdTaken { .. }) => {
+                    return self.refused(key, taken.into()).await
+                }
                 Err(other) => return Err(other.into()),
             }
         }
@@ -196,7 +200,7 @@ impl CommandService {
             let mut case = self.store.load::<Case>(case_id).await?;
             let case_events = match decide(&mut case, command(call_ref), &self.clock).await {
                 Ok(events) => events,
-                Err(refusal) => return self.refused(key, refusal).await,
+                Err(refusal) => return self.refused(key, refusal.into()).await,
             };
             let link = CallCommand::LinkToCase { call_id, case_id };
             let call_events = decide(&mut call, link, &self.clock).await?;
@@ -222,6 +226,9 @@ impl CommandService {
                     });
                 }
                 Err(StoreError::Conflict) => self.lost_race::<Case>(attempt).await,
+                Err(taken @ StoreError::IdTaken { .. }) => {
+                    return self.refused(key, taken.into()).await
+                }
                 Err(other) => return Err(other.into()),
             }
         }
@@ -241,11 +248,28 @@ impl CommandService {
     async fn refused<A: Aggregate>(
         &self,
         key: Option<&Idempotency>,
-        refusal: DomainError,
+        refusal: ApiError,
     ) -> ApiResult<Done<A>> {
         match self.replay::<A>(key).await? {
             Some(done) => Ok(done),
-            None => Err(refusal.into()),
+            None => Err(refusal),
+        }
+    }
+
+    /// Refuses, before anything is sealed, ids that already name something
+    /// (`store::identity`); the commit remains the arbiter. `Some` is the
+    /// first result of a twin of this keyed request that committed meanwhile.
+    async fn refuse_taken_ids<A: Aggregate>(
+        &self,
+        key: Option<&Idempotency>,
+        ids: &[(&'static str, Uuid)],
+    ) -> ApiResult<Option<Done<A>>> {
+        match store::identity::taken(self.store.pool(), ids).await? {
+            None => Ok(None),
+            Some((kind, id)) => {
+                let taken = StoreError::IdTaken { kind, id }.into();
+                self.refused(key, taken).await.map(Some)
+            }
         }
     }
 }

@@ -1,5 +1,12 @@
 //! `referrals`: one row per referral with its current status, for the
 //! `referrals` list (and an AGENCY user's view of its own referrals).
+//!
+//! A row is keyed by (case, referral id), what makes a referral unique in the
+//! log: the Case aggregate refuses a second referral id within one case, and
+//! since migration 0005 the store refuses one across cases, but a log written
+//! before that may hold the same id in two cases. Keyed by the id alone, such
+//! a valid log stopped this projection for good; keyed by both, it is two
+//! rows, and a status change finds its referral within its own case.
 
 use std::collections::HashMap;
 
@@ -37,8 +44,8 @@ pub(crate) async fn apply(
     target: &Target,
 ) -> Result<(), ProjectionError> {
     let mut sent: Vec<ReferralRow> = Vec::new();
-    let mut sent_index: HashMap<Uuid, usize> = HashMap::new();
-    let mut changed: HashMap<Uuid, State> = HashMap::new();
+    let mut sent_index: HashMap<(Uuid, Uuid), usize> = HashMap::new();
+    let mut changed: HashMap<(Uuid, Uuid), State> = HashMap::new();
     for event in events {
         match &event.fact {
             Fact::Case(CaseEvent::ReferralSent {
@@ -47,7 +54,7 @@ pub(crate) async fn apply(
                 referred_at,
                 ..
             }) => {
-                sent_index.insert(*referral_id, sent.len());
+                sent_index.insert((event.stream, *referral_id), sent.len());
                 sent.push(ReferralRow {
                     referral_id: *referral_id,
                     case_id: event.stream,
@@ -72,10 +79,11 @@ pub(crate) async fn apply(
                     outcome: *outcome,
                     at: *at,
                 };
-                match sent_index.get(referral_id).and_then(|&i| sent.get_mut(i)) {
+                let key = (event.stream, *referral_id);
+                match sent_index.get(&key).and_then(|&i| sent.get_mut(i)) {
                     Some(row) => row.state = state,
                     None => {
-                        changed.insert(*referral_id, state);
+                        changed.insert(key, state);
                     }
                 }
             }
@@ -111,13 +119,19 @@ pub(crate) async fn apply(
     if !changed.is_empty() {
         let sql = format!(
             "UPDATE {} AS r SET status = u.status, outcome = u.outcome, status_at = u.at \
-             FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS u(id, status, outcome, at) \
-             WHERE r.referral_id = u.id",
+             FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[]) \
+                  AS u(case_id, id, status, outcome, at) \
+             WHERE r.case_id = u.case_id AND r.referral_id = u.id",
             target.table("referrals")
         );
-        let ids: Vec<Uuid> = changed.keys().copied().collect();
+        let ids: Vec<(Uuid, Uuid)> = changed.keys().copied().collect();
         let updated = sqlx::query(&sql)
-            .bind(&ids)
+            .bind(ids.iter().map(|(case, _)| *case).collect::<Vec<_>>())
+            .bind(
+                ids.iter()
+                    .map(|(_, referral)| *referral)
+                    .collect::<Vec<_>>(),
+            )
             .bind(
                 ids.iter()
                     .map(|id| changed[id].status.as_str())

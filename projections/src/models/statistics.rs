@@ -8,7 +8,11 @@
 //! - a referral on the local day it was sent, in its case's region, under its agency;
 //! - persons rescued on the local day of the rescue, in the case's region (not
 //!   the rescue's location, so a region filter selects the same cases for
-//!   referrals and rescues), under the agency of the referral they belong to.
+//!   referrals and rescues), under the agency of the referral they belong to:
+//!   the referral of that id *in the rescue's own case*. A referral is known
+//!   by (case, referral id), what is unique in the log even where a log
+//!   written before migration 0005 holds one id in two cases, so a rescue is
+//!   never attributed to another case's referral.
 
 use std::collections::{HashMap, HashSet};
 
@@ -72,7 +76,8 @@ fn count(
 struct Memory {
     call_regions: HashMap<Uuid, Region>,
     case_regions: HashMap<Uuid, Region>,
-    referral_agencies: HashMap<Uuid, Agency>,
+    /// By (case, referral id).
+    referral_agencies: HashMap<(Uuid, Uuid), Agency>,
 }
 
 #[tracing::instrument(skip_all, fields(events = events.len()))]
@@ -167,7 +172,9 @@ impl Tally {
                     for period in periods(target.day(*referred_at)) {
                         count(&mut self.referrals, period, region, agency.as_str(), 0, 1);
                     }
-                    memory.referral_agencies.insert(*referral_id, *agency);
+                    memory
+                        .referral_agencies
+                        .insert((event.stream, *referral_id), *agency);
                 }
                 Fact::Case(CaseEvent::RescueRecorded {
                     referral_id,
@@ -181,7 +188,7 @@ impl Tally {
                         .ok_or_else(|| unknown("case"))?;
                     let agency = *memory
                         .referral_agencies
-                        .get(referral_id)
+                        .get(&(event.stream, *referral_id))
                         .ok_or_else(|| unknown("referral"))?;
                     let persons = i64::from(*persons_rescued);
                     for period in periods(target.day(*rescued_at)) {
@@ -228,13 +235,14 @@ async fn recall(
                 new_cases.insert(*case_id);
             }
             Fact::Case(CaseEvent::ReferralSent { referral_id, .. }) => {
-                new_referrals.insert(*referral_id);
+                new_referrals.insert((event.stream, *referral_id));
                 if !new_cases.contains(&event.stream) {
                     cases.insert(event.stream);
                 }
             }
             Fact::Case(CaseEvent::RescueRecorded { referral_id, .. })
-                if !new_cases.contains(&event.stream) || !new_referrals.contains(referral_id) =>
+                if !new_cases.contains(&event.stream)
+                    || !new_referrals.contains(&(event.stream, *referral_id)) =>
             {
                 cases.insert(event.stream);
             }
@@ -259,6 +267,7 @@ async fn recall(
         );
     }
     for event in found {
+        let stream = event.stream;
         match event.fact {
             Fact::Call(CallEvent::CallReceived {
                 call_id, region, ..
@@ -275,7 +284,9 @@ async fn recall(
                 agency,
                 ..
             }) => {
-                memory.referral_agencies.insert(referral_id, agency);
+                memory
+                    .referral_agencies
+                    .insert((stream, referral_id), agency);
             }
             Fact::Unreadable(text) => return Err(ProjectionError::Event(text)),
             _ => {}

@@ -1,0 +1,87 @@
+//! Persons on a case: parsing (every limit checked before anything is
+//! sealed), sealing under the person's own key, and attachPerson.
+
+use chrono::Datelike;
+use domain::case::{AttachPerson, Case, CaseCommand, NewPerson};
+use store::CommandContext;
+use uuid::Uuid;
+
+use super::parse::{aad, bounded, seal, text, MAX_NAME, MAX_PHONE};
+use super::{CommandService, Done, Idempotency};
+use crate::error::ApiResult;
+use crate::graphql::inputs::{AttachPersonInput, PersonInput};
+
+/// A person's input, parsed and checked, not yet sealed.
+pub(super) struct ParsedPerson {
+    pub(super) person_id: Uuid,
+    role: domain::values::PersonRole,
+    gender: domain::values::Gender,
+    birth_year: Option<domain::values::BirthYear>,
+    full_name: Option<String>,
+    phone: Option<String>,
+}
+
+impl CommandService {
+    /// Parses a person: every limit checked, nothing sealed yet.
+    pub(super) fn parse_person(&self, input: &PersonInput) -> ApiResult<ParsedPerson> {
+        let birth_year: Option<domain::values::BirthYear> =
+            input.birth_year.map(bounded).transpose()?;
+        // The domain refuses this too, but only after the name was sealed.
+        if birth_year.is_some_and(|y| i32::from(y.get()) > self.clock.now().year()) {
+            return Err(domain::DomainError::BirthYearInFuture.into());
+        }
+        Ok(ParsedPerson {
+            person_id: input.id.unwrap_or_else(Uuid::now_v7),
+            role: input.role.into(),
+            gender: input.gender.into(),
+            birth_year,
+            full_name: text("fullName", input.full_name.as_deref(), MAX_NAME)?,
+            phone: text("phone", input.phone.as_deref(), MAX_PHONE)?,
+        })
+    }
+
+    /// Seals a parsed person's name and phone under their own key.
+    pub(super) async fn seal_person(
+        &self,
+        case_id: Uuid,
+        person: ParsedPerson,
+    ) -> ApiResult<NewPerson> {
+        let pool = self.store().pool();
+        let name_aad = aad("Case", case_id, "PersonAttached", "full_name");
+        let phone_aad = aad("Case", case_id, "PersonAttached", "phone");
+        let id = person.person_id;
+        Ok(NewPerson {
+            person_id: id,
+            role: person.role,
+            gender: person.gender,
+            birth_year: person.birth_year,
+            full_name: seal(self.vault(), pool, id, name_aad, person.full_name).await?,
+            phone: seal(self.vault(), pool, id, phone_aad, person.phone).await?,
+        })
+    }
+
+    pub async fn attach_person(
+        &self,
+        ctx: &CommandContext,
+        input: AttachPersonInput,
+    ) -> ApiResult<Done<Case>> {
+        let client_key = input.person.id.map(|p| format!("{}:{p}", input.case_id));
+        let key = Idempotency::new(self.vault(), "attachPerson", client_key, &input)?;
+        if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
+            return Ok(done);
+        }
+        let person = self.parse_person(&input.person)?;
+        let person_id = person.person_id;
+        let ids = [("person", person_id)];
+        if let Some(done) = self.refuse_taken_ids::<Case>(key.as_ref(), &ids).await? {
+            return Ok(done);
+        }
+        let person = self.seal_person(input.case_id, person).await?;
+        let command = CaseCommand::AttachPerson(AttachPerson {
+            case_id: input.case_id,
+            person,
+        });
+        self.execute::<Case>(ctx, input.case_id, command, key.as_ref(), Some(person_id))
+            .await
+    }
+}
