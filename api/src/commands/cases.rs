@@ -1,5 +1,5 @@
-//! Case commands: open, attach a call or a person, referrals, rescues,
-//! support, close and reopen.
+//! Case commands: open, attach a call, referrals, rescues, support, close,
+//! reopen and erasure (persons are in `persons.rs`).
 
 use domain::case::{
     AttachCall, Case, CaseCommand, CloseCase, Consent, OpenCase, ProvideSupport, RecordRescue,
