@@ -60,6 +60,10 @@ impl CommandService {
         if let Some(done) = self.refuse_taken_ids::<Call>(key.as_ref(), &ids).await? {
             return Ok(done);
         }
+        if notes.is_some() {
+            let missing = domain::DomainError::CallNotFound(input.call_id);
+            self.require_subject("call", input.call_id, missing).await?;
+        }
         let where_ = aad("Call", input.call_id, "CounsellingSessionRecorded", "notes");
         let notes = seal(
             self.vault(),

@@ -50,30 +50,40 @@ impl CommandService {
         if let Some(done) = self.refuse_taken_ids::<Case>(key.as_ref(), &ids).await? {
             return Ok(done);
         }
-        let mut persons = Vec::with_capacity(parsed.len());
-        for person in parsed {
-            persons.push(self.seal_person(case_id, person).await?);
-        }
-        let open = |from_call| {
-            Ok::<_, ApiError>(OpenCase {
-                case_id,
-                opened_at: input.opened_at,
-                from_call,
-                region: input.region.map(Into::into),
-                province: province.clone(),
-                exploitation_types: input
-                    .exploitation_types
-                    .as_deref()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|&e| e.into())
-                    .collect(),
-                persons: persons.clone(),
-            })
+        let mut command = OpenCase {
+            case_id,
+            opened_at: input.opened_at,
+            from_call: None,
+            region: input.region.map(Into::into),
+            province,
+            exploitation_types: input
+                .exploitation_types
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .map(|&e| e.into())
+                .collect(),
+            persons: parsed.iter().map(CommandService::unsealed).collect(),
         };
+        if parsed.iter().any(ParsedPerson::has_personal_data) {
+            let bare = command.clone();
+            let preview = |from_call| CaseCommand::Open(OpenCase { from_call, ..bare });
+            let call = input.from_call_id;
+            if let Some(done) = self
+                .preview_case(key.as_ref(), case_id, call, preview)
+                .await?
+            {
+                return Ok(done);
+            }
+        }
+        command.persons.clear();
+        for person in parsed {
+            command
+                .persons
+                .push(self.seal_person(case_id, person).await?);
+        }
         match input.from_call_id {
             Some(call_id) => {
-                let command = open(None)?;
                 let build = move |call_ref| {
                     CaseCommand::Open(OpenCase {
                         from_call: Some(call_ref),
@@ -84,7 +94,7 @@ impl CommandService {
                     .await
             }
             None => {
-                let command = CaseCommand::Open(open(None)?);
+                let command = CaseCommand::Open(command);
                 self.execute::<Case>(ctx, case_id, command, key.as_ref(), None)
                     .await
             }
@@ -124,6 +134,10 @@ impl CommandService {
         if input.consent.given && override_reason.is_some() {
             return Err(domain::DomainError::OverrideWithConsent.into());
         }
+        // The domain's rule, known before the reason is sealed under the case's key.
+        if override_reason.is_some() && ctx.actor.role != domain::values::Role::Supervisor {
+            return Err(domain::DomainError::OverrideNeedsSupervisor.into());
+        }
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
@@ -131,8 +145,12 @@ impl CommandService {
         if let Some(done) = self.refuse_taken_ids::<Case>(key.as_ref(), &ids).await? {
             return Ok(done);
         }
-        let pool = self.store().pool();
         let case_id = input.case_id;
+        if override_reason.is_some() || reason.is_some() {
+            let missing = domain::DomainError::CaseNotFound(case_id);
+            self.require_subject("case", case_id, missing).await?;
+        }
+        let pool = self.store().pool();
         let consent = match (input.consent.given, override_reason) {
             (true, _) => Consent::Given,
             (false, None) => Consent::Missing,
@@ -264,6 +282,8 @@ impl CommandService {
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
+        let missing = domain::DomainError::CaseNotFound(input.case_id);
+        self.require_subject("case", input.case_id, missing).await?;
         let reason = self
             .seal_case_reason(input.case_id, "CaseClosed", reason)
             .await?;
@@ -292,6 +312,8 @@ impl CommandService {
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
+        let missing = domain::DomainError::CaseNotFound(input.case_id);
+        self.require_subject("case", input.case_id, missing).await?;
         let reason = self
             .seal_case_reason(input.case_id, "CaseReopened", reason)
             .await?;

@@ -12,6 +12,7 @@ mod cases;
 mod idempotency;
 mod parse;
 mod persons;
+mod preview;
 
 pub use parse::{aad, required_text};
 

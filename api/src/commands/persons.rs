@@ -21,6 +21,13 @@ pub(super) struct ParsedPerson {
     phone: Option<String>,
 }
 
+impl ParsedPerson {
+    /// Whether sealing this person would create a key row.
+    pub(super) fn has_personal_data(&self) -> bool {
+        self.full_name.is_some() || self.phone.is_some()
+    }
+}
+
 impl CommandService {
     /// Parses a person: every limit checked, nothing sealed yet.
     pub(super) fn parse_person(&self, input: &PersonInput) -> ApiResult<ParsedPerson> {
@@ -38,6 +45,18 @@ impl CommandService {
             full_name: text("fullName", input.full_name.as_deref(), MAX_NAME)?,
             phone: text("phone", input.phone.as_deref(), MAX_PHONE)?,
         })
+    }
+
+    /// The person without their personal data, for deciding before sealing.
+    pub(super) fn unsealed(person: &ParsedPerson) -> NewPerson {
+        NewPerson {
+            person_id: person.person_id,
+            role: person.role,
+            gender: person.gender,
+            birth_year: person.birth_year,
+            full_name: None,
+            phone: None,
+        }
     }
 
     /// Seals a parsed person's name and phone under their own key.
@@ -75,6 +94,22 @@ impl CommandService {
         let ids = [("person", person_id)];
         if let Some(done) = self.refuse_taken_ids::<Case>(key.as_ref(), &ids).await? {
             return Ok(done);
+        }
+        if person.has_personal_data() {
+            let case_id = input.case_id;
+            let bare = Self::unsealed(&person);
+            let preview = |_| {
+                CaseCommand::AttachPerson(AttachPerson {
+                    case_id,
+                    person: bare,
+                })
+            };
+            if let Some(done) = self
+                .preview_case(key.as_ref(), case_id, None, preview)
+                .await?
+            {
+                return Ok(done);
+            }
         }
         let person = self.seal_person(input.case_id, person).await?;
         let command = CaseCommand::AttachPerson(AttachPerson {
