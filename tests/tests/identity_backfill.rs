@@ -235,6 +235,26 @@ async fn a_log_written_before_0005_is_backfilled_first_wins_and_projected_withou
         vec![("CRIMINAL_POLICE".into(), 1, 0), ("NGO".into(), 1, 3)]
     );
 
+    // And a rebuild of that history (which used to fail on the same event) gives the same rows.
+    let listed_before = rows(
+        &owner,
+        "SELECT case_id::text, referral_id::text, agency FROM referrals ORDER BY agency",
+    )
+    .await;
+    let store = store::EventStore::new(app_pool.clone(), api::app::domain_upcasters());
+    let settings = projections::ProjectionSettings::default();
+    projections::rebuild(&app.db.url, &store, &settings, None)
+        .await
+        .expect("a rebuild of the old history");
+    assert_eq!(
+        rows(
+            &owner,
+            "SELECT case_id::text, referral_id::text, agency FROM referrals ORDER BY agency"
+        )
+        .await,
+        listed_before
+    );
+
     // The old id is taken for new commands too.
     let counsellor = token(Role::Counsellor);
     let case_c = a_case(&app, &counsellor).await;
