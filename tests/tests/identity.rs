@@ -257,7 +257,7 @@ async fn an_identical_retry_is_still_its_first_result_and_a_changed_one_a_confli
             referral_input(case, Some(id), "NGO"),
         )
         .await;
-    assert_eq!(changed.code(), Some("CONFLICT"), "{}", changed.body);
+    assert_id_taken(&changed, "referral", id);
     let sent = count(
         &app,
         "SELECT count(*) FROM events WHERE event_type = 'ReferralSent'",

@@ -99,9 +99,7 @@ impl CommandService {
             return Ok(None);
         };
         if receipt.request_hash != key.request_hash || receipt.stream_type != A::TYPE {
-            return Err(ApiError::Conflict(
-                "this idempotency key was already used with a different input".into(),
-            ));
+            return Err(ApiError::Conflict(reused_key_message(&key.key)));
         }
         let id = Uuid::parse_str(&receipt.stream_id).map_err(|_| {
             StoreError::Corrupt("a receipt names a stream that is not a UUID".into())
@@ -288,4 +286,33 @@ fn conflict_after_retries() -> ApiError {
     ApiError::Conflict(format!(
         "the record kept changing concurrently; gave up after {MAX_ATTEMPTS} attempts, retry the request"
     ))
+}
+
+/// The kind of thing a mutation's `id` names, for mutations whose key is that id.
+const KEYED_BY_ID: [(&str, &str); 7] = [
+    ("receiveCall", "call"),
+    ("recordCounsellingSession", "counselling session"),
+    ("openCase", "case"),
+    ("attachPerson", "person"),
+    ("sendReferral", "referral"),
+    ("recordRescue", "rescue"),
+    ("provideSupport", "support"),
+];
+
+/// A key reused with a different input. When the key is an id (a UUID,
+/// never personal data) the message names its kind and the id, like a reuse
+/// caught by `store::identity`; a client's free-form key is not echoed.
+fn reused_key_message(scoped_key: &str) -> String {
+    let named = scoped_key.split_once(':').and_then(|(mutation, rest)| {
+        let kind = KEYED_BY_ID.iter().find(|(m, _)| *m == mutation)?.1;
+        // attachPerson's key is "case:person".
+        let id = Uuid::parse_str(rest.rsplit(':').next()?).ok()?;
+        Some((kind, id))
+    });
+    match named {
+        Some((kind, id)) => format!(
+            "{kind} {id} is already recorded with a different input: an id names one thing, choose a new id"
+        ),
+        None => "this idempotency key was already used with a different input".into(),
+    }
 }
