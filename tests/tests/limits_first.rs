@@ -105,6 +105,7 @@ async fn commands_refused_by_the_domain_seal_nothing() {
     let counsellor = token(Role::Counsellor);
     let supervisor = token(Role::Supervisor);
     let case = a_case(&app, &counsellor).await;
+    let call = a_call(&app, &counsellor).await;
     let keys = || count(&app, "SELECT count(*) FROM data_keys");
     let before = keys().await;
     let named = json!([{"role": "VICTIM", "gender": "FEMALE", "fullName": "Never sealed", "phone": "+84 90 111 2222"}]);
@@ -131,6 +132,19 @@ async fn commands_refused_by_the_domain_seal_nothing() {
         (&counsellor, "NOT_FOUND", "mutation($input: RecordCounsellingSessionInput!) { recordCounsellingSession(input: $input) { id } }".into(),
          json!({"input": {"callId": ghost, "startedAt": ago(60), "durationMinutes": 5, "topics": ["LEGAL"],
                           "notes": "never sealed"}})),
+        // On a call and a case that exist (neither has a key yet): refused by their rules.
+        (&counsellor, "BAD_USER_INPUT", "mutation($input: RecordCounsellingSessionInput!) { recordCounsellingSession(input: $input) { id } }".into(),
+         json!({"input": {"callId": call, "startedAt": ago(30), "durationMinutes": 5, "topics": [],
+                          "notes": "never sealed"}})),
+        (&counsellor, "BAD_USER_INPUT", send_referral_doc(),
+         json!({"input": {"caseId": case, "agency": "NGO", "referredAt": "2999-01-01T00:00:00Z", "personsAtRisk": 1,
+                          "consent": {"given": true}, "reason": "never sealed"}})),
+        (&counsellor, "INVALID_STATE", send_referral_doc(),
+         json!({"input": {"caseId": case, "agency": "NGO", "referredAt": ago(30), "personsAtRisk": 1,
+                          "consent": {"given": false}, "reason": "never sealed"}})),
+        (&supervisor, "BAD_USER_INPUT", send_referral_doc(),
+         json!({"input": {"caseId": case, "agency": "NGO", "referredAt": "2999-01-01T00:00:00Z", "personsAtRisk": 1,
+                          "consent": {"given": false, "overrideReason": "never sealed"}}})),
         // Overriding consent needs a supervisor: refused before the reason is sealed.
         (&counsellor, "FORBIDDEN", send_referral_doc(),
          json!({"input": {"caseId": case, "agency": "NGO", "referredAt": ago(60), "personsAtRisk": 1,

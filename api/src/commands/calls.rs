@@ -60,12 +60,25 @@ impl CommandService {
         if let Some(done) = self.refuse_taken_ids::<Call>(key.as_ref(), &ids).await? {
             return Ok(done);
         }
+        let mut command = RecordCounsellingSession {
+            call_id: input.call_id,
+            session_id,
+            started_at: input.started_at,
+            duration,
+            topics,
+            notes: None,
+        };
         if notes.is_some() {
-            let missing = domain::DomainError::CallNotFound(input.call_id);
-            self.require_subject("call", input.call_id, missing).await?;
+            let preview = CallCommand::RecordCounsellingSession(command.clone());
+            if let Some(done) = self
+                .preview::<Call>(key.as_ref(), input.call_id, preview)
+                .await?
+            {
+                return Ok(done);
+            }
         }
         let where_ = aad("Call", input.call_id, "CounsellingSessionRecorded", "notes");
-        let notes = seal(
+        command.notes = seal(
             self.vault(),
             self.store().pool(),
             input.call_id,
@@ -73,14 +86,7 @@ impl CommandService {
             notes,
         )
         .await?;
-        let command = CallCommand::RecordCounsellingSession(RecordCounsellingSession {
-            call_id: input.call_id,
-            session_id,
-            started_at: input.started_at,
-            duration,
-            topics,
-            notes,
-        });
+        let command = CallCommand::RecordCounsellingSession(command);
         self.execute::<Call>(ctx, input.call_id, command, key.as_ref(), Some(session_id))
             .await
     }

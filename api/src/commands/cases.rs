@@ -147,8 +147,25 @@ impl CommandService {
         }
         let case_id = input.case_id;
         if override_reason.is_some() || reason.is_some() {
-            let missing = domain::DomainError::CaseNotFound(case_id);
-            self.require_subject("case", case_id, missing).await?;
+            // Decided first without the texts to seal; an override (its role
+            // checked above) decides like given consent.
+            let consent = match input.consent.given || override_reason.is_some() {
+                true => Consent::Given,
+                false => Consent::Missing,
+            };
+            let preview = CaseCommand::SendReferral(SendReferral {
+                case_id,
+                referral_id,
+                agency: input.agency.into(),
+                referred_at: input.referred_at,
+                persons_at_risk,
+                consent,
+                reason: None,
+                requested_by: ctx.actor.role,
+            });
+            if let Some(done) = self.preview::<Case>(key.as_ref(), case_id, preview).await? {
+                return Ok(done);
+            }
         }
         let pool = self.store().pool();
         let consent = match (input.consent.given, override_reason) {

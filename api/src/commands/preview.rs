@@ -1,13 +1,15 @@
 //! Deciding before sealing. Sealing personal data creates a key row for its
 //! subject, so a command the domain refuses must be refused before anything
-//! is sealed: a command that would seal a new person's data is first
-//! decided against current state with that data left out (the rules never
-//! read sealed values), and a command that would seal under a call or case
-//! first checks that the call or case exists. The real run decides again on
-//! fresh state; this only moves the refusal earlier.
+//! is sealed: a command that would seal a person's data, a session's notes
+//! or a referral's texts is first decided against current state with those
+//! left out (the rules never read sealed values); closing and reopening,
+//! whose reason the rules require, first check that the case exists. The
+//! real run decides again on fresh state; this only moves the refusal earlier.
 
+use cqrs_es::Aggregate;
 use domain::call::Call;
 use domain::case::{CallRef, Case, CaseCommand};
+use domain::clock::Clock;
 use domain::DomainError;
 use store::decide;
 use uuid::Uuid;
@@ -40,8 +42,21 @@ impl CommandService {
                 }
             }
         };
-        let mut case = self.store.load::<Case>(case_id).await?;
-        match decide(&mut case, command(call_ref), &self.clock).await {
+        self.preview::<Case>(key, case_id, command(call_ref)).await
+    }
+
+    /// Decides a command on one stream without recording it.
+    pub(super) async fn preview<A>(
+        &self,
+        key: Option<&Idempotency>,
+        id: Uuid,
+        command: A::Command,
+    ) -> ApiResult<Option<Done<A>>>
+    where
+        A: Aggregate<Services = Clock, Error = DomainError>,
+    {
+        let mut loaded = self.store.load::<A>(id).await?;
+        match decide(&mut loaded, command, &self.clock).await {
             Ok(_) => Ok(None),
             Err(refusal) => self.refused(key, refusal.into()).await.map(Some),
         }
