@@ -11,11 +11,15 @@
 //!   with `errors` passes only if the expectation shows `errors` too;
 //! - a block that cannot be run says why: ```` ```sh no-run: REASON ````;
 //! - a block with no expectation must print nothing (setup);
-//! - any other fenced block is refused, so no request escapes the suite;
+//! - any other fenced block (or an indented or `~~~` fence) is refused, so
+//!   no request escapes the suite;
 //! - a heading ending in a list of roles, `## Statistics (ANALYST, AUDITOR)`,
 //!   is a claim about every block under it with an expectation: re-run with
 //!   a token of each listed role, none of its answers is FORBIDDEN; with a
 //!   token of any other role, each block has a FORBIDDEN answer.
+//!
+//! `CASETRAIL_DOCS_DUMP=DIR cargo test -p casetrail-tests --test docs` keeps
+//! the script and what it printed in DIR, for whoever fixes a failing doc.
 
 pub mod roles_table;
 pub mod run;
@@ -104,6 +108,12 @@ pub fn extract(markdown: &str) -> Result<Vec<Example>, String> {
             roles = heading_roles(line.trim_start_matches('#'), number)?;
             expect_may_follow = false;
             continue;
+        }
+        let fence = line.trim_start();
+        if (fence.starts_with("```") || fence.starts_with("~~~")) && !line.starts_with("```") {
+            return Err(format!(
+                "line {number}: fences start at the first column, with ```"
+            ));
         }
         let Some(info) = line.strip_prefix("```") else {
             if !line.trim().is_empty() {

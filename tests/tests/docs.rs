@@ -83,6 +83,9 @@ fn blocks_the_suite_cannot_classify_are_refused() {
         .contains("must follow"));
     let typo = "## Audit (SUPERVISOR, AUDITR)\n";
     assert!(extract(typo).expect_err("refused").contains("AUDITR"));
+    let indented = "1. step\n   ```sh\n   curl http://127.0.0.1:8080/graphql\n   ```\n";
+    assert!(extract(indented).is_err());
+    assert!(extract("~~~sh\ntrue\n~~~\n").is_err());
     let unclosed = "```sh\ntrue\n";
     assert!(extract(unclosed).is_err());
 }
@@ -277,4 +280,46 @@ fn block_lines(doc: &str) -> Vec<usize> {
         .filter(|e| e.expect.is_some())
         .map(|e| e.line)
         .collect()
+}
+
+/// Issue 18: the rescue example carried no client id, and a retry recorded
+/// two rescues. The same walk-through without the id fails.
+#[tokio::test]
+async fn the_walkthrough_without_the_rescue_id_fails() {
+    let up_to_reads = GRAPHQL_MD
+        .split("## Access log")
+        .next()
+        .expect("the walk-through reads a case before the access log");
+    let without_id = up_to_reads
+        .replace(
+            "mutation ($id: UUID!, $case: UUID!, $referral: UUID!, $at: DateTime!) {\n    recordRescue",
+            "mutation ($case: UUID!, $referral: UUID!, $at: DateTime!) {\n    recordRescue",
+        )
+        .replace(
+            "recordRescue(input: {id: $id, caseId: $case",
+            "recordRescue(input: {caseId: $case",
+        );
+    assert_ne!(
+        without_id, up_to_reads,
+        "the self-check edits the real example"
+    );
+    let rescue_block = extract(&without_id)
+        .expect("valid")
+        .into_iter()
+        .find(|e| e.code.contains("recordRescue"))
+        .expect("a rescue example")
+        .line;
+    let failures = run_document(CASETRAIL, &without_id).await;
+    let wanted = format!("block at line {rescue_block}: .data.recordRescue.id is");
+    assert!(
+        failures.iter().any(|f| f.starts_with(&wanted)),
+        "not caught: {wanted}: {failures:#?}"
+    );
+    // The retry recorded a second rescue: the referral now counts two persons.
+    assert!(
+        failures
+            .iter()
+            .any(|f| f.contains(".data.case.referrals[0].personsRescued is 2")),
+        "the case read does not show the second rescue: {failures:#?}"
+    );
 }

@@ -32,6 +32,12 @@ pub async fn run_document(binary: &str, markdown: &str) -> Vec<String> {
         let _ = app.run_until_stopped().await;
     });
     let (stdout, stderr) = run_bash(binary, &script(&examples, &address)).await;
+    if let Some(dir) = std::env::var_os("CASETRAIL_DOCS_DUMP") {
+        // For whoever fixes a failing doc: what ran and what it printed.
+        let dir = Path::new(&dir);
+        let _ = std::fs::write(dir.join("docs-script.sh"), script(&examples, &address));
+        let _ = std::fs::write(dir.join("docs-stdout.txt"), &stdout);
+    }
     server.abort();
     let mut failures = check(&examples, &stdout);
     if !failures.is_empty() {
