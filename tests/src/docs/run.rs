@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use api::settings::DEV_JWT_SECRET;
+use api::settings::{DEV_JWT_SECRET, DEV_MASTER_KEY};
 use api::Application;
 
 use super::{check, extract, script};
@@ -21,9 +21,12 @@ pub async fn run_document(binary: &str, markdown: &str) -> Vec<String> {
         Err(why) => return vec![why],
     };
     let db = TestDatabase::create().await;
-    // The development secret, as a reader's `casetrail serve` in dev mode uses.
+    // The development keys, as a reader's `casetrail serve` in dev mode uses,
+    // so that the docs' `casetrail` commands agree with the server.
     let mut config = settings(&db.url);
     config.jwt.secret = DEV_JWT_SECRET.into();
+    hex::decode_to_slice(DEV_MASTER_KEY, &mut config.master_key)
+        .expect("the development master key is 64 hex digits");
     let app = Application::build(config)
         .await
         .expect("the application starts");
@@ -31,7 +34,7 @@ pub async fn run_document(binary: &str, markdown: &str) -> Vec<String> {
     let server = tokio::spawn(async move {
         let _ = app.run_until_stopped().await;
     });
-    let (stdout, stderr) = run_bash(binary, &script(&examples, &address)).await;
+    let (stdout, stderr) = run_bash(binary, &db.url, &script(&examples, &address)).await;
     if let Some(dir) = std::env::var_os("CASETRAIL_DOCS_DUMP") {
         // For whoever fixes a failing doc: what ran and what it printed.
         let dir = Path::new(&dir);
@@ -53,8 +56,10 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 /// bash, with nothing of this process's configuration but PATH (the docs'
-/// `casetrail token` must sign with its defaults, like a reader's).
-async fn run_bash(binary: &str, script: &str) -> (String, String) {
+/// `casetrail token` must sign with its defaults, like a reader's), and the
+/// test database as `DATABASE_URL`: a command of the docs never touches the
+/// machine's own `casetrail` database.
+async fn run_bash(binary: &str, database_url: &str, script: &str) -> (String, String) {
     let bin_dir = Path::new(binary)
         .parent()
         .expect("the binary is in a directory");
@@ -75,6 +80,7 @@ async fn run_bash(binary: &str, script: &str) -> (String, String) {
             std::env::var("HOME").unwrap_or_else(|_| "/tmp".into()),
         )
         .env("LANG", "C.UTF-8")
+        .env("DATABASE_URL", database_url)
         .kill_on_drop(true);
     let output = tokio::time::timeout(SCRIPT_TIMEOUT, command.output()).await;
     let _ = std::fs::remove_file(&file);
