@@ -255,7 +255,7 @@ async fn a_broken_walkthrough_fails_against_the_real_server_block_by_block() {
         assert!(
             failures
                 .iter()
-                .any(|f| f.starts_with(&format!("block at line {line}:"))),
+                .any(|f| f.starts_with(&format!("block at line {line}: answers with errors"))),
             "the broken block at line {line} was not caught: {failures:#?}"
         );
     }
