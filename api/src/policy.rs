@@ -36,7 +36,23 @@ pub enum Capability {
 }
 
 impl Capability {
-    fn describe(self) -> &'static str {
+    /// Every capability, in the order of README's roles table (tested against it).
+    pub const ALL: [Capability; 11] = [
+        Capability::RecordCasework,
+        Capability::ReadCasework,
+        Capability::ReadReferrals,
+        Capability::HandleReferrals,
+        Capability::CloseCases,
+        Capability::ReadHistories,
+        Capability::VerifyIntegrity,
+        Capability::ReadStatistics,
+        Capability::ReadProjections,
+        Capability::ReadAccessLog,
+        Capability::ErasePersons,
+    ];
+
+    /// In the hotline's words: FORBIDDEN messages and README's roles table say this.
+    pub fn describe(self) -> &'static str {
         match self {
             Capability::RecordCasework => "record casework",
             Capability::HandleReferrals => "update referrals or record rescues",

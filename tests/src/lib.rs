@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod contract;
+pub mod docs;
 pub mod fixtures;
 pub mod harness;
 pub mod independent;

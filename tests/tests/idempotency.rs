@@ -109,3 +109,42 @@ async fn concurrent_retries_with_one_key_record_once() {
     }
     assert_eq!(count(&app, "ReferralSent").await, 1);
 }
+
+/// Issue 18: a retried recordRescue recorded two rescues. With its client
+/// `id`, as docs/GRAPHQL.md shows, retries (sequential or concurrent, by the
+/// agency it was sent to) record one rescue and all get the first answer.
+#[tokio::test]
+async fn retrying_record_rescue_with_its_id_records_one_rescue_and_refuses_other_input() {
+    let app = spawn_app().await;
+    let counsellor = token(Role::Counsellor);
+    let supervisor = token(Role::Supervisor);
+    let police = casetrail_tests::harness::agency_token(domain::values::Agency::CriminalPolice);
+    let case = a_case(&app, &counsellor).await;
+    let referral = a_referral(&app, &counsellor, case, "CRIMINAL_POLICE").await;
+    app.gql(&supervisor, &update_referral_doc(), json!({"input": {"caseId": case, "referralId": referral, "status": "ACKNOWLEDGED", "at": ago(90)}}))
+        .await
+        .data("updateReferral");
+    let rescue = "mutation($input: RecordRescueInput!) { recordRescue(input: $input) { id caseId referralId rescuedAt personsRescued region country } }";
+    let input = json!({"input": {"id": Uuid::new_v4(), "caseId": case, "referralId": referral, "rescuedAt": ago(60),
+                                  "personsRescued": 2, "region": "OVERSEAS", "country": "CN"}});
+    let first = app.gql(&police, rescue, input.clone()).await;
+    let again = app.gql(&police, rescue, input.clone()).await;
+    assert_eq!(first.data("recordRescue"), again.data("recordRescue"));
+    let concurrent =
+        futures::future::join_all((0..4).map(|_| app.gql(&police, rescue, input.clone()))).await;
+    for answer in &concurrent {
+        assert_eq!(answer.data("recordRescue"), first.data("recordRescue"));
+    }
+    assert_eq!(count(&app, "RescueRecorded").await, 1);
+
+    let mut other = input;
+    other["input"]["personsRescued"] = json!(3);
+    let conflict = app.gql(&police, rescue, other).await;
+    assert_eq!(conflict.code(), Some("CONFLICT"), "{}", conflict.body);
+    assert_eq!(count(&app, "RescueRecorded").await, 1);
+
+    let read = app.gql(&supervisor, &case_doc(), json!({"id": case})).await;
+    let case = read.data("case");
+    assert_eq!(case["rescues"].as_array().map(Vec::len), Some(1), "{case}");
+    assert_eq!(case["referrals"][0]["personsRescued"], 2, "{case}");
+}
