@@ -1,4 +1,5 @@
-//! GraphQL over HTTP (JSON in, JSON out), probes and GraphiQL.
+//! GraphQL over HTTP (JSON in, JSON out), probes and GraphiQL (its page
+//! and every page's assets are in `assets`).
 //!
 //! Status codes follow the GraphQL-over-HTTP specification: a well-formed
 //! request answers 200 with `application/json` (errors in the body); with
@@ -7,13 +8,14 @@
 //! GraphQL request is 400, a missing or bad token 401, an unsupported media
 //! type 415, an oversized body 413.
 
+pub mod assets;
+
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -157,10 +159,10 @@ fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// `GET /`: GraphiQL in dev mode.
+/// `GET /`: GraphiQL in dev mode, entirely from the binary (`assets`).
 pub async fn graphiql(State(state): State<Arc<HttpState>>) -> Response {
     if state.graphiql {
-        Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+        assets::page(assets::GRAPHIQL_PAGE, assets::GRAPHIQL_POLICY)
     } else {
         StatusCode::NOT_FOUND.into_response()
     }
