@@ -295,3 +295,57 @@ async fn a_field_that_reads_erased_is_not_a_read_of_personal_data() {
     assert_eq!(erasures.len(), 1);
     assert_eq!(erasures[0]["personId"], json!(w.both));
 }
+
+#[tokio::test]
+async fn mutations_and_list_nodes_log_exactly_what_they_return() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let counsellor = token(Role::Counsellor);
+    let attach = "mutation($input: AttachPersonInput!) { attachPerson(input: $input) { status } }";
+    let newcomer = Uuid::new_v4();
+    let person = json!({"id": newcomer, "role": "REPORTER", "gender": "FEMALE", "fullName": "Third Sentinel", "phone": "+84 900 000 003"});
+    app.gql(
+        &counsellor,
+        attach,
+        json!({"input": {"caseId": w.case, "person": person}}),
+    )
+    .await
+    .data("attachPerson");
+    assert_eq!(reads(&app, w.case).await, vec![], "status only: no entry");
+
+    let again = "mutation($input: AttachPersonInput!) { attachPerson(input: $input) { persons { phone } } }";
+    let person = json!({"role": "RELATIVE", "gender": "MALE"});
+    app.gql(
+        &counsellor,
+        again,
+        json!({"input": {"caseId": w.case, "person": person}}),
+    )
+    .await
+    .data("attachPerson");
+    let phones = vec![
+        (
+            json!(w.both),
+            json!(["phone"]),
+            "anonymous/attachPerson".to_string(),
+        ),
+        (
+            json!(newcomer),
+            json!(["phone"]),
+            "anonymous/attachPerson".to_string(),
+        ),
+    ];
+    assert_eq!(reads(&app, w.case).await, phones);
+
+    caught_up(&app.db.owner().await).await;
+    let nodes = "query Board { cases(first: 5) { nodes { persons { fullName } } } }";
+    app.gql(&counsellor, nodes, json!({})).await.data("cases");
+    let names: Vec<(Value, Value, String)> = reads(&app, w.case).await.split_off(2);
+    assert_eq!(
+        names,
+        [w.both, w.name_only, newcomer].map(|p| (
+            json!(p),
+            json!(["fullName"]),
+            "Board/cases".to_string()
+        ))
+    );
+}
