@@ -237,7 +237,8 @@ async fn graphiql_works_offline_and_its_explorer_shows_the_schema() {
         )
         .await;
     browser.call(Some(&tab), "Network.enable", json!({})).await;
-    let url = format!("{}/#token={}", app.address, token(Role::Counsellor));
+    let counsellor = token(Role::Counsellor);
+    let url = format!("{}/#token={counsellor}", app.address);
     browser
         .call(Some(&tab), "Page.navigate", json!({ "url": url }))
         .await;
@@ -316,6 +317,12 @@ async fn graphiql_works_offline_and_its_explorer_shows_the_schema() {
         "GraphiQL no longer inserts <style>: drop 'unsafe-inline' from its style-src"
     );
     assert_eq!(browser.eval(&tab, "window.violations").await, json!([]));
+    let stored = browser.eval(&tab, "JSON.stringify(localStorage)").await;
+    let signature = counsellor.rsplit('.').next().unwrap_or_default();
+    assert!(
+        !stored.as_str().unwrap_or_default().contains(signature),
+        "the token is not kept in localStorage"
+    );
 
     // Everything the page asked for came from the server (fonts are data: URIs).
     let requested = browser.requested_urls();
