@@ -238,12 +238,22 @@ impl Browser {
             .write_all(format!("{close}\0").as_bytes())
             .await;
         let _ = tokio::time::timeout(PATIENCE, self.child.wait()).await;
+        // Removed once the browser has exited, so that it writes nothing after.
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
 impl Drop for Browser {
+    /// On a failed test: stop the browser (waiting up to 2 s for it to exit,
+    /// so that it writes nothing after) and remove its profile.
     fn drop(&mut self) {
         let _ = self.child.start_kill();
+        for _ in 0..40 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
