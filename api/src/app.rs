@@ -71,6 +71,7 @@ impl Application {
             .route("/readyz", get(http::readyz))
             .route("/metrics", get(http::metrics))
             .route("/dashboard", get(crate::dashboard::dashboard))
+            .route("/assets/{*path}", get(http::assets::asset))
             .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
             .layer(TimeoutLayer::with_status_code(
                 axum::http::StatusCode::REQUEST_TIMEOUT,

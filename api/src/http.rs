@@ -1,4 +1,5 @@
-//! GraphQL over HTTP (JSON in, JSON out), probes and GraphiQL.
+//! GraphQL over HTTP (JSON in, JSON out), probes and GraphiQL (its page
+//! and every page's assets are in `assets`).
 //!
 //! Status codes follow the GraphQL-over-HTTP specification: a well-formed
 //! request answers 200 with `application/json` (errors in the body); with
@@ -7,13 +8,14 @@
 //! GraphQL request is 400, a missing or bad token 401, an unsupported media
 //! type 415, an oversized body 413.
 
+pub mod assets;
+
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tracing::Instrument;
 use uuid::Uuid;
@@ -101,7 +103,7 @@ pub async fn graphql(
             let e = ApiError::BadUserInput("send the GraphQL request as Content-Type: application/json".into());
             return reply(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, &correlation, error_body(&e));
         }
-        let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        let mut request: async_graphql::Request = match serde_json::from_slice(&body) {
             Ok(r) => r,
             Err(_) => {
                 let e = ApiError::BadUserInput(
@@ -110,10 +112,7 @@ pub async fn graphql(
                 return reply(StatusCode::BAD_REQUEST, media, &correlation, error_body(&e));
             }
         };
-        // Operation names are the client's words: kept short and to identifier characters.
-        let operation = request.operation_name.as_deref().map(|name| {
-            name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect::<String>()
-        });
+        let operation = operation_name(&mut request);
         if let Some(name) = &operation {
             tracing::Span::current().record("operation", name.as_str());
         }
@@ -136,10 +135,34 @@ pub async fn graphql(
     .await
 }
 
-/// `GET /`: GraphiQL in dev mode.
+/// The operation the request runs, as the access log and traces name it:
+/// the body's `operationName`, or else the name of the document's single
+/// operation (`None` when it is anonymous, or the document does not parse).
+/// The document is parsed once here and the parse is reused by execution.
+/// Names are the client's words: kept short and to identifier characters.
+fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
+    use async_graphql::parser::types::DocumentOperations;
+    let name = match &request.operation_name {
+        Some(name) => Some(name.clone()),
+        None => match request.parsed_query().map(|doc| &doc.operations) {
+            Ok(DocumentOperations::Multiple(named)) if named.len() == 1 => {
+                named.keys().next().map(|name| name.to_string())
+            }
+            _ => None,
+        },
+    }?;
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(64)
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// `GET /`: GraphiQL in dev mode, entirely from the binary (`assets`).
 pub async fn graphiql(State(state): State<Arc<HttpState>>) -> Response {
     if state.graphiql {
-        Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+        assets::page(assets::GRAPHIQL_PAGE, assets::GRAPHIQL_POLICY)
     } else {
         StatusCode::NOT_FOUND.into_response()
     }

@@ -1,6 +1,7 @@
-//! The access log: a row per read of personal data in clear, and per erasure.
-//! Written before the data is returned, so a read that cannot be audited is
-//! not answered (fail closed).
+//! The access log: a row per person whose personal data a response returns
+//! in clear, naming exactly the fields returned (nothing selected or nothing
+//! in clear: no row), and a row per erasure. Written before the data is
+//! returned, so a read that cannot be audited is not answered (fail closed).
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -29,12 +30,14 @@ impl Action {
 #[derive(Clone, Debug)]
 pub struct Purpose {
     pub actor: Actor,
-    /// The GraphQL operation and field, e.g. `CaseScreen/case`.
+    /// The GraphQL operation and field, e.g. `CaseScreen/case`: the body's
+    /// `operationName`, else the document's single operation's name, else
+    /// `anonymous`.
     pub operation: String,
     pub correlation_id: String,
 }
 
-/// One access to a person's data.
+/// One access to a person's data: the fields returned in clear, in their GraphQL names.
 #[derive(Clone, Debug)]
 pub struct Access {
     pub case_id: Uuid,

@@ -1,6 +1,7 @@
 //! Shared helpers of the end-to-end suites in `tests/`.
 
 pub mod audit;
+pub mod browser;
 pub mod contract;
 pub mod docs;
 pub mod fixtures;

@@ -6,11 +6,12 @@
 //! Needs Debian's `chromium` (`apt-get install -y chromium`; `.ci/run`
 //! installs it) or `CASETRAIL_CHROMIUM` pointing at a Chromium binary.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use api::commands::CommandService;
 use api::seed::{self, seed_demo};
+use casetrail_tests::browser::chromium;
 use casetrail_tests::fixtures::{id_of, receive_call_doc};
 use casetrail_tests::harness::{spawn_app, token, TestApp};
 use domain::clock::Clock;
@@ -25,30 +26,6 @@ const CALLS: [(&str, Option<&str>, &str, usize); 3] = [
     ("RED_RIVER_DELTA", None, "COUNSELLING", 2),
     ("NORTHEAST", None, "REFERRAL_REQUEST", 2),
 ];
-
-/// Debian's Chromium, installed on first use when missing (this machine kind
-/// runs tests as root with Debian's registry reachable), so that the README's
-/// test command works on a fresh machine; one installation for all tests.
-fn chromium() -> PathBuf {
-    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let path = std::env::var_os("CASETRAIL_CHROMIUM")
-        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
-    if !path.exists() {
-        let _one_at_a_time = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
-        if !path.exists() {
-            let installed = std::process::Command::new("sh")
-                .args(["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"])
-                .status();
-            eprintln!("installing chromium for the dashboard test: {installed:?}");
-        }
-    }
-    assert!(
-        path.exists(),
-        "{} is missing: apt-get update && apt-get install -y chromium",
-        path.display()
-    );
-    path
-}
 
 /// Runs headless Chromium on `url` with `action` (`--dump-dom` or `--screenshot=FILE`); returns stdout.
 async fn browse(profile: &Path, url: &str, action: &str) -> String {

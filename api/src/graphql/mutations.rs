@@ -20,6 +20,7 @@ fn call_node(done: Done<domain::call::Call>) -> Result<CallNode> {
 }
 
 async fn case_node(
+    ctx: &Context<'_>,
     app: &AppState,
     req: &RequestContext,
     done: Done<Case>,
@@ -33,6 +34,7 @@ async fn case_node(
         done.loaded.version,
         req,
         field,
+        privacy::Selected::in_case(&ctx.look_ahead()),
     )
     .await?;
     Ok(node.ok_or(ApiError::Internal)?)
@@ -102,7 +104,7 @@ impl Mutation {
             .commands
             .open_case(&req.command_context(), input)
             .await?;
-        case_node(app, req, done, "openCase").await
+        case_node(ctx, app, req, done, "openCase").await
     }
 
     async fn attach_call(&self, ctx: &Context<'_>, input: AttachCallInput) -> Result<CaseNode> {
@@ -112,7 +114,7 @@ impl Mutation {
             .commands
             .attach_call(&req.command_context(), input)
             .await?;
-        case_node(app, req, done, "attachCall").await
+        case_node(ctx, app, req, done, "attachCall").await
     }
 
     async fn attach_person(&self, ctx: &Context<'_>, input: AttachPersonInput) -> Result<CaseNode> {
@@ -122,7 +124,7 @@ impl Mutation {
             .commands
             .attach_person(&req.command_context(), input)
             .await?;
-        case_node(app, req, done, "attachPerson").await
+        case_node(ctx, app, req, done, "attachPerson").await
     }
 
     async fn send_referral(
@@ -186,7 +188,7 @@ impl Mutation {
             .commands
             .provide_support(&req.command_context(), input)
             .await?;
-        case_node(app, req, done, "provideSupport").await
+        case_node(ctx, app, req, done, "provideSupport").await
     }
 
     async fn close_case(&self, ctx: &Context<'_>, input: CloseCaseInput) -> Result<CaseNode> {
@@ -196,7 +198,7 @@ impl Mutation {
             .commands
             .close_case(&req.command_context(), input)
             .await?;
-        case_node(app, req, done, "closeCase").await
+        case_node(ctx, app, req, done, "closeCase").await
     }
 
     async fn reopen_case(&self, ctx: &Context<'_>, input: ReopenCaseInput) -> Result<CaseNode> {
@@ -206,7 +208,7 @@ impl Mutation {
             .commands
             .reopen_case(&req.command_context(), input)
             .await?;
-        case_node(app, req, done, "reopenCase").await
+        case_node(ctx, app, req, done, "reopenCase").await
     }
 
     /// Destroys the person's data key: every copy of their personal data,
@@ -240,6 +242,7 @@ impl Mutation {
             &done.loaded.state,
             req,
             "erasePerson",
+            privacy::Selected::of(&ctx.look_ahead()),
         )
         .await?;
         Ok(persons

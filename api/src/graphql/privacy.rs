@@ -1,8 +1,18 @@
 //! Persons as a caller may see them: personal data opened for counsellors
 //! and supervisors, null for everyone else, "[erased]" once erased.
+//!
+//! Only the personal fields the request selected are opened, and the access
+//! log names exactly those that are returned in clear, per person. The
+//! selection is read from the executed document (`Selected`): aliases and
+//! fragments count by field name, and `@skip`/`@include` were already
+//! applied by the executor, so a field skipped at run time is neither opened
+//! nor logged. A field that reads `[erased]` discloses nothing about the
+//! person (the erasure itself is logged as `ERASE_PERSON`), so it is not a
+//! read of personal data and is not logged.
 
 use std::collections::HashSet;
 
+use async_graphql::Lookahead;
 use domain::case::Case;
 use store::vault::{Opened, Vault};
 use uuid::Uuid;
@@ -17,14 +27,57 @@ use store::access_log::{self, Access, Action};
 /// What an erased field reads as.
 pub const ERASED: &str = "[erased]";
 
-/// The case's persons, opened or redacted for the caller. Every read in
-/// clear is written to the access log first, with `field` as its purpose.
+/// The personal fields of `Person` a request selected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Selected {
+    pub full_name: bool,
+    pub phone: bool,
+}
+
+impl Selected {
+    /// The personal fields under `person`, a lookahead at one or more `Person` selections.
+    pub fn of(person: &Lookahead<'_>) -> Self {
+        Selected {
+            full_name: person.field("fullName").exists(),
+            phone: person.field("phone").exists(),
+        }
+    }
+
+    /// The personal fields under a `Case` selection's `persons`.
+    pub fn in_case(case: &Lookahead<'_>) -> Self {
+        Self::of(&case.field("persons"))
+    }
+}
+
+impl std::ops::BitOr for Selected {
+    type Output = Selected;
+    fn bitor(self, other: Selected) -> Selected {
+        Selected {
+            full_name: self.full_name || other.full_name,
+            phone: self.phone || other.phone,
+        }
+    }
+}
+
+/// One personal value to open: which person, which field, which ciphertext.
+struct Wanted<'a> {
+    person: usize,
+    field: &'static str,
+    sealed: &'a domain::sealed::Sealed,
+    aad: String,
+}
+
+/// The case's persons, opened or redacted for the caller. Every value
+/// returned in clear is written to the access log before it is returned,
+/// with `field` (the GraphQL field asking) as its purpose; a read that
+/// cannot be logged is refused.
 pub async fn persons(
     vault: &Vault,
     pool: &sqlx::PgPool,
     case: &Case,
     req: &RequestContext,
     field: &str,
+    selected: Selected,
 ) -> ApiResult<Vec<PersonNode>> {
     let Some(case_id) = case.id else {
         return Ok(vec![]);
@@ -36,82 +89,87 @@ pub async fn persons(
         .into_iter()
         .collect();
     let clear = sees_personal_data(&req.principal);
-    if clear {
-        let accesses: Vec<Access> = case
-            .persons
-            .iter()
-            .filter(|p| !erased.contains(&p.person_id))
-            .filter_map(|p| {
-                let mut fields = Vec::new();
-                if p.full_name.is_some() {
-                    fields.push("fullName");
-                }
-                if p.phone.is_some() {
-                    fields.push("phone");
-                }
-                (!fields.is_empty()).then_some(Access {
-                    case_id,
-                    person_id: p.person_id,
-                    fields,
-                })
-            })
-            .collect();
-        access_log::record(
-            pool,
-            Action::ReadPersonalData,
-            &req.purpose(field),
-            &accesses,
-        )
-        .await?;
-    }
     let mut wanted = Vec::new();
     if clear {
-        for p in &case.persons {
-            if let Some(name) = &p.full_name {
-                wanted.push((name, aad("Case", case_id, "PersonAttached", "full_name")));
+        for (i, p) in case.persons.iter().enumerate() {
+            if erased.contains(&p.person_id) {
+                continue;
             }
-            if let Some(phone) = &p.phone {
-                wanted.push((phone, aad("Case", case_id, "PersonAttached", "phone")));
+            let fields = [
+                (selected.full_name, "fullName", "full_name", &p.full_name),
+                (selected.phone, "phone", "phone", &p.phone),
+            ];
+            for (asked, name, event_field, sealed) in fields {
+                if let (true, Some(sealed)) = (asked, sealed) {
+                    wanted.push(Wanted {
+                        person: i,
+                        field: name,
+                        sealed,
+                        aad: aad("Case", case_id, "PersonAttached", event_field),
+                    });
+                }
             }
         }
     }
-    let mut opened = vault.open_many(pool, &wanted).await?.into_iter();
-    let mut next = |present: bool| -> Option<String> {
-        if !present {
-            return None;
+    let items: Vec<_> = wanted.iter().map(|w| (w.sealed, w.aad.clone())).collect();
+    let opened = vault.open_many(pool, &items).await?;
+
+    // What is actually returned in clear, per person, from what actually
+    // opened (a key destroyed since the check above reads as erased).
+    let mut clear_values: Vec<(Option<String>, Option<String>)> =
+        vec![(None, None); case.persons.len()];
+    let mut accesses: Vec<Access> = Vec::new();
+    for (w, value) in wanted.iter().zip(opened) {
+        let text = match value {
+            Opened::Plain(text) => {
+                let person_id = case.persons[w.person].person_id;
+                match accesses.last_mut() {
+                    Some(a) if a.person_id == person_id => a.fields.push(w.field),
+                    _ => accesses.push(Access {
+                        case_id,
+                        person_id,
+                        fields: vec![w.field],
+                    }),
+                }
+                text
+            }
+            Opened::Erased => ERASED.to_string(),
+        };
+        let slot = &mut clear_values[w.person];
+        if w.field == "fullName" {
+            slot.0 = Some(text);
+        } else {
+            slot.1 = Some(text);
         }
-        match opened.next() {
-            Some(Opened::Plain(text)) => Some(text),
-            Some(Opened::Erased) => Some(ERASED.to_string()),
-            None => None,
-        }
-    };
+    }
+    access_log::record(
+        pool,
+        Action::ReadPersonalData,
+        &req.purpose(field),
+        &accesses,
+    )
+    .await?;
+
     Ok(case
         .persons
         .iter()
-        .map(|p| {
+        .zip(clear_values)
+        .map(|(p, (full_name, phone))| {
             let is_erased = erased.contains(&p.person_id);
-            let full_name = if clear {
-                next(p.full_name.is_some())
-            } else {
-                None
+            let erased_or = |value: Option<String>| {
+                if clear && is_erased {
+                    Some(ERASED.to_string())
+                } else {
+                    value
+                }
             };
-            let phone = if clear { next(p.phone.is_some()) } else { None };
             PersonNode {
                 id: p.person_id,
                 role: p.role.into(),
                 gender: p.gender.into(),
                 birth_year: p.birth_year.map(i32::from),
-                full_name: if clear && is_erased {
-                    Some(ERASED.to_string())
-                } else {
-                    full_name
-                },
-                phone: if clear && is_erased {
-                    Some(ERASED.to_string())
-                } else {
-                    phone
-                },
+                full_name: erased_or(full_name),
+                phone: erased_or(phone),
                 erased: is_erased,
             }
         })
@@ -126,10 +184,11 @@ pub async fn case_node(
     version: i64,
     req: &RequestContext,
     field: &str,
+    selected: Selected,
 ) -> ApiResult<Option<CaseNode>> {
     if case.id.is_none() {
         return Ok(None);
     }
-    let persons = persons(vault, pool, case, req, field).await?;
+    let persons = persons(vault, pool, case, req, field, selected).await?;
     Ok(CaseNode::from_state(case, version, persons))
 }

@@ -66,6 +66,7 @@ impl EventLogQuery {
             loaded.version,
             req,
             "case",
+            privacy::Selected::in_case(&ctx.look_ahead()),
         )
         .await?)
     }
@@ -92,6 +93,7 @@ impl EventLogQuery {
             loaded.version,
             req,
             "caseHistory",
+            privacy::Selected::in_case(&ctx.look_ahead().field("state")),
         )
         .await?;
         Ok(CaseHistory {

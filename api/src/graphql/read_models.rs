@@ -146,6 +146,9 @@ impl ReadModelQuery {
             opened_to: f.opened_to.map(|d| d.0),
         });
         let store = app.commands.store();
+        let page_ahead = ctx.look_ahead();
+        let selected = privacy::Selected::in_case(&page_ahead.field("edges").field("node"))
+            | privacy::Selected::in_case(&page_ahead.field("nodes"));
         let found = queries::cases(store.pool(), &f, n, after.as_deref())
             .await
             .map_err(projection_error)?;
@@ -159,6 +162,7 @@ impl ReadModelQuery {
                 loaded.version,
                 req,
                 "cases",
+                selected,
             )
             .await?;
             if let Some(node) = node {
