@@ -4,8 +4,6 @@
 mod aggregate;
 mod commands;
 mod events;
-#[cfg(test)]
-mod invariants;
 mod rules;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,9 @@
+//! The Call's rules, one given/when/then test per rule, one file per part of
+//! the hotline's work on a call.
+
+mod fixtures;
+
+mod counselling_sessions;
+mod links_to_cases;
+mod locations;
+mod receiving;
