@@ -5,6 +5,7 @@ use domain::case::{
     AttachCall, AttachPerson, Case, CaseCommand, CloseCase, Consent, NewPerson, OpenCase,
     ProvideSupport, RecordRescue, ReopenCase, SendReferral, UpdateReferral,
 };
+use store::vault::Subject;
 use store::CommandContext;
 use uuid::Uuid;
 
@@ -30,8 +31,22 @@ impl CommandService {
             role: input.role.into(),
             gender: input.gender.into(),
             birth_year,
-            full_name: seal(self.vault(), pool, person_id, name_aad, full_name).await?,
-            phone: seal(self.vault(), pool, person_id, phone_aad, phone).await?,
+            full_name: seal(
+                self.vault(),
+                pool,
+                Subject::person(person_id),
+                name_aad,
+                full_name,
+            )
+            .await?,
+            phone: seal(
+                self.vault(),
+                pool,
+                Subject::person(person_id),
+                phone_aad,
+                phone,
+            )
+            .await?,
         })
     }
 
@@ -40,12 +55,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: OpenCaseInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "openCase",
-            input.id.map(|i| i.to_string()),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "openCase", input.id.map(|i| i.to_string()), &input)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
@@ -108,7 +118,7 @@ impl CommandService {
         input: AttachPersonInput,
     ) -> ApiResult<Done<Case>> {
         let client_key = input.person.id.map(|p| format!("{}:{p}", input.case_id));
-        let key = Idempotency::new(self.vault(), "attachPerson", client_key, &input)?;
+        let key = Idempotency::new(ctx, "attachPerson", client_key, &input)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
@@ -127,12 +137,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: SendReferralInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "sendReferral",
-            input.id.map(|i| i.to_string()),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "sendReferral", input.id.map(|i| i.to_string()), &input)?;
         let referral_id = input.id.unwrap_or_else(Uuid::now_v7);
         let persons_at_risk = bounded(input.persons_at_risk)?;
         let override_reason = text(
@@ -154,7 +159,15 @@ impl CommandService {
             (false, None) => Consent::Missing,
             (false, Some(why)) => {
                 let where_ = aad("Case", case_id, "ReferralSent", "override_reason");
-                match seal(self.vault(), pool, case_id, where_, Some(why)).await? {
+                match seal(
+                    self.vault(),
+                    pool,
+                    Subject::case(case_id),
+                    where_,
+                    Some(why),
+                )
+                .await?
+                {
                     Some(reason) => Consent::Overridden { reason },
                     None => Consent::Missing,
                 }
@@ -163,7 +176,7 @@ impl CommandService {
         let reason = seal(
             self.vault(),
             pool,
-            case_id,
+            Subject::case(case_id),
             aad("Case", case_id, "ReferralSent", "reason"),
             reason,
         )
@@ -187,12 +200,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: UpdateReferralInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "updateReferral",
-            input.idempotency_key.clone(),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "updateReferral", input.idempotency_key.clone(), &input)?;
         let command = CaseCommand::UpdateReferral(UpdateReferral {
             case_id: input.case_id,
             referral_id: input.referral_id,
@@ -215,12 +223,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: RecordRescueInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "recordRescue",
-            input.id.map(|i| i.to_string()),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "recordRescue", input.id.map(|i| i.to_string()), &input)?;
         let rescue_id = input.id.unwrap_or_else(Uuid::now_v7);
         let command = CaseCommand::RecordRescue(RecordRescue {
             case_id: input.case_id,
@@ -242,7 +245,7 @@ impl CommandService {
         input: ProvideSupportInput,
     ) -> ApiResult<Done<Case>> {
         let key = Idempotency::new(
-            self.vault(),
+            ctx,
             "provideSupport",
             input.id.map(|i| i.to_string()),
             &input,
@@ -270,12 +273,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: CloseCaseInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "closeCase",
-            input.idempotency_key.clone(),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "closeCase", input.idempotency_key.clone(), &input)?;
         let reason = required_text("reason", &input.reason)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
@@ -298,12 +296,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: ReopenCaseInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "reopenCase",
-            input.idempotency_key.clone(),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "reopenCase", input.idempotency_key.clone(), &input)?;
         let reason = required_text("reason", &input.reason)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
@@ -332,7 +325,7 @@ impl CommandService {
         seal(
             self.vault(),
             self.store().pool(),
-            case_id,
+            Subject::case(case_id),
             where_,
             Some(reason),
         )

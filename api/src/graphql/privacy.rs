@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use domain::case::Case;
-use store::vault::{Opened, Vault};
+use store::vault::{Opened, SubjectKind, Vault};
 use uuid::Uuid;
 
 use super::types::{CaseNode, PersonNode};
@@ -16,6 +16,9 @@ use store::access_log::{self, Access, Action};
 
 /// What an erased field reads as.
 pub const ERASED: &str = "[erased]";
+/// What a field reads as when its data key cannot be opened by this server
+/// (a master key it does not hold): the rest of the read still answers.
+pub const UNAVAILABLE: &str = "[unavailable]";
 
 /// The case's persons, opened or redacted for the caller. Every read in
 /// clear is written to the access log first, with `field` as its purpose.
@@ -31,7 +34,7 @@ pub async fn persons(
     };
     let ids: Vec<Uuid> = case.persons.iter().map(|p| p.person_id).collect();
     let erased: HashSet<Uuid> = vault
-        .erased_subjects(pool, &ids)
+        .erased_persons(pool, &ids)
         .await?
         .into_iter()
         .collect();
@@ -68,10 +71,12 @@ pub async fn persons(
     if clear {
         for p in &case.persons {
             if let Some(name) = &p.full_name {
-                wanted.push((name, aad("Case", case_id, "PersonAttached", "full_name")));
+                let where_ = aad("Case", case_id, "PersonAttached", "full_name");
+                wanted.push((name, SubjectKind::Person, where_));
             }
             if let Some(phone) = &p.phone {
-                wanted.push((phone, aad("Case", case_id, "PersonAttached", "phone")));
+                let where_ = aad("Case", case_id, "PersonAttached", "phone");
+                wanted.push((phone, SubjectKind::Person, where_));
             }
         }
     }
@@ -83,6 +88,8 @@ pub async fn persons(
         match opened.next() {
             Some(Opened::Plain(text)) => Some(text),
             Some(Opened::Erased) => Some(ERASED.to_string()),
+            // A key this server cannot open: this person only; logged and counted by the vault.
+            Some(Opened::Unavailable) => Some(UNAVAILABLE.to_string()),
             None => None,
         }
     };
