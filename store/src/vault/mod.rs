@@ -243,7 +243,7 @@ impl Vault {
         let mut fresh = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut fresh);
         let (wrapped, key_id) = self.keys.wrap(subject, &fresh)?;
-        sqlx::query(
+        let created = sqlx::query(
             "INSERT INTO data_keys (subject_kind, subject_id, wrapped_key, master_key_id) \
              VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
@@ -253,6 +253,11 @@ impl Vault {
         .bind(key_id.as_slice())
         .execute(pool)
         .await?;
+        // Ours: use it as is. Reading it back could find it already re-wrapped
+        // by a rotation, under a key a server not yet restarted does not hold.
+        if created.rows_affected() == 1 {
+            return Ok(Some(fresh));
+        }
         let (wrapped, key_id): (Option<Vec<u8>>, Option<Vec<u8>>) = sqlx::query_as(
             "SELECT wrapped_key, master_key_id FROM data_keys \
              WHERE subject_kind = $1 AND subject_id = $2",
