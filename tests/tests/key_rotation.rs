@@ -203,7 +203,7 @@ async fn rotation_under_load() {
     let only_new = ServerProcess::start(BINARY, &db.url, &[("CASETRAIL_MASTER_KEY", &new_key)]);
     assert!(written.len() > 10, "{} cases written", written.len());
     for (case, name) in &written {
-        assert_eq!(&names(&http, &only_new, *case).await, &[name.clone()]);
+        assert_eq!(names(&http, &only_new, *case).await, [name.as_str()]);
     }
     let unreadable = "casetrail_vault_unreadable_total{what=\"data_key\"} ";
     assert_eq!(metric(&http, &only_new, unreadable).await, 0);
