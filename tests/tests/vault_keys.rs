@@ -1,7 +1,8 @@
 //! Data keys are the server's, typed by subject kind: a client-chosen person
 //! id equal to a case's id is another key. Migration 0006 files keys made
 //! before it under the kinds they actually sealed, and keeps a key that two
-//! kinds shared erasable as one.
+//! kinds shared erasable as one; it scopes old receipts by their actor and
+//! wipes their fingerprints (which covered personal data).
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -242,7 +243,27 @@ async fn migration_0006_types_existing_keys_and_a_key_two_kinds_shared_is_erased
             .expect("legacy key");
     }
 
+    // A receipt of those days: global key, an HMAC of the whole input (names included).
+    sqlx::query(
+        "INSERT INTO command_receipts (idempotency_key, request_hash, stream_type, stream_id, last_sequence) \
+         VALUES ('closeCase:k1', '\\x0102', 'Case', $1, 2)",
+    )
+    .bind(d.to_string())
+    .execute(&owner)
+    .await
+    .expect("legacy receipt");
+
     let app = spawn_on(db).await; // migrates 0006
+    let receipt: (String, String, Vec<u8>) =
+        sqlx::query_as("SELECT caller_subject, caller_agency, request_hash FROM command_receipts")
+            .fetch_one(&app.db.owner().await)
+            .await
+            .expect("receipt");
+    assert_eq!(
+        receipt,
+        ("legacy".into(), String::new(), vec![]),
+        "scoped to its actor, hash wiped"
+    );
     assert_eq!(key_rows(&app, p).await, [("person".into(), false, false)]);
     assert_eq!(
         key_rows(&app, d).await,

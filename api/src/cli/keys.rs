@@ -53,3 +53,52 @@ pub async fn rotate_master_key(args: RotateMasterKeyArgs) -> Result<(), String> 
         report.remaining, report.unreadable
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::settings::{Environment, SecurityArgs, DEV_MASTER_KEY};
+
+    fn security(
+        environment: Environment,
+        master: Option<&str>,
+        previous: Option<&str>,
+    ) -> SecurityArgs {
+        SecurityArgs {
+            environment,
+            jwt_secret: None,
+            jwt_public_key_file: None,
+            jwt_private_key_file: None,
+            jwt_issuer: "casetrail".into(),
+            jwt_audience: "casetrail".into(),
+            master_key: master.map(str::to_string),
+            previous_master_key: previous.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn the_previous_master_key_follows_the_master_keys_rules() {
+        let (a, b) = ("0a".repeat(32), "0b".repeat(32));
+        let prod = Environment::Production;
+        assert_eq!(
+            security(prod, Some(&a), None).previous_master_key(),
+            Ok(None)
+        );
+        assert_eq!(
+            security(prod, Some(&a), Some(&b)).previous_master_key(),
+            Ok(Some([0x0b; 32]))
+        );
+        // The public development key was never valid in production, not even as the old one.
+        assert!(security(prod, Some(&a), Some(DEV_MASTER_KEY))
+            .previous_master_key()
+            .is_err());
+        assert!(security(Environment::Dev, None, Some(DEV_MASTER_KEY))
+            .previous_master_key()
+            .is_err_and(|e| e.contains("same key")));
+        assert!(security(Environment::Dev, Some(&a), Some(&a))
+            .previous_master_key()
+            .is_err());
+        assert!(security(Environment::Dev, Some(&a), Some("abc"))
+            .previous_master_key()
+            .is_err_and(|e| e.contains("64 hexadecimal")));
+    }
+}

@@ -147,6 +147,26 @@ mod tests {
     }
 
     #[test]
+    fn a_receipt_from_before_0006_kept_no_input_and_matches_its_callers_retry() {
+        let ctx = store::CommandContext::new(
+            store::Actor {
+                subject: "s".into(),
+                role: domain::values::Role::Supervisor,
+            },
+            "c".into(),
+        );
+        let key = Idempotency::new(&ctx, "closeCase", Some("k".into()), &json!({"a": 1}))
+            .expect("valid")
+            .expect("keyed");
+        let mut receipt = key.receipt("Case", uuid::Uuid::nil(), 2, None);
+        assert!(key.matches(&receipt));
+        receipt.request_hash = vec![1, 2, 3];
+        assert!(!key.matches(&receipt));
+        receipt.request_hash.clear();
+        assert!(key.matches(&receipt));
+    }
+
+    #[test]
     fn giving_or_omitting_a_personal_field_is_different_input() {
         let with = json!({"case_id": "c", "reason": "needs shelter"});
         let without = json!({"case_id": "c", "reason": null});
