@@ -291,6 +291,9 @@ impl SecurityArgs {
         if self.master_key.is_none() {
             tracing::warn!("CASETRAIL_MASTER_KEY is not set: using the PUBLIC development key; personal data is not protected");
         }
+        if self.previous_master_key.is_some() {
+            tracing::info!("CASETRAIL_PREVIOUS_MASTER_KEY is set: data keys it wrapped still open; drop it once `casetrail rotate-master-key` exits 0");
+        }
     }
 }
 
