@@ -137,9 +137,27 @@ async fn a_long_lived_case_is_snapshotted_and_loads_exactly_as_a_full_replay() {
         full.state
     );
 
+    // A snapshot whose last event no longer has the hash it recorded (a
+    // rewritten log) is not used: the one before it is.
+    let owner = db.owner().await;
+    let mut tx = owner.begin().await.expect("tx");
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
+        .await
+        .expect("bypass triggers");
+    sqlx::query("UPDATE events SET hash = sha256(hash) WHERE aggregate_id = $1 AND sequence = 200")
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("rewrite");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        store.verified_snapshot::<Case>(id).await.expect("load"),
+        Some(100)
+    );
+
     // An edited snapshot is ignored, not trusted: the newest is edited, the
     // one before it is still sound and is used; then both are edited.
-    let owner = db.owner().await;
     let edit = "UPDATE snapshots SET payload = '{\"unexpected\": true}'::jsonb \
                 WHERE aggregate_id = $1 AND last_sequence >= $2";
     for (from, expected) in [(200, Some(100)), (100, None)] {

@@ -26,27 +26,15 @@ impl CommandService {
         let pool = self.store().pool();
         let name_aad = aad("Case", case_id, "PersonAttached", "full_name");
         let phone_aad = aad("Case", case_id, "PersonAttached", "phone");
+        // The person's own key: typed, so their id never reaches a case's or a call's key.
+        let person = Subject::person(person_id);
         Ok(NewPerson {
             person_id,
             role: input.role.into(),
             gender: input.gender.into(),
             birth_year,
-            full_name: seal(
-                self.vault(),
-                pool,
-                Subject::person(person_id),
-                name_aad,
-                full_name,
-            )
-            .await?,
-            phone: seal(
-                self.vault(),
-                pool,
-                Subject::person(person_id),
-                phone_aad,
-                phone,
-            )
-            .await?,
+            full_name: seal(self.vault(), pool, person, name_aad, full_name).await?,
+            phone: seal(self.vault(), pool, person, phone_aad, phone).await?,
         })
     }
 
@@ -154,20 +142,13 @@ impl CommandService {
         }
         let pool = self.store().pool();
         let case_id = input.case_id;
+        let case_key = Subject::case(case_id);
         let consent = match (input.consent.given, override_reason) {
             (true, _) => Consent::Given,
             (false, None) => Consent::Missing,
             (false, Some(why)) => {
                 let where_ = aad("Case", case_id, "ReferralSent", "override_reason");
-                match seal(
-                    self.vault(),
-                    pool,
-                    Subject::case(case_id),
-                    where_,
-                    Some(why),
-                )
-                .await?
-                {
+                match seal(self.vault(), pool, case_key, where_, Some(why)).await? {
                     Some(reason) => Consent::Overridden { reason },
                     None => Consent::Missing,
                 }
@@ -176,7 +157,7 @@ impl CommandService {
         let reason = seal(
             self.vault(),
             pool,
-            Subject::case(case_id),
+            case_key,
             aad("Case", case_id, "ReferralSent", "reason"),
             reason,
         )
