@@ -207,7 +207,9 @@ impl Vault {
         .await?;
         sqlx::query(
             "UPDATE data_keys SET wrapped_key = NULL, master_key_id = NULL, erased_at = now() \
-             WHERE subject_id = $1 AND shared_legacy AND erased_at IS NULL",
+             WHERE subject_id = $1 AND shared_legacy AND erased_at IS NULL \
+               AND EXISTS (SELECT 1 FROM data_keys p \
+                           WHERE p.subject_kind = 'person' AND p.subject_id = $1 AND p.shared_legacy)",
         )
         .bind(person)
         .execute(&mut *tx)
