@@ -47,14 +47,16 @@ impl Application {
         store::db::ensure_database(&settings.database_url).await?;
         store::db::migrate(&settings.database_url).await?;
         let pool = store::db::app_pool(&settings.database_url, settings.max_connections).await?;
-        let store = EventStore::new(pool.clone(), domain_upcasters());
+        let vault = Vault::new(settings.master_key).with_previous(settings.previous_master_key);
+        let store = EventStore::new(pool.clone(), domain_upcasters())
+            .with_snapshot_keys(vault.master_keys());
         let projection_settings = projections::ProjectionSettings {
             time_zone: settings.time_zone,
             ..projections::ProjectionSettings::default()
         };
         let projections = projections::spawn(pool.clone(), store.clone(), projection_settings);
 
-        let commands = CommandService::new(store, Vault::new(settings.master_key), Clock::system());
+        let commands = CommandService::new(store, vault, Clock::system());
         let dev = settings.environment == Environment::Dev;
         let schema = build_schema(Some(Arc::new(AppState { commands })), dev);
         let state = Arc::new(HttpState {

@@ -147,8 +147,38 @@ impl Metrics {
             "casetrail_command_conflicts_total {}",
             self.conflicts_retried.load(Ordering::Relaxed)
         );
+        vault_and_snapshots(&mut out);
         out.push_str(extra);
         out
+    }
+}
+
+/// Counters kept by the store: data keys or values that could not be opened
+/// (their subject reads as "[unavailable]"), and snapshots discarded on load.
+fn vault_and_snapshots(out: &mut String) {
+    let (keys, values) = store::vault::unreadable_counts();
+    out.push_str("# HELP casetrail_vault_unreadable_total Data keys (under a master key not held, or damaged) and sealed values this process could not open.\n");
+    out.push_str("# TYPE casetrail_vault_unreadable_total counter\n");
+    let _ = writeln!(
+        out,
+        "casetrail_vault_unreadable_total{{what=\"data_key\"}} {keys}"
+    );
+    let _ = writeln!(
+        out,
+        "casetrail_vault_unreadable_total{{what=\"value\"}} {values}"
+    );
+    let (mismatch, unknown_key, outdated) = store::snapshots::discarded_counts();
+    out.push_str("# HELP casetrail_snapshots_discarded_total Snapshots not used on load: mismatch (edited, or not on the event log), unknown_key (made under a master key no longer held), outdated (older state shape).\n");
+    out.push_str("# TYPE casetrail_snapshots_discarded_total counter\n");
+    for (reason, n) in [
+        ("mismatch", mismatch),
+        ("unknown_key", unknown_key),
+        ("outdated", outdated),
+    ] {
+        let _ = writeln!(
+            out,
+            "casetrail_snapshots_discarded_total{{reason=\"{reason}\"}} {n}"
+        );
     }
 }
 

@@ -113,6 +113,12 @@ pub struct SecurityArgs {
     /// 32-byte key, as 64 hex digits, that wraps every per-person data key.
     #[arg(long, env = "CASETRAIL_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
+    /// During a master-key rotation only: the master key being rotated away
+    /// from (64 hex digits). Data keys it wrapped still open; new ones are
+    /// always wrapped with CASETRAIL_MASTER_KEY. Drop it once
+    /// `casetrail rotate-master-key` reports nothing left (README, "Rotating the master key").
+    #[arg(long, env = "CASETRAIL_PREVIOUS_MASTER_KEY", hide_env_values = true)]
+    pub previous_master_key: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -172,6 +178,8 @@ pub struct Settings {
     pub environment: Environment,
     pub jwt: JwtSettings,
     pub master_key: [u8; 32],
+    /// The master key being rotated away from, if a rotation is under way.
+    pub previous_master_key: Option<[u8; 32]>,
     pub time_zone: chrono_tz::Tz,
     pub max_connections: u32,
     pub rate_limit_per_minute: u32,
@@ -249,6 +257,32 @@ impl SecurityArgs {
         })
     }
 
+    /// The previous master key, if one is configured: 64 hex digits, not the
+    /// current key, and (like the master key) never the development key in production.
+    pub fn previous_master_key(&self) -> Result<Option<[u8; 32]>, String> {
+        let Some(hex_key) = &self.previous_master_key else {
+            return Ok(None);
+        };
+        if self.environment == Environment::Production && hex_key.trim() == DEV_MASTER_KEY {
+            return Err(
+                "CASETRAIL_PREVIOUS_MASTER_KEY is the public development key; it was never valid in production"
+                    .into(),
+            );
+        }
+        let key: [u8; 32] = hex::decode(hex_key.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                "CASETRAIL_PREVIOUS_MASTER_KEY must be 64 hexadecimal digits (32 bytes)".to_string()
+            })?;
+        if key == self.master_key()? {
+            return Err(
+                "CASETRAIL_PREVIOUS_MASTER_KEY is the same key as CASETRAIL_MASTER_KEY".into(),
+            );
+        }
+        Ok(Some(key))
+    }
+
     /// Loud warnings for development secrets in use.
     pub fn warn_about_dev_secrets(&self) {
         if self.jwt_secret.is_none() && self.jwt_public_key_file.is_none() {
@@ -256,6 +290,9 @@ impl SecurityArgs {
         }
         if self.master_key.is_none() {
             tracing::warn!("CASETRAIL_MASTER_KEY is not set: using the PUBLIC development key; personal data is not protected");
+        }
+        if self.previous_master_key.is_some() {
+            tracing::info!("CASETRAIL_PREVIOUS_MASTER_KEY is set: data keys it wrapped still open; drop it once `casetrail rotate-master-key` exits 0");
         }
     }
 }
@@ -277,6 +314,7 @@ impl ServeArgs {
             environment: self.security.environment,
             jwt: self.security.jwt()?,
             master_key: self.security.master_key()?,
+            previous_master_key: self.security.previous_master_key()?,
             time_zone,
             max_connections: self.max_connections,
             rate_limit_per_minute: self.rate_limit_per_minute,

@@ -15,6 +15,8 @@ use crate::identity;
 use crate::log::{append, read_stream, NewEvent, StoredEvent, StreamRange, UpcastExt};
 use crate::metadata::CommandContext;
 use crate::receipts::{insert_receipt, Receipt};
+use crate::snapshots::{self, newest_valid, NewSnapshot, SnapshotKeys};
+use crate::vault::MasterKeys;
 
 /// A snapshot is written each time a stream passes a multiple of this many events.
 pub const SNAPSHOT_EVERY: i64 = 100;
@@ -39,6 +41,8 @@ impl<A> Loaded<A> {
 pub struct EventStore {
     pool: PgPool,
     upcasters: std::sync::Arc<Vec<Box<dyn EventUpcaster>>>,
+    /// Snapshots are read and written only with keys to verify them (`snapshots.rs`).
+    snapshot_keys: Option<std::sync::Arc<SnapshotKeys>>,
 }
 
 impl EventStore {
@@ -46,33 +50,47 @@ impl EventStore {
         Self {
             pool,
             upcasters: std::sync::Arc::new(upcasters),
+            snapshot_keys: None,
         }
+    }
+
+    /// Reads and writes verified snapshots, keyed from these master keys.
+    pub fn with_snapshot_keys(mut self, keys: &MasterKeys) -> Self {
+        self.snapshot_keys = Some(std::sync::Arc::new(SnapshotKeys::from_master(keys)));
+        self
+    }
+
+    /// The last sequence of the snapshot `load` would start from, if any verifies.
+    pub async fn verified_snapshot<A: Aggregate>(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<i64>, StoreError> {
+        let Some(keys) = &self.snapshot_keys else {
+            return Ok(None);
+        };
+        let found = newest_valid::<A>(&self.pool, keys, A::TYPE, &id.to_string()).await?;
+        Ok(found.map(|(sequence, _)| sequence))
     }
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
 
-    /// The current state: the latest snapshot, if readable, plus the events after it.
+    /// The current state: the newest snapshot that verifies, plus the events after it.
     #[tracing::instrument(skip(self), fields(stream.kind = A::TYPE))]
     pub async fn load<A: Aggregate>(&self, id: Uuid) -> Result<Loaded<A>, StoreError> {
-        let snapshot: Option<(i64, Value)> = sqlx::query_as(
-            "SELECT last_sequence, payload FROM snapshots WHERE aggregate_type = $1 AND aggregate_id = $2",
-        )
-        .bind(A::TYPE)
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        // A snapshot of an older state shape is ignored, not trusted: replay from zero.
-        let mut loaded =
-            match snapshot.and_then(|(v, p)| serde_json::from_value::<A>(p).ok().map(|s| (v, s))) {
-                Some((version, state)) => Loaded { id, state, version },
-                None => Loaded {
-                    id,
-                    state: A::default(),
-                    version: 0,
-                },
-            };
+        let snapshot = match &self.snapshot_keys {
+            Some(keys) => newest_valid::<A>(&self.pool, keys, A::TYPE, &id.to_string()).await?,
+            None => None,
+        };
+        let mut loaded = match snapshot {
+            Some((version, state)) => Loaded { id, state, version },
+            None => Loaded {
+                id,
+                state: A::default(),
+                version: 0,
+            },
+        };
         let range = StreamRange {
             after_sequence: loaded.version,
             ..StreamRange::default()
@@ -126,22 +144,16 @@ impl EventStore {
         // be mistaken for a reuse of the ids its twin just recorded.
         let positions = append(&mut tx, &unit.events).await?;
         identity::record(&mut tx, &ids).await?;
-        for (aggregate_type, aggregate_id, version, payload) in &unit.snapshots {
-            sqlx::query(
-                "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload) \
-                 VALUES ($1, $2, $3, $3 / $5, $4) \
-                 ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE \
-                 SET last_sequence = EXCLUDED.last_sequence, current_snapshot = EXCLUDED.current_snapshot, \
-                     payload = EXCLUDED.payload, timestamp = now() \
-                 WHERE snapshots.last_sequence < EXCLUDED.last_sequence",
-            )
-            .bind(aggregate_type)
-            .bind(aggregate_id)
-            .bind(version)
-            .bind(payload)
-            .bind(SNAPSHOT_EVERY)
-            .execute(&mut *tx)
-            .await?;
+        if let Some(keys) = &self.snapshot_keys {
+            for (aggregate_type, aggregate_id, last_sequence, payload) in &unit.snapshots {
+                let snapshot = NewSnapshot {
+                    aggregate_type,
+                    aggregate_id,
+                    last_sequence: *last_sequence,
+                    payload,
+                };
+                snapshots::insert(&mut tx, keys, &snapshot, SNAPSHOT_EVERY).await?;
+            }
         }
         if let Some(receipt) = &unit.receipt {
             insert_receipt(&mut tx, receipt).await?;

@@ -8,6 +8,7 @@
 //!   recorded with the events.
 //! - [`checkpoint`]: signed statements of every stream's head, so a
 //!   rewrite by someone with full database access is still detected.
+//! - [`snapshots`]: verified, insert-only snapshots (chain hash + MAC).
 //! - [`vault`]: personal data sealed per subject; erasure destroys the key.
 //! - [`repository`]: cqrs-es's `PersistedEventRepository` on the same tables.
 //! - [`db`]: database creation, migrations, the server's role.
@@ -24,6 +25,7 @@ pub mod log;
 pub mod metadata;
 pub mod receipts;
 pub mod repository;
+pub mod snapshots;
 pub mod vault;
 
 pub use aggregates::{decide, EventStore, Loaded, UnitOfWork};

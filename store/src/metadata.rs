@@ -22,6 +22,9 @@ pub struct CommandContext {
     /// This command's own id; the events it records are caused by it.
     pub causation_id: Uuid,
     pub idempotency_key: Option<String>,
+    /// The caller's agency, for AGENCY tokens: with the actor's subject it
+    /// scopes idempotency receipts (a receipt belongs to its caller).
+    pub caller_agency: Option<String>,
 }
 
 impl CommandContext {
@@ -31,6 +34,7 @@ impl CommandContext {
             correlation_id,
             causation_id: Uuid::now_v7(),
             idempotency_key: None,
+            caller_agency: None,
         }
     }
 

@@ -65,31 +65,21 @@ impl PersistedEventRepository for PgEventRepository {
         Ok(events.iter().map(StoredEvent::to_serialized).collect())
     }
 
+    /// Always none: casetrail's snapshots are verified on load (`snapshots.rs`)
+    /// and cqrs-es's snapshot store would trust them unchecked, so a
+    /// snapshot-store configuration of cqrs-es folds every aggregate from its events.
     async fn get_snapshot<A: Aggregate>(
         &self,
-        aggregate_id: &str,
+        _aggregate_id: &str,
     ) -> Result<Option<SerializedSnapshot>, PersistenceError> {
-        let row: Option<(i64, i64, Value)> = sqlx::query_as(
-            "SELECT last_sequence, current_snapshot, payload FROM snapshots \
-             WHERE aggregate_type = $1 AND aggregate_id = $2",
-        )
-        .bind(A::TYPE)
-        .bind(aggregate_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(|e| persistence(e.into()))?;
-        Ok(row.map(|(last, current, payload)| SerializedSnapshot {
-            aggregate_id: aggregate_id.to_string(),
-            aggregate: payload,
-            current_sequence: usize::try_from(last).unwrap_or_default(),
-            current_snapshot: usize::try_from(current).unwrap_or_default(),
-        }))
+        Ok(None)
     }
 
     async fn persist<A: Aggregate>(
         &self,
         events: &[SerializedEvent],
-        snapshot_update: Option<(String, Value, usize)>,
+        // Not kept: see `get_snapshot`.
+        _snapshot_update: Option<(String, Value, usize)>,
     ) -> Result<(), PersistenceError> {
         let new_events: Vec<NewEvent> = events
             .iter()
@@ -108,23 +98,6 @@ impl PersistedEventRepository for PgEventRepository {
             let mut tx = self.pool.begin().await?;
             append(&mut tx, &new_events).await?;
             identity::record(&mut tx, &ids).await?;
-            if let Some((aggregate_id, payload, current_snapshot)) = snapshot_update {
-                let last = new_events.last().map_or(0, |e| e.sequence);
-                sqlx::query(
-                    "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, payload) \
-                     VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE \
-                     SET last_sequence = EXCLUDED.last_sequence, current_snapshot = EXCLUDED.current_snapshot, \
-                         payload = EXCLUDED.payload, timestamp = now()",
-                )
-                .bind(A::TYPE)
-                .bind(aggregate_id)
-                .bind(last)
-                .bind(to_i64(current_snapshot))
-                .bind(payload)
-                .execute(&mut *tx)
-                .await?;
-            }
             tx.commit().await?;
             Ok(())
         }

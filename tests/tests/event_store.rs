@@ -84,7 +84,9 @@ async fn open(store: &EventStore, id: Uuid) {
 async fn a_long_lived_case_is_snapshotted_and_loads_exactly_as_a_full_replay() {
     let db = TestDatabase::create().await;
     let pool = db.as_app_role().await;
-    let store = EventStore::new(pool.clone(), vec![]);
+    // Snapshots are written and read only by a store that can verify them.
+    let keys = store::vault::Vault::new([5; 32]);
+    let store = EventStore::new(pool.clone(), vec![]).with_snapshot_keys(keys.master_keys());
     let id = Uuid::new_v4();
     open(&store, id).await;
     for i in 0..249 {
@@ -104,12 +106,16 @@ async fn a_long_lived_case_is_snapshotted_and_loads_exactly_as_a_full_replay() {
         store.commit(unit).await.expect("commit");
     }
     let snapshot: i64 =
-        sqlx::query_scalar("SELECT last_sequence FROM snapshots WHERE aggregate_id = $1")
+        sqlx::query_scalar("SELECT max(last_sequence) FROM snapshots WHERE aggregate_id = $1")
             .bind(id.to_string())
             .fetch_one(&pool)
             .await
             .expect("a snapshot exists");
     assert_eq!(snapshot, 200);
+    assert_eq!(
+        store.verified_snapshot::<Case>(id).await.expect("snapshot"),
+        Some(200)
+    );
     let fast = store.load::<Case>(id).await.expect("load");
     let (full, events) = store
         .load_range::<Case>(id, StreamRange::default())
@@ -119,14 +125,56 @@ async fn a_long_lived_case_is_snapshotted_and_loads_exactly_as_a_full_replay() {
     assert_eq!(events.len(), 250);
     assert_eq!(fast.state, full.state);
 
-    // A snapshot that no longer fits the state's shape is ignored, not trusted.
+    // A store under another master key cannot verify them, so it does not use them.
+    let stranger = EventStore::new(pool.clone(), vec![])
+        .with_snapshot_keys(store::vault::Vault::new([6; 32]).master_keys());
+    assert_eq!(
+        stranger.verified_snapshot::<Case>(id).await.expect("none"),
+        None
+    );
+    assert_eq!(
+        stranger.load::<Case>(id).await.expect("load").state,
+        full.state
+    );
+
+    // A snapshot whose last event no longer has the hash it recorded (a
+    // rewritten log) is not used: the one before it is.
     let owner = db.owner().await;
-    sqlx::query("UPDATE snapshots SET payload = '{\"unexpected\": true}'::jsonb")
-        .execute(&owner)
+    let mut tx = owner.begin().await.expect("tx");
+    sqlx::query("SET LOCAL session_replication_role = replica")
+        .execute(&mut *tx)
         .await
-        .expect("update");
-    let again = store.load::<Case>(id).await.expect("load");
-    assert_eq!(again.state, full.state);
+        .expect("bypass triggers");
+    sqlx::query("UPDATE events SET hash = sha256(hash) WHERE aggregate_id = $1 AND sequence = 200")
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("rewrite");
+    tx.commit().await.expect("commit");
+    assert_eq!(
+        store.verified_snapshot::<Case>(id).await.expect("load"),
+        Some(100)
+    );
+
+    // An edited snapshot is ignored, not trusted: the newest is edited, the
+    // one before it is still sound and is used; then both are edited.
+    let edit = "UPDATE snapshots SET payload = '{\"unexpected\": true}'::jsonb \
+                WHERE aggregate_id = $1 AND last_sequence >= $2";
+    for (from, expected) in [(200, Some(100)), (100, None)] {
+        sqlx::query(edit)
+            .bind(id.to_string())
+            .bind(from)
+            .execute(&owner)
+            .await
+            .expect("update");
+        assert_eq!(
+            store.verified_snapshot::<Case>(id).await.expect("load"),
+            expected
+        );
+        let again = store.load::<Case>(id).await.expect("load");
+        assert_eq!(again.state, full.state);
+        assert_eq!(again.version, 250);
+    }
 }
 
 #[tokio::test]

@@ -1,9 +1,10 @@
 //! A retried request never records anything twice: the same key with the
 //! same input returns the first result; with different input, CONFLICT.
+//! Keys are per caller, and receipts keep nothing of personal data.
 
 use casetrail_tests::fixtures::*;
-use casetrail_tests::harness::{spawn_app, token, TestApp};
-use domain::values::Role;
+use casetrail_tests::harness::{jwt, spawn_app, token, TestApp};
+use domain::values::{Agency, Role};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -147,4 +148,118 @@ async fn retrying_record_rescue_with_its_id_records_one_rescue_and_refuses_other
     let case = read.data("case");
     assert_eq!(case["rescues"].as_array().map(Vec::len), Some(1), "{case}");
     assert_eq!(case["referrals"][0]["personsRescued"], 2, "{case}");
+}
+
+fn token_of(sub: &str, role: Role, agency: Option<Agency>) -> String {
+    api::auth::mint(&jwt(), sub, role, agency, 600).expect("token")
+}
+
+/// Receipts belong to their caller: the same key from another caller (another
+/// subject, or the same subject for another agency) is another key. Neither
+/// gets a CONFLICT, nor learns that the other used it.
+#[tokio::test]
+async fn two_callers_with_the_same_key_both_succeed_independently_and_each_retry_gets_its_own_result(
+) {
+    let app = spawn_app().await;
+    let counsellor = token(Role::Counsellor);
+    let case = a_case(&app, &counsellor).await;
+    let police = a_referral(&app, &counsellor, case, "CRIMINAL_POLICE").await;
+    let border = a_referral(&app, &counsellor, case, "BORDER_GUARD").await;
+    // The same officer's subject under two agencies, and the same client key.
+    let as_police = token_of("officer", Role::Agency, Some(Agency::CriminalPolice));
+    let as_border = token_of("officer", Role::Agency, Some(Agency::BorderGuard));
+    let at = ago(90);
+    let ack = |referral: Uuid, status: &str| json!({"input": {"caseId": case, "referralId": referral, "status": status, "at": at, "idempotencyKey": "shared-key"}});
+    let first = app
+        .gql(
+            &as_police,
+            &update_referral_doc(),
+            ack(police, "ACKNOWLEDGED"),
+        )
+        .await;
+    assert_eq!(first.data("updateReferral")["status"], "ACKNOWLEDGED");
+    let other = app
+        .gql(&as_border, &update_referral_doc(), ack(border, "DECLINED"))
+        .await;
+    assert_eq!(other.data("updateReferral")["id"], json!(border));
+    assert_eq!(other.data("updateReferral")["status"], "DECLINED");
+    assert_eq!(count(&app, "ReferralStatusChanged").await, 2);
+    let retry = app
+        .gql(
+            &as_police,
+            &update_referral_doc(),
+            ack(police, "ACKNOWLEDGED"),
+        )
+        .await;
+    assert_eq!(retry.data("updateReferral"), first.data("updateReferral"));
+    assert_eq!(count(&app, "ReferralStatusChanged").await, 2);
+
+    // Two supervisors, one key, two cases.
+    let other_case = a_case(&app, &counsellor).await;
+    let close = "mutation($input: CloseCaseInput!) { closeCase(input: $input) { id status } }";
+    for (sub, id) in [("supervisor-1", case), ("supervisor-2", other_case)] {
+        let closed = app
+            .gql(&token_of(sub, Role::Supervisor, None), close,
+                json!({"input": {"caseId": id, "closedAt": ago(1), "reason": "resolved", "idempotencyKey": "close"}}))
+            .await;
+        assert_eq!(closed.data("closeCase")["id"], json!(id));
+    }
+    assert_eq!(count(&app, "CaseClosed").await, 2);
+}
+
+/// The fingerprint holds nothing of the personal data an erasure destroys:
+/// the same request with another name stores the very same bytes (in
+/// another database), and after the erasure a retry still gets the first
+/// result.
+#[tokio::test]
+async fn a_receipt_does_not_depend_on_personal_data_so_nothing_of_an_erased_name_remains_in_it() {
+    let (case, person) = (Uuid::new_v4(), Uuid::new_v4());
+    let opened_at = ago(50);
+    let input = |name: &str| {
+        json!({"input": {"id": case, "openedAt": opened_at, "region": "NORTHWEST",
+                          "persons": [{"id": person, "role": "VICTIM", "gender": "FEMALE", "fullName": name, "phone": "0901 234 567"}]}})
+    };
+    let mut stored = Vec::new();
+    let mut apps = Vec::new();
+    for name in ["Erasable Name", "Quite Another Name"] {
+        let app = spawn_app().await;
+        app.gql(&token(Role::Counsellor), &open_case_doc(), input(name))
+            .await
+            .data("openCase");
+        stored.push(receipt_hash(&app).await);
+        apps.push(app);
+    }
+    assert_eq!(
+        stored[0], stored[1],
+        "the stored bytes do not depend on the name"
+    );
+
+    let app = &apps[0];
+    app.gql(
+        &token(Role::Admin),
+        "mutation($input: ErasePersonInput!) { erasePerson(input: $input) { id } }",
+        json!({"input": {"caseId": case, "personId": person, "reason": "asked"}}),
+    )
+    .await
+    .data("erasePerson");
+    assert_eq!(receipt_hash(app).await, stored[1]);
+    let retry = app
+        .gql(
+            &token(Role::Counsellor),
+            &open_case_doc(),
+            input("Erasable Name"),
+        )
+        .await;
+    assert_eq!(retry.data("openCase")["persons"][0]["fullName"], "[erased]");
+    assert_eq!(count(app, "CaseOpened").await, 1);
+}
+
+async fn receipt_hash(app: &TestApp) -> Vec<u8> {
+    let owner = app.db.owner().await;
+    sqlx::query_scalar(
+        "SELECT request_hash FROM command_receipts WHERE idempotency_key LIKE 'openCase:%'",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("one receipt")
 }

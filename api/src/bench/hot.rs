@@ -132,7 +132,8 @@ pub struct HotLoad {
 /// Medians of loading a long case `n` times, each way.
 pub async fn hot_load(store: &EventStore, case_id: Uuid, n: usize) -> Result<HotLoad, Fail> {
     let text: Option<String> = sqlx::query_scalar(
-        "SELECT payload::text FROM snapshots WHERE aggregate_type = 'Case' AND aggregate_id = $1",
+        "SELECT payload::text FROM snapshots WHERE aggregate_type = 'Case' AND aggregate_id = $1 \
+         ORDER BY last_sequence DESC LIMIT 1",
     )
     .bind(case_id.to_string())
     .fetch_optional(store.pool())

@@ -126,6 +126,7 @@ impl Server {
                     environment: Environment::Dev,
                     jwt: secrets.jwt.clone(),
                     master_key: secrets.master_key,
+                    previous_master_key: None,
                     time_zone: chrono_tz::Asia::Ho_Chi_Minh,
                     max_connections: connections,
                     rate_limit_per_minute: u32::MAX,

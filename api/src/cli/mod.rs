@@ -2,4 +2,5 @@
 //! `Args` struct and an async function that `main.rs` dispatches to.
 
 pub mod integrity;
+pub mod keys;
 pub mod operations;

@@ -34,7 +34,8 @@ pub async fn seed(args: SeedArgs) -> Result<(), String> {
     let pool = store::db::app_pool(url, 16)
         .await
         .map_err(|e| e.to_string())?;
-    let vault = Vault::new(args.security.master_key()?);
+    let vault =
+        Vault::new(args.security.master_key()?).with_previous(args.security.previous_master_key()?);
     let commands = CommandService::new(
         EventStore::new(pool, domain_upcasters()),
         vault,
@@ -135,44 +136,4 @@ pub async fn projections(command: ProjectionsCommand) -> Result<(), String> {
     }
 }
 
-#[derive(Args, Debug)]
-pub struct RotateMasterKeyArgs {
-    #[command(flatten)]
-    pub database: DatabaseArgs,
-    /// The master key in use now (64 hex digits).
-    #[arg(long, env = "CASETRAIL_MASTER_KEY", hide_env_values = true)]
-    pub old_key: String,
-    /// The master key to move to (64 hex digits); set it as CASETRAIL_MASTER_KEY afterwards.
-    #[arg(long, env = "CASETRAIL_NEW_MASTER_KEY", hide_env_values = true)]
-    pub new_key: String,
-}
-
-fn parse_key(hex_key: &str, what: &str) -> Result<[u8; 32], String> {
-    hex::decode(hex_key.trim())
-        .ok()
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .ok_or_else(|| format!("{what} must be 64 hexadecimal digits"))
-}
-
-/// Re-wraps every person's data key under a new master key, atomically.
-pub async fn rotate_master_key(args: RotateMasterKeyArgs) -> Result<(), String> {
-    let old = Vault::new(parse_key(&args.old_key, "--old-key")?);
-    let new = Vault::new(parse_key(&args.new_key, "--new-key")?);
-    if args.old_key.trim() == args.new_key.trim() {
-        return Err("the new master key is the old one".into());
-    }
-    let pool = store::db::app_pool(&args.database.database_url, 2)
-        .await
-        .map_err(|e| e.to_string())?;
-    let n = old
-        .rotate_master_key(&pool, &new)
-        .await
-        .map_err(|e| e.to_string())?;
-    eprintln!(
-        "re-wrapped {n} data keys under the new master key. Restart every server with \
-         CASETRAIL_MASTER_KEY set to it; the old key opens nothing any more. Note: idempotency \
-         fingerprints taken under the old key no longer match, so a retry of a request sent \
-         before the rotation answers CONFLICT instead of replaying."
-    );
-    Ok(())
-}
+pub use super::keys::{rotate_master_key, RotateMasterKeyArgs};

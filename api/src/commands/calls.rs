@@ -1,6 +1,7 @@
 //! Call commands: receiveCall, recordCounsellingSession.
 
 use domain::call::{Call, CallCommand, ReceiveCall, RecordCounsellingSession};
+use store::vault::Subject;
 use store::CommandContext;
 use uuid::Uuid;
 
@@ -15,12 +16,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: ReceiveCallInput,
     ) -> ApiResult<Done<Call>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "receiveCall",
-            input.id.map(|i| i.to_string()),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "receiveCall", input.id.map(|i| i.to_string()), &input)?;
         let call_id = input.id.unwrap_or_else(Uuid::now_v7);
         let command = CallCommand::Receive(ReceiveCall {
             call_id,
@@ -44,7 +40,7 @@ impl CommandService {
         input: RecordCounsellingSessionInput,
     ) -> ApiResult<Done<Call>> {
         let key = Idempotency::new(
-            self.vault(),
+            ctx,
             "recordCounsellingSession",
             input.id.map(|i| i.to_string()),
             &input,
@@ -81,7 +77,7 @@ impl CommandService {
         command.notes = seal(
             self.vault(),
             self.store().pool(),
-            input.call_id,
+            Subject::call(input.call_id),
             where_,
             notes,
         )

@@ -5,6 +5,7 @@ use domain::case::{
     AttachCall, Case, CaseCommand, CloseCase, Consent, OpenCase, ProvideSupport, RecordRescue,
     ReopenCase, SendReferral, UpdateReferral, MAX_PERSONS,
 };
+use store::vault::Subject;
 use store::CommandContext;
 use uuid::Uuid;
 
@@ -20,12 +21,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: OpenCaseInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "openCase",
-            input.id.map(|i| i.to_string()),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "openCase", input.id.map(|i| i.to_string()), &input)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
@@ -117,12 +113,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: SendReferralInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "sendReferral",
-            input.id.map(|i| i.to_string()),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "sendReferral", input.id.map(|i| i.to_string()), &input)?;
         let referral_id = input.id.unwrap_or_else(Uuid::now_v7);
         let persons_at_risk = bounded(input.persons_at_risk)?;
         let override_reason = text(
@@ -168,12 +159,13 @@ impl CommandService {
             }
         }
         let pool = self.store().pool();
+        let case_key = Subject::case(case_id);
         let consent = match (input.consent.given, override_reason) {
             (true, _) => Consent::Given,
             (false, None) => Consent::Missing,
             (false, Some(why)) => {
                 let where_ = aad("Case", case_id, "ReferralSent", "override_reason");
-                match seal(self.vault(), pool, case_id, where_, Some(why)).await? {
+                match seal(self.vault(), pool, case_key, where_, Some(why)).await? {
                     Some(reason) => Consent::Overridden { reason },
                     None => Consent::Missing,
                 }
@@ -182,7 +174,7 @@ impl CommandService {
         let reason = seal(
             self.vault(),
             pool,
-            case_id,
+            case_key,
             aad("Case", case_id, "ReferralSent", "reason"),
             reason,
         )
@@ -206,12 +198,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: UpdateReferralInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "updateReferral",
-            input.idempotency_key.clone(),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "updateReferral", input.idempotency_key.clone(), &input)?;
         let command = CaseCommand::UpdateReferral(UpdateReferral {
             case_id: input.case_id,
             referral_id: input.referral_id,
@@ -234,12 +221,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: RecordRescueInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "recordRescue",
-            input.id.map(|i| i.to_string()),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "recordRescue", input.id.map(|i| i.to_string()), &input)?;
         let rescue_id = input.id.unwrap_or_else(Uuid::now_v7);
         let command = CaseCommand::RecordRescue(RecordRescue {
             case_id: input.case_id,
@@ -261,7 +243,7 @@ impl CommandService {
         input: ProvideSupportInput,
     ) -> ApiResult<Done<Case>> {
         let key = Idempotency::new(
-            self.vault(),
+            ctx,
             "provideSupport",
             input.id.map(|i| i.to_string()),
             &input,
@@ -289,12 +271,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: CloseCaseInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "closeCase",
-            input.idempotency_key.clone(),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "closeCase", input.idempotency_key.clone(), &input)?;
         let reason = required_text("reason", &input.reason)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
@@ -319,12 +296,7 @@ impl CommandService {
         ctx: &CommandContext,
         input: ReopenCaseInput,
     ) -> ApiResult<Done<Case>> {
-        let key = Idempotency::new(
-            self.vault(),
-            "reopenCase",
-            input.idempotency_key.clone(),
-            &input,
-        )?;
+        let key = Idempotency::new(ctx, "reopenCase", input.idempotency_key.clone(), &input)?;
         let reason = required_text("reason", &input.reason)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
@@ -355,7 +327,7 @@ impl CommandService {
         seal(
             self.vault(),
             self.store().pool(),
-            case_id,
+            Subject::case(case_id),
             where_,
             Some(reason),
         )

@@ -60,7 +60,8 @@ pub struct Done<A> {
 impl CommandService {
     pub fn new(store: EventStore, vault: Vault, clock: Clock) -> Self {
         Self {
-            store,
+            // Snapshots decide commands, so they are verified with the vault's master keys.
+            store: store.with_snapshot_keys(vault.master_keys()),
             vault,
             clock,
             locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
@@ -95,10 +96,10 @@ impl CommandService {
     /// The first result of an already-committed keyed command, if there is one.
     async fn replay<A: Aggregate>(&self, key: Option<&Idempotency>) -> ApiResult<Option<Done<A>>> {
         let Some(key) = key else { return Ok(None) };
-        let Some(receipt) = find_receipt(self.store.pool(), &key.key).await? else {
+        let Some(receipt) = find_receipt(self.store.pool(), &key.caller, &key.key).await? else {
             return Ok(None);
         };
-        if receipt.request_hash != key.request_hash || receipt.stream_type != A::TYPE {
+        if !key.matches(&receipt) || receipt.stream_type != A::TYPE {
             return Err(ApiError::Conflict(reused_key_message(&key.key)));
         }
         let id = Uuid::parse_str(&receipt.stream_id).map_err(|_| {

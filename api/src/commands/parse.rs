@@ -1,7 +1,7 @@
 //! Parsing the edge's raw values into domain values, once.
 
 use domain::values::{CounsellingTopic, CountryCode};
-use store::vault::Vault;
+use store::vault::{Subject, Vault};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
@@ -71,11 +71,12 @@ pub fn aad(stream_kind: &str, stream_id: Uuid, event_type: &str, field: &str) ->
     format!("{stream_kind}/{stream_id}/{event_type}/{field}")
 }
 
-/// Seals optional free text under `subject`'s key.
+/// Seals optional free text under `subject`'s key (a person's for names and
+/// phones, the call's for notes, the case's for reasons).
 pub async fn seal(
     vault: &Vault,
     pool: &sqlx::PgPool,
-    subject: Uuid,
+    subject: Subject,
     aad: String,
     value: Option<String>,
 ) -> ApiResult<Option<domain::sealed::Sealed>> {

@@ -3,6 +3,7 @@
 
 use chrono::Datelike;
 use domain::case::{AttachPerson, Case, CaseCommand, NewPerson};
+use store::vault::Subject;
 use store::CommandContext;
 use uuid::Uuid;
 
@@ -69,13 +70,15 @@ impl CommandService {
         let name_aad = aad("Case", case_id, "PersonAttached", "full_name");
         let phone_aad = aad("Case", case_id, "PersonAttached", "phone");
         let id = person.person_id;
+        // The person's own key: typed, so their id never reaches a case's or a call's key.
+        let key = Subject::person(id);
         Ok(NewPerson {
             person_id: id,
             role: person.role,
             gender: person.gender,
             birth_year: person.birth_year,
-            full_name: seal(self.vault(), pool, id, name_aad, person.full_name).await?,
-            phone: seal(self.vault(), pool, id, phone_aad, person.phone).await?,
+            full_name: seal(self.vault(), pool, key, name_aad, person.full_name).await?,
+            phone: seal(self.vault(), pool, key, phone_aad, person.phone).await?,
         })
     }
 
@@ -85,7 +88,7 @@ impl CommandService {
         input: AttachPersonInput,
     ) -> ApiResult<Done<Case>> {
         let client_key = input.person.id.map(|p| format!("{}:{p}", input.case_id));
-        let key = Idempotency::new(self.vault(), "attachPerson", client_key, &input)?;
+        let key = Idempotency::new(ctx, "attachPerson", client_key, &input)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }

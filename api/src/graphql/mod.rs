@@ -62,7 +62,9 @@ impl RequestContext {
 
     /// A fresh command context: one per mutation, so each has its own causation id.
     pub fn command_context(&self) -> CommandContext {
-        CommandContext::new(self.principal.actor(), self.correlation_id.clone())
+        let mut ctx = CommandContext::new(self.principal.actor(), self.correlation_id.clone());
+        ctx.caller_agency = self.principal.agency.map(|a| a.as_str().to_string());
+        ctx
     }
 }
 

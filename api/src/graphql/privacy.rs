@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use async_graphql::Lookahead;
 use domain::case::Case;
-use store::vault::{Opened, Vault};
+use store::vault::{Opened, SubjectKind, Vault};
 use uuid::Uuid;
 
 use super::types::{CaseNode, PersonNode};
@@ -26,6 +26,9 @@ use store::access_log::{self, Access, Action};
 
 /// What an erased field reads as.
 pub const ERASED: &str = "[erased]";
+/// What a field reads as when its data key cannot be opened by this server
+/// (a master key it does not hold): the rest of the read still answers.
+pub const UNAVAILABLE: &str = "[unavailable]";
 
 /// The personal fields of `Person` a request selected.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -84,7 +87,7 @@ pub async fn persons(
     };
     let ids: Vec<Uuid> = case.persons.iter().map(|p| p.person_id).collect();
     let erased: HashSet<Uuid> = vault
-        .erased_subjects(pool, &ids)
+        .erased_persons(pool, &ids)
         .await?
         .into_iter()
         .collect();
@@ -111,7 +114,10 @@ pub async fn persons(
             }
         }
     }
-    let items: Vec<_> = wanted.iter().map(|w| (w.sealed, w.aad.clone())).collect();
+    let items: Vec<_> = wanted
+        .iter()
+        .map(|w| (w.sealed, SubjectKind::Person, w.aad.clone()))
+        .collect();
     let opened = vault.open_many(pool, &items).await?;
 
     // What is actually returned in clear, per person, from what actually
@@ -134,6 +140,9 @@ pub async fn persons(
                 text
             }
             Opened::Erased => ERASED.to_string(),
+            // A key this server cannot open: this person only; logged and
+            // counted by the vault, and nothing was read in clear.
+            Opened::Unavailable => UNAVAILABLE.to_string(),
         };
         let slot = &mut clear_values[w.person];
         if w.field == "fullName" {
