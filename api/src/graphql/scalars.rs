@@ -28,25 +28,31 @@ pub const LATEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Date(pub NaiveDate);
 
-fn out_of_range() -> String {
-    format!("a Date lies between {EARLIEST_DAY} and {LATEST_DAY}")
+fn refused(what: &str) -> InputValueError<Date> {
+    InputValueError::custom(format!(
+        "{what}: a Date is a calendar day YYYY-MM-DD between {EARLIEST_DAY} and {LATEST_DAY}"
+    ))
 }
 
 #[Scalar(name = "Date")]
 impl ScalarType for Date {
+    /// Async-graphql reports where the value stands (`locations`, `path`); the
+    /// message quotes the value (a day is not personal data) and the range.
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
             Value::String(s) => {
-                let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-                    InputValueError::custom("a Date is a calendar day written YYYY-MM-DD")
-                })?;
+                let quoted: String = s.chars().take(40).collect();
+                let day = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map_err(|_| refused(&format!("{quoted:?} is not a calendar day")))?;
                 if (EARLIEST_DAY..=LATEST_DAY).contains(&day) {
                     Ok(Date(day))
                 } else {
-                    Err(InputValueError::custom(out_of_range()))
+                    Err(refused(&format!(
+                        "{quoted:?} is outside the accepted range"
+                    )))
                 }
             }
-            _ => Err(InputValueError::custom("a Date is a string YYYY-MM-DD")),
+            _ => Err(refused("not a string")),
         }
     }
 
