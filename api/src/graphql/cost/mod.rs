@@ -53,10 +53,11 @@ pub mod walk;
 pub const NESTED_LIST: u64 = 10;
 /// Events assumed in a history.
 pub const HISTORY_EVENTS: u64 = 50;
-/// Loading one aggregate from its stream (snapshot and later events).
-pub const STREAM_LOAD: u64 = 5;
+/// Loading one aggregate from its stream (snapshot and later events: two
+/// queries and a fold), the unit the budget is mostly spent in.
+pub const STREAM_LOAD: u64 = 20;
 /// One personal field in clear: a vault open and an access-log row.
-pub const PERSONAL_DATA: u64 = 5;
+pub const PERSONAL_DATA: u64 = 10;
 /// Reading a whole stream as recorded.
 pub const HISTORY: u64 = 20;
 /// A statistics query, before its months.

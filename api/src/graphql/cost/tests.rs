@@ -18,14 +18,15 @@ const CASES: &str = "cases(first: 100) { edges { node { id persons { fullName } 
 #[test]
 fn a_list_costs_by_first_and_nested_lists_multiply() {
     let one = analyse(&format!("{{ {CASES} }}"), json!({}));
-    // 1 + 100 x (1 + edges 1 + node (5 + id 1 + persons (1 + 10 x (1 + fullName 5)))).
-    assert_eq!(one.cost, 1 + 100 * (1 + 1 + (5 + 1 + (1 + 10 * (1 + 5)))));
+    // 1 + 100 x (1 + edges 1 + node (20 + id 1 + persons (1 + 10 x (1 + fullName 10)))).
+    assert_eq!(one.cost, 1 + 100 * (1 + 1 + (20 + 1 + (1 + 10 * (1 + 10)))));
+    assert_eq!(one.cost, 13_401);
     let small = analyse("{ cases(first: 10) { edges { node { id } } } }", json!({}));
     let default = analyse("{ cases { edges { node { id } } } }", json!({}));
-    assert_eq!(small.cost, 1 + 10 * (1 + 1 + 5 + 1));
+    assert_eq!(small.cost, 1 + 10 * (1 + 1 + STREAM_LOAD + 1));
     assert_eq!(
         default.cost,
-        1 + 20 * (1 + 1 + 5 + 1),
+        1 + 20 * (1 + 1 + STREAM_LOAD + 1),
         "absent first is the default page"
     );
     assert!(model().admit(&one).is_ok());
@@ -65,6 +66,16 @@ fn fragments_and_variables_cost_what_the_inline_text_costs() {
         defaulted.cost, inline.cost,
         "a variable's default value counts"
     );
+}
+
+#[test]
+fn thousands_of_aliased_stream_loads_are_over_the_budget() {
+    let aliases: String = (0..2_000)
+        .map(|i| format!("a{i}: case(id: \"x\") {{ id }} "))
+        .collect();
+    let a = analyse(&format!("{{ {aliases} }}"), json!({}));
+    assert_eq!(a.cost, 2_000 * (STREAM_LOAD + 1));
+    assert!(model().admit(&a).is_err());
 }
 
 #[test]
