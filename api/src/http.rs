@@ -110,6 +110,7 @@ pub async fn graphql(
         }
         if let Some(Err(refusal)) = analysis.map(|a| state.cost.admit(&a)) {
             tracing::info!(?refusal, "request refused before execution");
+            crate::metrics::metrics().request(crate::metrics::operation_label("none"), "BAD_USER_INPUT");
             let status = if media == GRAPHQL_RESPONSE { StatusCode::BAD_REQUEST } else { StatusCode::OK };
             return reply(status, media, &correlation, refusal.to_json());
         }

@@ -218,3 +218,44 @@ async fn integers_and_times_outside_their_range_name_the_argument_and_the_range(
         }
     }
 }
+
+#[tokio::test]
+async fn too_deep_queries_and_multiplying_introspection_are_refused_with_their_figures() {
+    let app = spawn_app().await;
+    let supervisor = token(Role::Supervisor);
+    let deep = (0..13).fold(String::from("id"), |inner, i| format!("f{i} {{ {inner} }}"));
+    let answer = app
+        .gql(&supervisor, &format!("{{ {deep} }}"), json!({}))
+        .await;
+    assert_eq!(answer.code(), Some("BAD_USER_INPUT"), "{}", answer.body);
+    assert_eq!(answer.body["errors"][0]["extensions"]["maxDepth"], 12);
+    let wide = "{ __schema { types { fields { type { fields { type { fields { name } } } } } } } }";
+    let answer = app.gql(&supervisor, wide, json!({})).await;
+    assert_eq!(answer.code(), Some("BAD_USER_INPUT"), "{}", answer.body);
+    assert_eq!(answer.body["errors"][0]["extensions"]["maxLists"], 3);
+    assert!(answer.body["data"].is_null());
+}
+
+#[derive(clap::Parser)]
+struct ExportCli {
+    #[command(flatten)]
+    args: api::export::ExportStatisticsArgs,
+}
+
+#[tokio::test]
+async fn the_statistics_export_takes_the_same_range_of_days() {
+    for (from, to) in [("0001-01-01", "0001-01-31"), ("2101-01-01", "2101-01-02")] {
+        let argv = ["export", "--from", from, "--to", to, "--format", "json"];
+        let args = <ExportCli as clap::Parser>::try_parse_from(argv)
+            .expect("the flags parse")
+            .args;
+        let refused = tokio::time::timeout(GUARD, api::export::run(args))
+            .await
+            .expect("answers")
+            .expect_err("refused");
+        assert!(
+            refused.contains("1900-01-01") && refused.contains("2100-12-31"),
+            "{refused}"
+        );
+    }
+}
