@@ -259,3 +259,25 @@ async fn the_statistics_export_takes_the_same_range_of_days() {
         );
     }
 }
+
+#[tokio::test]
+async fn production_keeps_introspection_off() {
+    let db = TestDatabase::create().await;
+    let mut production = settings(&db.url);
+    production.environment = api::settings::Environment::Production;
+    let app = Application::build(production).await.expect("starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let server = tokio::spawn(app.run_until_stopped());
+    let answer = post_graphql(
+        &client(),
+        &address,
+        Some(&token(Role::Counsellor)),
+        INTROSPECTION,
+        json!({}),
+    )
+    .await;
+    // async-graphql answers a disabled introspection with null, not the schema.
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.body["data"]["__schema"].is_null(), "{}", answer.body);
+    server.abort();
+}
