@@ -243,6 +243,35 @@ mod tests {
     }
 
     #[test]
+    fn a_ttl_beyond_the_maximum_lifetime_is_not_minted() {
+        assert!(mint(&jwt(), "lan", Role::Counsellor, None, 3600).is_ok());
+        let refused = mint(&jwt(), "lan", Role::Counsellor, None, 3601).expect_err("refused");
+        assert!(refused.contains("3600"), "{refused}");
+    }
+
+    #[test]
+    fn lifetime_is_measured_from_iat_which_must_be_present_and_not_ahead() {
+        let claims = |iat: Option<i64>, exp: i64| Claims {
+            sub: "lan".into(),
+            role: "COUNSELLOR".into(),
+            agency: None,
+            iss: "casetrail".into(),
+            aud: "casetrail".into(),
+            iat,
+            exp,
+        };
+        let now = 1_000_000;
+        assert!(check_lifetime(&jwt(), &claims(Some(now), now + 3600), now).is_ok());
+        assert!(check_lifetime(&jwt(), &claims(Some(now), now + 3601), now).is_err());
+        assert!(check_lifetime(&jwt(), &claims(None, now + 60), now).is_err());
+        assert!(check_lifetime(&jwt(), &claims(Some(now + 31), now + 60), now).is_err());
+        assert!(
+            check_lifetime(&jwt(), &claims(Some(now + 30), now + 60), now).is_ok(),
+            "leeway"
+        );
+    }
+
+    #[test]
     fn an_agency_token_without_agency_cannot_be_minted() {
         assert!(mint(&jwt(), "police", Role::Agency, None, 60).is_err());
     }
