@@ -131,7 +131,9 @@ pub async fn graphql(
             tracing::Span::current().record("operation", name.as_str());
         }
         let request = request.data(RequestContext { principal, correlation_id: correlation.clone(), operation });
+        let query = request.query.clone();
         let mut response = state.schema.execute(request).await;
+        crate::graphql::cost::arguments::name_arguments(&query, &mut response);
         for error in &mut response.errors {
             let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
             if !has_code {

@@ -45,6 +45,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::read_models::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
+pub mod arguments;
 #[cfg(test)]
 mod tests;
 pub mod walk;
