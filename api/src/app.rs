@@ -1,6 +1,7 @@
 //! Building and running the server: one `Application::build(settings)` so
 //! that tests start exactly what production starts, on port 0.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +40,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     projections: projections::ProjectionRuntime,
+    shutdown_grace: Duration,
 }
 
 impl Application {
@@ -59,12 +61,14 @@ impl Application {
         let commands = CommandService::new(store, vault, Clock::system());
         let dev = settings.environment == Environment::Dev;
         let schema = build_schema(Some(Arc::new(AppState { commands })), dev);
+        let cost = crate::graphql::cost::CostModel::new(&schema.sdl(), settings.query_cost_budget);
         let state = Arc::new(HttpState {
             schema,
             jwt: settings.jwt.clone(),
             pool,
             graphiql: dev,
             rate_limiter: crate::rate_limit::RateLimiter::new(settings.rate_limit_per_minute),
+            cost,
         });
         let router = Router::new()
             .route("/graphql", post(http::graphql))
@@ -91,6 +95,7 @@ impl Application {
             listener,
             router,
             projections,
+            shutdown_grace: settings.shutdown_grace,
         })
     }
 
@@ -101,14 +106,38 @@ impl Application {
             .unwrap_or_default()
     }
 
-    /// Serves until SIGINT or SIGTERM, then stops the projectors cleanly.
+    /// Serves until SIGINT or SIGTERM, then drains: no new connection is
+    /// accepted, in-flight requests get the shutdown grace to finish, and the
+    /// server returns when they have, or when the grace is over, whatever a
+    /// client does (a half-sent body, a long poll). The projectors then stop,
+    /// within the grace too: a batch cut short rolls back and is re-read.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let addr = self.listener.local_addr()?;
         tracing::info!(%addr, "casetrail is serving GraphQL at /graphql");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
-        self.projections.shutdown().await;
+        let grace = self.shutdown_grace;
+        let stopping = Arc::new(tokio::sync::Notify::new());
+        let signalled = Arc::clone(&stopping);
+        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            signalled.notify_one();
+        });
+        let deadline = async {
+            stopping.notified().await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            served = server.into_future() => served?,
+            () = deadline => tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "requests still in flight when the shutdown grace ended; exiting without them"
+            ),
+        }
+        if tokio::time::timeout(grace, self.projections.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("projectors did not stop within the shutdown grace; abandoned");
+        }
         Ok(())
     }
 }

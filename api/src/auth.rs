@@ -1,9 +1,14 @@
 //! Bearer tokens: minting (for `casetrail token`) and strict verification.
 //!
-//! The algorithm is pinned to HS256 (the only one configured); `exp`, `iat`,
-//! `iss`, `aud` and `sub` are required, with 30 s leeway for clock drift. A
-//! token that fails any check is UNAUTHENTICATED; the reason is logged, the
-//! client learns only that the token was not accepted.
+//! The algorithm is pinned by configuration (HS256 or RS256); `exp`, `iat`,
+//! `iss`, `aud` and `sub` are required, `nbf` is checked when present, all
+//! with 30 s leeway for clock drift. A token lives at most
+//! `CASETRAIL_JWT_MAX_LIFETIME_SECONDS` (`exp - iat`, default 24 h), so that
+//! a leaked token is not a standing key. A token without `iat` is refused:
+//! its lifetime cannot be known, and accepting it would be the way around
+//! the limit; so is an `iat` in the future, which would stretch it. A token
+//! that fails any check is UNAUTHENTICATED with a message naming the rule;
+//! the token itself is never logged.
 
 use std::str::FromStr;
 
@@ -15,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::settings::JwtSettings;
 
-/// Seconds of clock drift tolerated on `exp`.
+/// Seconds of clock drift tolerated on `exp`, `nbf` and `iat`.
 const LEEWAY_SECONDS: u64 = 30;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -26,7 +31,9 @@ struct Claims {
     agency: Option<String>,
     iss: String,
     aud: String,
-    iat: i64,
+    /// Optional on the wire only so that its absence gets a clear refusal.
+    #[serde(default)]
+    iat: Option<i64>,
     exp: i64,
 }
 
@@ -62,6 +69,13 @@ pub fn mint(
     if role == Role::Agency && agency.is_none() {
         return Err("an AGENCY token needs --agency".into());
     }
+    if ttl_seconds > jwt.max_lifetime_seconds {
+        return Err(format!(
+            "--ttl-seconds {ttl_seconds} is longer than the maximum token lifetime of {} s \
+             (CASETRAIL_JWT_MAX_LIFETIME_SECONDS); the server would refuse the token",
+            jwt.max_lifetime_seconds
+        ));
+    }
     let now = Utc::now().timestamp();
     let claims = Claims {
         sub: sub.to_string(),
@@ -69,7 +83,7 @@ pub fn mint(
         agency: agency.map(|a| a.as_str().to_string()),
         iss: jwt.issuer.clone(),
         aud: jwt.audience.clone(),
-        iat: now,
+        iat: Some(now),
         exp: now.saturating_add(i64::try_from(ttl_seconds).unwrap_or(i64::MAX)),
     };
     let (algorithm, key) = match (&jwt.rsa_public_pem, &jwt.rsa_private_pem) {
@@ -88,6 +102,30 @@ pub fn mint(
     };
     encode(&Header::new(algorithm), &claims, &key)
         .map_err(|e| format!("could not sign the token: {e}"))
+}
+
+/// `iat` present, not in the future, and `exp - iat` within the maximum.
+fn check_lifetime(jwt: &JwtSettings, claims: &Claims, now: i64) -> Result<(), ApiError> {
+    let refuse = |why: String| {
+        tracing::info!(auth.failure = %why, "token refused");
+        Err(ApiError::Unauthenticated(why))
+    };
+    let Some(iat) = claims.iat else {
+        return refuse(
+            "the token has no iat (issued-at) claim, so its lifetime cannot be checked".into(),
+        );
+    };
+    let leeway = i64::try_from(LEEWAY_SECONDS).unwrap_or(0);
+    if iat > now.saturating_add(leeway) {
+        return refuse("the token's iat (issued-at) is in the future".into());
+    }
+    let max = i64::try_from(jwt.max_lifetime_seconds).unwrap_or(i64::MAX);
+    if claims.exp.saturating_sub(iat) > max {
+        return refuse(format!(
+            "the token lives longer (exp - iat) than the maximum of {max} s this server accepts"
+        ));
+    }
+    Ok(())
 }
 
 /// Verifies an `Authorization` header value.
@@ -115,17 +153,25 @@ pub fn authenticate(jwt: &JwtSettings, header: Option<&str>) -> Result<Principal
     };
     let mut validation = Validation::new(algorithm);
     validation.leeway = LEEWAY_SECONDS;
+    validation.validate_nbf = true;
     validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
     validation.set_issuer(&[&jwt.issuer]);
     validation.set_audience(&[&jwt.audience]);
     let claims = decode::<Claims>(token.trim(), &key, &validation)
         .map_err(|e| {
             tracing::info!(auth.failure = %e, "token refused");
-            ApiError::Unauthenticated(
-                "the token is not valid (expired, malformed or not signed by this server)".into(),
-            )
+            use jsonwebtoken::errors::ErrorKind;
+            ApiError::Unauthenticated(match e.kind() {
+                ErrorKind::ExpiredSignature => "the token has expired".into(),
+                ErrorKind::ImmatureSignature => {
+                    "the token is not valid yet (its nbf is in the future)".into()
+                }
+                _ => "the token is not valid (expired, malformed or not signed by this server)"
+                    .into(),
+            })
         })?
         .claims;
+    check_lifetime(jwt, &claims, Utc::now().timestamp())?;
     let role = Role::from_str(&claims.role).map_err(|_| {
         ApiError::Unauthenticated("the token's role is not one this server knows".into())
     })?;
@@ -163,6 +209,7 @@ mod tests {
             audience: "casetrail".into(),
             rsa_public_pem: None,
             rsa_private_pem: None,
+            max_lifetime_seconds: 3600,
         }
     }
 
@@ -193,6 +240,35 @@ mod tests {
             ..jwt()
         };
         assert!(authenticate(&other, Some(&format!("Bearer {token}"))).is_err());
+    }
+
+    #[test]
+    fn a_ttl_beyond_the_maximum_lifetime_is_not_minted() {
+        assert!(mint(&jwt(), "lan", Role::Counsellor, None, 3600).is_ok());
+        let refused = mint(&jwt(), "lan", Role::Counsellor, None, 3601).expect_err("refused");
+        assert!(refused.contains("3600"), "{refused}");
+    }
+
+    #[test]
+    fn lifetime_is_measured_from_iat_which_must_be_present_and_not_ahead() {
+        let claims = |iat: Option<i64>, exp: i64| Claims {
+            sub: "lan".into(),
+            role: "COUNSELLOR".into(),
+            agency: None,
+            iss: "casetrail".into(),
+            aud: "casetrail".into(),
+            iat,
+            exp,
+        };
+        let now = 1_000_000;
+        assert!(check_lifetime(&jwt(), &claims(Some(now), now + 3600), now).is_ok());
+        assert!(check_lifetime(&jwt(), &claims(Some(now), now + 3601), now).is_err());
+        assert!(check_lifetime(&jwt(), &claims(None, now + 60), now).is_err());
+        assert!(check_lifetime(&jwt(), &claims(Some(now + 31), now + 60), now).is_err());
+        assert!(
+            check_lifetime(&jwt(), &claims(Some(now + 30), now + 60), now).is_ok(),
+            "leeway"
+        );
     }
 
     #[test]

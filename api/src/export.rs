@@ -63,6 +63,15 @@ pub struct ExportStatisticsArgs {
 /// statistics projection lags behind the log (the figures then stop at
 /// `asOfPosition`, which the output states).
 pub async fn run(args: ExportStatisticsArgs) -> Result<(), String> {
+    use crate::graphql::scalars::{EARLIEST_DAY, LATEST_DAY};
+    // The API's accepted range of a Date, for the same figures.
+    for (flag, day) in [("--from", args.from), ("--to", args.to)] {
+        if !(EARLIEST_DAY..=LATEST_DAY).contains(&day) {
+            return Err(format!(
+                "{flag} lies between {EARLIEST_DAY} and {LATEST_DAY}"
+            ));
+        }
+    }
     if args.to < args.from {
         return Err("--to is before --from".into());
     }

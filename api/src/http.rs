@@ -35,6 +35,8 @@ pub struct HttpState {
     pub pool: sqlx::PgPool,
     pub graphiql: bool,
     pub rate_limiter: crate::rate_limit::RateLimiter,
+    /// Prices each request before it runs (depth, cost, root fields).
+    pub cost: crate::graphql::cost::CostModel,
 }
 
 /// The request's correlation id: the client's `X-Request-Id` when it is a
@@ -94,18 +96,29 @@ pub async fn graphql(
             Ok(p) => p,
             Err(e) => return reply(StatusCode::UNAUTHORIZED, media, &correlation, error_body(&e)),
         };
-        if !state.rate_limiter.allow(&principal.subject) {
-            tracing::warn!(actor = %principal.subject, "rate limited");
+        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let is_json = content_type.trim_start().to_ascii_lowercase().starts_with(JSON);
+        let parsed = is_json.then(|| serde_json::from_slice::<async_graphql::Request>(&body).ok()).flatten();
+        let analysis = parsed.as_ref().and_then(|r| state.cost.analyse(&r.query, r.operation_name.as_deref(), &r.variables));
+        // Each root field is a request for the rate limit: aliases cannot multiply the rate.
+        let weight = analysis.map_or(1, |a| a.root_fields.max(1));
+        if !state.rate_limiter.allow_n(&principal.subject, weight) {
+            tracing::warn!(actor = %principal.subject, root_fields = weight, "rate limited");
             return reply(StatusCode::TOO_MANY_REQUESTS, media, &correlation, error_body(&ApiError::RateLimited));
         }
-        let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if !content_type.trim_start().to_ascii_lowercase().starts_with(JSON) {
+        if !is_json {
             let e = ApiError::BadUserInput("send the GraphQL request as Content-Type: application/json".into());
             return reply(StatusCode::UNSUPPORTED_MEDIA_TYPE, media, &correlation, error_body(&e));
         }
-        let mut request: async_graphql::Request = match serde_json::from_slice(&body) {
-            Ok(r) => r,
-            Err(_) => {
+        if let Some(Err(refusal)) = analysis.map(|a| state.cost.admit(&a)) {
+            tracing::info!(?refusal, "request refused before execution");
+            crate::metrics::metrics().request(crate::metrics::operation_label("none"), "BAD_USER_INPUT");
+            let status = if media == GRAPHQL_RESPONSE { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+            return reply(status, media, &correlation, refusal.to_json());
+        }
+        let mut request: async_graphql::Request = match parsed {
+            Some(r) => r,
+            None => {
                 let e = ApiError::BadUserInput(
                     "the body is not a GraphQL request: a JSON object with query, and optionally variables and operationName".into(),
                 );
@@ -117,7 +130,9 @@ pub async fn graphql(
             tracing::Span::current().record("operation", name.as_str());
         }
         let request = request.data(RequestContext { principal, correlation_id: correlation.clone(), operation });
+        let query = request.query.clone();
         let mut response = state.schema.execute(request).await;
+        crate::graphql::cost::arguments::name_arguments(&query, &mut response);
         for error in &mut response.errors {
             let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
             if !has_code {

@@ -2,21 +2,37 @@
 
 use std::process::ExitCode;
 use std::str::FromStr;
+use std::time::Duration;
 
 use api::settings::{Cli, Command, Environment, ExportCommand, ImportCommand};
 use api::{auth, telemetry, Application};
 use clap::Parser;
 use domain::values::{Agency, Role};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// How long the runtime waits, at exit, for tasks still running: a
+/// connection left behind by the shutdown grace must not keep the process.
+const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(2);
+
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if let Err(message) = api::config_file::load(&args) {
         eprintln!("casetrail: {message}");
         return ExitCode::FAILURE;
     }
     let cli = Cli::parse();
-    match run(cli.command).await {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("casetrail: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(run(cli.command));
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("casetrail: {message}");

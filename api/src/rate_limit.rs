@@ -35,6 +35,14 @@ impl RateLimiter {
 
     /// Takes one request from `subject`'s bucket; false when it is empty.
     pub fn allow(&self, subject: &str) -> bool {
+        self.allow_n(subject, 1)
+    }
+
+    /// Takes `n` requests at once (a GraphQL request counts each root field,
+    /// so fifty aliased mutations are fifty); false, taking nothing, when
+    /// fewer than `n` are left.
+    pub fn allow_n(&self, subject: &str, n: u32) -> bool {
+        let n = f64::from(n.max(1));
         let now = Instant::now();
         let Ok(mut buckets) = self.buckets.lock() else {
             // A poisoned lock means a panic elsewhere; do not turn it into an outage.
@@ -50,8 +58,8 @@ impl RateLimiter {
         let refill = now.duration_since(bucket.last).as_secs_f64() * self.per_second;
         bucket.tokens = (bucket.tokens + refill).min(self.burst);
         bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if bucket.tokens >= n {
+            bucket.tokens -= n;
             true
         } else {
             false
@@ -69,5 +77,18 @@ mod tests {
         let allowed = (0..20).filter(|_| limiter.allow("a")).count();
         assert_eq!(allowed, 15, "burst of a quarter of 60, at least 10 → 15");
         assert!(limiter.allow("b"), "another subject has its own bucket");
+    }
+
+    #[test]
+    fn a_request_of_many_root_fields_takes_one_token_each() {
+        let limiter = RateLimiter::new(60);
+        assert!(
+            !limiter.allow_n("a", 16),
+            "16 root fields exceed a burst of 15"
+        );
+        assert!(limiter.allow_n("a", 10), "a refusal takes nothing");
+        assert!(!limiter.allow_n("a", 10), "10 + 10 exceed the burst");
+        assert!(limiter.allow_n("a", 5));
+        assert!(!limiter.allow("a"));
     }
 }

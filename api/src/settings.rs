@@ -13,6 +13,12 @@ use crate::import::ImportCallsArgs;
 /// The development JWT secret: public, so never acceptable in production.
 pub const DEV_JWT_SECRET: &str = "casetrail-development-secret-do-not-use-in-production";
 /// The development master key (hex): public, so never acceptable in production.
+/// Default longest token lifetime: 24 hours.
+pub const DEFAULT_JWT_MAX_LIFETIME_SECONDS: u64 = 24 * 3600;
+/// Default time SIGTERM leaves in-flight requests to finish.
+pub const DEFAULT_SHUTDOWN_GRACE_SECONDS: u64 = 10;
+/// Default cost budget of one GraphQL request (see `graphql::cost`).
+pub const DEFAULT_QUERY_COST_BUDGET: u64 = 20_000;
 pub const DEV_MASTER_KEY: &str = "63617365747261696c2d6465762d6d61737465722d6b65792d30303030303030";
 
 #[derive(Parser, Debug)]
@@ -110,6 +116,11 @@ pub struct SecurityArgs {
     /// The `aud` claim tokens must carry.
     #[arg(long, env = "CASETRAIL_JWT_AUDIENCE", default_value = "casetrail")]
     pub jwt_audience: String,
+    /// Longest lifetime (`exp - iat`, seconds) of a token the server accepts and
+    /// `casetrail token` mints: a stolen long-lived token is a standing key to
+    /// victims' records, so staff re-authenticate at least daily by default.
+    #[arg(long, env = "CASETRAIL_JWT_MAX_LIFETIME_SECONDS", default_value_t = DEFAULT_JWT_MAX_LIFETIME_SECONDS)]
+    pub jwt_max_lifetime_seconds: u64,
     /// 32-byte key, as 64 hex digits, that wraps every per-person data key.
     #[arg(long, env = "CASETRAIL_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
@@ -136,9 +147,18 @@ pub struct ServeArgs {
     /// Most database connections the server keeps open.
     #[arg(long, env = "CASETRAIL_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub max_connections: u32,
-    /// Requests a minute one token subject may make (per server process).
+    /// Requests a minute one token subject may make (per server process); a
+    /// request with several root fields (aliased mutations) counts each.
     #[arg(long, env = "CASETRAIL_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
     pub rate_limit_per_minute: u32,
+    /// On SIGTERM, how long in-flight requests may take to finish before the
+    /// server exits anyway (a stuck client never holds it up longer).
+    #[arg(long, env = "CASETRAIL_SHUTDOWN_GRACE_SECONDS", default_value_t = DEFAULT_SHUTDOWN_GRACE_SECONDS)]
+    pub shutdown_grace_seconds: u64,
+    /// Largest cost of one GraphQL request, refused before it runs (weights in
+    /// `api/src/graphql/cost.rs`, README "Cost model").
+    #[arg(long, env = "CASETRAIL_QUERY_COST_BUDGET", default_value_t = DEFAULT_QUERY_COST_BUDGET)]
+    pub query_cost_budget: u64,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -168,6 +188,8 @@ pub struct JwtSettings {
     pub audience: String,
     pub rsa_public_pem: Option<Vec<u8>>,
     pub rsa_private_pem: Option<Vec<u8>>,
+    /// Longest `exp - iat` accepted (and minted), in seconds.
+    pub max_lifetime_seconds: u64,
 }
 
 /// Validated settings of a running server.
@@ -183,6 +205,8 @@ pub struct Settings {
     pub time_zone: chrono_tz::Tz,
     pub max_connections: u32,
     pub rate_limit_per_minute: u32,
+    pub shutdown_grace: std::time::Duration,
+    pub query_cost_budget: u64,
 }
 
 impl SecurityArgs {
@@ -210,6 +234,7 @@ impl SecurityArgs {
                 audience: self.jwt_audience.clone(),
                 rsa_public_pem: Some(public_pem),
                 rsa_private_pem: private_pem,
+                max_lifetime_seconds: self.max_lifetime()?,
             });
         }
         let secret = match (&self.jwt_secret, self.environment) {
@@ -233,7 +258,15 @@ impl SecurityArgs {
             audience: self.jwt_audience.clone(),
             rsa_public_pem: None,
             rsa_private_pem: None,
+            max_lifetime_seconds: self.max_lifetime()?,
         })
+    }
+
+    fn max_lifetime(&self) -> Result<u64, String> {
+        match self.jwt_max_lifetime_seconds {
+            0 => Err("CASETRAIL_JWT_MAX_LIFETIME_SECONDS must be at least 1".into()),
+            n => Ok(n),
+        }
     }
 
     /// The master key, refusing the development key in production.
@@ -318,6 +351,8 @@ impl ServeArgs {
             time_zone,
             max_connections: self.max_connections,
             rate_limit_per_minute: self.rate_limit_per_minute,
+            shutdown_grace: std::time::Duration::from_secs(self.shutdown_grace_seconds),
+            query_cost_budget: self.query_cost_budget,
         })
     }
 }

@@ -89,6 +89,7 @@ pub fn jwt() -> JwtSettings {
         audience: "casetrail".into(),
         rsa_public_pem: None,
         rsa_private_pem: None,
+        max_lifetime_seconds: api::settings::DEFAULT_JWT_MAX_LIFETIME_SECONDS,
     }
 }
 
@@ -103,6 +104,10 @@ pub fn settings(database_url: &str) -> Settings {
         time_zone: chrono_tz::Asia::Ho_Chi_Minh,
         max_connections: 8,
         rate_limit_per_minute: 100_000,
+        shutdown_grace: std::time::Duration::from_secs(
+            api::settings::DEFAULT_SHUTDOWN_GRACE_SECONDS,
+        ),
+        query_cost_budget: api::settings::DEFAULT_QUERY_COST_BUDGET,
     }
 }
 

@@ -98,6 +98,28 @@ impl ServerProcess {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
 
+    /// SIGTERM, as an orchestrator stopping the server.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "SIGTERM delivered");
+    }
+
+    /// Waits up to `guard` for the process to exit; its status, or `None`
+    /// if it is still running (a hang).
+    pub fn wait_exit(&mut self, guard: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + guard;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        None
+    }
+
     /// SIGKILL: no graceful shutdown, as a crash.
     pub fn kill(&mut self) {
         let _ = self.child.kill();

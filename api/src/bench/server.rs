@@ -36,6 +36,7 @@ impl Secrets {
                 audience: "casetrail".into(),
                 rsa_public_pem: None,
                 rsa_private_pem: None,
+                max_lifetime_seconds: crate::settings::DEFAULT_JWT_MAX_LIFETIME_SECONDS,
             },
             master_key,
         }
@@ -130,6 +131,10 @@ impl Server {
                     time_zone: chrono_tz::Asia::Ho_Chi_Minh,
                     max_connections: connections,
                     rate_limit_per_minute: u32::MAX,
+                    shutdown_grace: std::time::Duration::from_secs(
+                        crate::settings::DEFAULT_SHUTDOWN_GRACE_SECONDS,
+                    ),
+                    query_cost_budget: crate::settings::DEFAULT_QUERY_COST_BUDGET,
                 };
                 let app = Application::build(settings).await?;
                 let base = format!("http://127.0.0.1:{}", app.port());

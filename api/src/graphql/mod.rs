@@ -2,6 +2,7 @@
 //! `policy`, run commands through `commands`, read through `store` and
 //! `projections`, and shape answers into the contract's types.
 
+pub mod cost;
 pub mod enums;
 mod history;
 pub mod inputs;
@@ -30,9 +31,10 @@ pub use queries::Query;
 pub type CasetrailSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Deepest query accepted: the contract's deepest useful query is about 6.
+/// Enforced by `cost` before execution, with introspection (`__schema`,
+/// `__type` and below) exempt, so that GraphiQL's and codegen's standard
+/// introspection query works in dev.
 pub const MAX_DEPTH: usize = 12;
-/// Largest query complexity accepted (fields counted, lists unweighted).
-pub const MAX_COMPLEXITY: usize = 1_000;
 
 /// What every resolver can reach.
 pub struct AppState {
@@ -82,10 +84,11 @@ pub(crate) fn request<'a>(
 
 /// The served schema. Production turns introspection off.
 pub fn build_schema(state: Option<Arc<AppState>>, introspection: bool) -> CasetrailSchema {
-    let mut builder = Schema::build(Query::default(), Mutation, EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY)
-        .disable_suggestions();
+    // Depth and cost are admitted by `cost::CostModel` in `http::graphql`
+    // before execution, not by async-graphql's limits, which count the
+    // introspection query like any other and lists as single fields.
+    let mut builder =
+        Schema::build(Query::default(), Mutation, EmptySubscription).disable_suggestions();
     if let Some(state) = state {
         builder = builder.data(state);
     }

@@ -15,6 +15,7 @@ use super::history::{
 };
 use super::privacy;
 use super::read_models::ReadModelQuery;
+use super::scalars::{check_int, check_time};
 
 use super::request;
 use super::types::{CallNode, CaseNode};
@@ -27,10 +28,14 @@ pub struct Query(EventLogQuery, ReadModelQuery);
 #[derive(Default)]
 pub struct EventLogQuery;
 
+/// The highest `upToVersion` accepted: far above any stream's length.
+pub const MAX_VERSION: i32 = 1_000_000;
+
 fn range(as_of: Option<DateTime<Utc>>, up_to_version: Option<i32>) -> Result<StreamRange> {
-    if up_to_version.is_some_and(|v| v < 0) {
-        return Err(ApiError::BadUserInput("upToVersion must not be negative".into()).into());
-    }
+    let as_of = as_of.map(|t| check_time("asOf", t)).transpose()?;
+    let up_to_version = up_to_version
+        .map(|v| check_int("upToVersion", v, 0, MAX_VERSION))
+        .transpose()?;
     Ok(StreamRange {
         after_sequence: 0,
         up_to_sequence: up_to_version.map(i64::from),
@@ -164,9 +169,7 @@ impl EventLogQuery {
     ) -> Result<Vec<AccessLogEntry>> {
         let (app, req) = request(ctx)?;
         require(&req.principal, Capability::ReadAccessLog)?;
-        if !(1..=100).contains(&first) {
-            return Err(ApiError::BadUserInput("first must be between 1 and 100".into()).into());
-        }
+        check_int("first", first, 1, 100)?;
         let before = before
             .map(|b| b.parse::<i64>())
             .transpose()

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::enums::*;
 use super::privacy;
 use super::request;
-use super::scalars::Date;
+use super::scalars::{check_int, Date};
 use super::statistics::{ProjectionStatusNode, StatisticsNode};
 use super::types::{CallNode, CaseNode, ReferralNode};
 use crate::error::ApiError;
@@ -30,11 +30,21 @@ type Page<T> = Connection<String, T, TotalCount, EmptyFields>;
 /// The smallest minCellSize an ANALYST gets, whatever they ask.
 pub const ANALYST_MIN_CELL_SIZE: i32 = 5;
 
+/// The page size of a list when `first` is not given (the cost model uses it too).
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+/// The largest page of a list (the contract's `first` of 1..100).
+pub const MAX_PAGE_SIZE: i32 = 100;
+/// The largest minCellSize accepted: beyond it every cell is suppressed anyway.
+pub const MAX_MIN_CELL_SIZE: i32 = 1_000_000;
+
 fn first(first: Option<i32>) -> Result<usize> {
-    match first.unwrap_or(20) {
-        n @ 1..=100 => Ok(n as usize),
-        _ => Err(ApiError::BadUserInput("first must be between 1 and 100".into()).into()),
-    }
+    let n = check_int(
+        "first",
+        first.unwrap_or(DEFAULT_PAGE_SIZE),
+        1,
+        MAX_PAGE_SIZE,
+    )?;
+    Ok(usize::try_from(n).unwrap_or(1))
 }
 
 fn projection_error(e: projections::ProjectionError) -> ApiError {
@@ -223,10 +233,12 @@ impl ReadModelQuery {
             )
             .into());
         }
-        let asked = min_cell_size.unwrap_or(1);
-        if asked < 1 {
-            return Err(ApiError::BadUserInput("minCellSize must be at least 1".into()).into());
-        }
+        let asked = check_int(
+            "minCellSize",
+            min_cell_size.unwrap_or(1),
+            1,
+            MAX_MIN_CELL_SIZE,
+        )?;
         let floor = if req.principal.role == domain::values::Role::Analyst {
             ANALYST_MIN_CELL_SIZE
         } else {

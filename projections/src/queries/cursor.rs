@@ -4,10 +4,13 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use uuid::Uuid;
 
 use crate::error::ProjectionError;
+
+/// Longest `after` accepted, in characters.
+pub const MAX_CURSOR_LEN: usize = 200;
 
 /// The position after which a page starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,6 +29,11 @@ impl Cursor {
     }
 
     pub fn decode(list: &str, text: &str) -> Result<Cursor, ProjectionError> {
+        // A cursor this module wrote is under 100 characters; a forged one is
+        // refused before decoding, and so is a time PostgreSQL cannot hold.
+        if text.len() > MAX_CURSOR_LEN {
+            return Err(ProjectionError::BadCursor);
+        }
         let bytes = URL_SAFE_NO_PAD
             .decode(text.as_bytes())
             .map_err(|_| ProjectionError::BadCursor)?;
@@ -38,7 +46,9 @@ impl Cursor {
             return Err(ProjectionError::BadCursor);
         }
         let micros: i64 = micros.parse().map_err(|_| ProjectionError::BadCursor)?;
-        let at = DateTime::from_timestamp_micros(micros).ok_or(ProjectionError::BadCursor)?;
+        let at = DateTime::from_timestamp_micros(micros)
+            .filter(|at| (1900..=2100).contains(&at.year()))
+            .ok_or(ProjectionError::BadCursor)?;
         let id = Uuid::try_parse(id).map_err(|_| ProjectionError::BadCursor)?;
         Ok(Cursor { at, id })
     }

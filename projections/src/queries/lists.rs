@@ -194,14 +194,21 @@ fn day_range(
     let midnight = |day: NaiveDate| day.and_time(NaiveTime::MIN).and_utc();
     let slack = Duration::hours(14);
     let mut conditions = Vec::new();
+    // Checked arithmetic: at the calendar's edge the time bound is dropped
+    // (the day bound alone is exact), never a panic on overflow.
     if let Some(from) = from {
         conditions.push((columns.day_from, Value::Day(from)));
-        conditions.push((columns.time_from, Value::Time(midnight(from) - slack)));
+        if let Some(earliest) = midnight(from).checked_sub_signed(slack) {
+            conditions.push((columns.time_from, Value::Time(earliest)));
+        }
     }
     if let Some(to) = to {
         conditions.push((columns.day_to, Value::Day(to)));
-        if let Some(next) = to.succ_opt() {
-            conditions.push((columns.time_before, Value::Time(midnight(next) + slack)));
+        if let Some(before) = to
+            .succ_opt()
+            .and_then(|n| midnight(n).checked_add_signed(slack))
+        {
+            conditions.push((columns.time_before, Value::Time(before)));
         }
     }
     conditions

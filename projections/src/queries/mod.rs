@@ -4,6 +4,7 @@
 
 mod cursor;
 mod lists;
+mod period;
 mod statistics;
 
 pub use lists::{calls, cases, referrals, CallFilter, CaseFilter, Page, ReferralFilter};

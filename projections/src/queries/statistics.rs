@@ -10,8 +10,8 @@ use chrono::{Datelike, NaiveDate};
 use domain::values::{Agency, CallCategory, Channel, Region};
 use sqlx::{PgPool, Row};
 
+use super::period::{cover, months};
 use crate::error::ProjectionError;
-use crate::projection::month_of;
 
 /// The contract's `Statistics`.
 #[derive(Clone, Debug, PartialEq)]
@@ -80,47 +80,16 @@ pub struct MonthStatistics {
     pub persons_rescued: i64,
 }
 
-/// Which rollup rows cover [from, to]: month rows for whole months, day rows for the edges.
-struct Cover {
-    months_from: NaiveDate,
-    months_before: NaiveDate,
-    head: (NaiveDate, NaiveDate),
-    tail: (NaiveDate, NaiveDate),
-}
-
-fn next_month(month: NaiveDate) -> NaiveDate {
-    month
-        .checked_add_months(chrono::Months::new(1))
-        .unwrap_or(NaiveDate::MAX)
-}
-
-fn cover(from: NaiveDate, to: NaiveDate) -> Cover {
-    let first_whole = if from.day() == 1 {
-        from
-    } else {
-        next_month(month_of(from))
-    };
-    let after_to = to.succ_opt().unwrap_or(NaiveDate::MAX);
-    let after_whole = if after_to.day() == 1 {
-        after_to
-    } else {
-        month_of(to)
-    };
-    if first_whole >= after_whole {
-        // No whole month inside: days only. Empty ranges (start after end) select nothing.
-        return Cover {
-            months_from: first_whole,
-            months_before: first_whole,
-            head: (from, to),
-            tail: (after_to, to),
-        };
-    }
-    let day_before = |d: NaiveDate| d.pred_opt().unwrap_or(NaiveDate::MIN);
-    Cover {
-        months_from: first_whole,
-        months_before: after_whole,
-        head: (from, day_before(first_whole)),
-        tail: (after_whole, to),
+impl MonthStatistics {
+    fn empty(month: String) -> Self {
+        let (calls, counselling_calls, referrals, persons_rescued) = (0, 0, 0, 0);
+        Self {
+            month,
+            calls,
+            counselling_calls,
+            referrals,
+            persons_rescued,
+        }
     }
 }
 
@@ -215,22 +184,12 @@ pub async fn statistics(
     let referral_rows = query(REFERRALS).fetch_all(&mut *tx).await?;
     tx.commit().await?;
 
-    let mut months: BTreeMap<NaiveDate, MonthStatistics> = BTreeMap::new();
-    let mut month = month_of(from);
-    while month <= to {
-        let label = format!("{:04}-{:02}", month.year(), month.month());
-        months.insert(
-            month,
-            MonthStatistics {
-                month: label,
-                calls: 0,
-                counselling_calls: 0,
-                referrals: 0,
-                persons_rescued: 0,
-            },
-        );
-        month = next_month(month);
-    }
+    let mut months: BTreeMap<NaiveDate, MonthStatistics> = months(from, to)
+        .map(|month| {
+            let label = format!("{:04}-{:02}", month.year(), month.month());
+            (month, MonthStatistics::empty(label))
+        })
+        .collect();
     let (mut by_region, mut by_category, mut by_channel) =
         (Counts::new(), Counts::new(), Counts::new());
     for row in &call_rows {
@@ -345,56 +304,4 @@ pub async fn statistics(
             .collect(),
         monthly,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(text: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
-    }
-
-    #[test]
-    fn the_report_period_is_whole_months_and_a_partial_tail() {
-        let c = cover(day("2018-11-01"), day("2022-02-14"));
-        assert_eq!(
-            (c.months_from, c.months_before),
-            (day("2018-11-01"), day("2022-02-01"))
-        );
-        assert!(c.head.0 > c.head.1, "no head days");
-        assert_eq!(c.tail, (day("2022-02-01"), day("2022-02-14")));
-    }
-
-    #[test]
-    fn partial_edges_on_both_sides() {
-        let c = cover(day("2021-01-15"), day("2021-04-30"));
-        assert_eq!(
-            (c.months_from, c.months_before),
-            (day("2021-02-01"), day("2021-05-01"))
-        );
-        assert_eq!(c.head, (day("2021-01-15"), day("2021-01-31")));
-        assert!(c.tail.0 > c.tail.1, "no tail days");
-    }
-
-    #[test]
-    fn inside_one_month_is_days_only() {
-        let c = cover(day("2021-03-03"), day("2021-03-09"));
-        assert!(c.months_from >= c.months_before);
-        assert_eq!(c.head, (day("2021-03-03"), day("2021-03-09")));
-        assert!(c.tail.0 > c.tail.1);
-        let c = cover(day("2021-03-20"), day("2021-04-09"));
-        assert!(c.months_from >= c.months_before);
-        assert_eq!(c.head, (day("2021-03-20"), day("2021-04-09")));
-    }
-
-    #[test]
-    fn a_single_whole_month() {
-        let c = cover(day("2020-02-01"), day("2020-02-29"));
-        assert_eq!(
-            (c.months_from, c.months_before),
-            (day("2020-02-01"), day("2020-03-01"))
-        );
-        assert!(c.head.0 > c.head.1 && c.tail.0 > c.tail.1);
-    }
 }
