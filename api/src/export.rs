@@ -19,7 +19,7 @@ use domain::values::Region;
 use projections::queries::Statistics;
 use serde_json::{json, Value};
 
-use crate::settings::DatabaseArgs;
+use crate::cli::integrity::ExistingDatabaseArgs;
 
 /// Default minimum cell size: the API's floor for ANALYST tokens.
 pub const DEFAULT_MIN_CELL_SIZE: i64 = 5;
@@ -56,7 +56,7 @@ pub struct ExportStatisticsArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     #[command(flatten)]
-    pub database: DatabaseArgs,
+    pub database: ExistingDatabaseArgs,
 }
 
 /// Reads the statistics and writes them; warns on stderr when the

@@ -20,6 +20,10 @@ use crate::commands::CommandService;
 use crate::error::ApiResult;
 use crate::graphql::enums::*;
 use crate::graphql::inputs::*;
+pub use report::SeedReport;
+use report::{demo_events, DEMO_ACTOR};
+
+mod report;
 
 /// The report's figures the demo reproduces.
 pub const CALLS: usize = 9_154;
@@ -72,14 +76,6 @@ pub fn period() -> (NaiveDate, NaiveDate) {
 struct PlannedCall {
     input: ReceiveCallInput,
     session: Option<RecordCounsellingSessionInput>,
-}
-
-/// What the seed did.
-#[derive(Debug, Default)]
-pub struct SeedReport {
-    pub calls: usize,
-    pub cases: usize,
-    pub persons_rescued: u32,
 }
 
 fn plan_calls(rng: &mut StdRng) -> Vec<PlannedCall> {
@@ -192,11 +188,12 @@ pub async fn seed_demo(
     commands: &CommandService,
     progress: impl Fn(&str, usize, usize),
 ) -> ApiResult<SeedReport> {
+    let events_before = demo_events(commands).await?;
     let mut rng = StdRng::seed_from_u64(111);
     let calls = plan_calls(&mut rng);
     let ctx = CommandContext::new(
         Actor {
-            subject: "demo-seed".into(),
+            subject: DEMO_ACTOR.into(),
             role: domain::values::Role::Supervisor,
         },
         "demo-seed".into(),
@@ -275,6 +272,8 @@ pub async fn seed_demo(
             progress("cases", report.cases, cases_total);
         }
     }
+    drop(results);
+    report.events_recorded = demo_events(commands).await? - events_before;
     Ok(report)
 }
 

@@ -5,6 +5,7 @@ use domain::clock::Clock;
 use store::vault::Vault;
 use store::EventStore;
 
+use super::integrity::ExistingDatabaseArgs;
 use crate::app::domain_upcasters;
 use crate::commands::CommandService;
 use crate::settings::{DatabaseArgs, SecurityArgs};
@@ -50,13 +51,8 @@ pub async fn seed(args: SeedArgs) -> Result<(), String> {
     .await
     .map_err(|e| format!("the seed stopped: {e}"))?;
     eprintln!(
-        "demo history recorded in {:.1}s: {} calls, {} referral cases, {} persons rescued \
-         (a second run records nothing). The server's projectors pick it up; try \
-         statistics(from: \"2018-11-01\", to: \"2022-02-14\").",
-        started.elapsed().as_secs_f64(),
-        report.calls,
-        report.cases,
-        report.persons_rescued
+        "{} The server's projectors pick it up; try statistics(from: \"2018-11-01\", to: \"2022-02-14\").",
+        report.summary(started.elapsed().as_secs_f64())
     );
     Ok(())
 }
@@ -64,7 +60,7 @@ pub async fn seed(args: SeedArgs) -> Result<(), String> {
 #[derive(Subcommand, Debug)]
 pub enum ProjectionsCommand {
     /// Where each projection stands: position, head of the log, lag, failure.
-    Status(DatabaseArgs),
+    Status(ExistingDatabaseArgs),
     /// Rebuild one projection (or all) from the whole log into fresh tables, then swap them in.
     Rebuild(RebuildArgs),
 }
@@ -74,7 +70,7 @@ pub struct RebuildArgs {
     /// calls, cases, referrals or statistics; all of them when omitted.
     pub name: Option<String>,
     #[command(flatten)]
-    pub database: DatabaseArgs,
+    pub database: ExistingDatabaseArgs,
     /// IANA time zone whose calendar days the statistics count.
     #[arg(long, env = "CASETRAIL_TIME_ZONE", default_value = "Asia/Ho_Chi_Minh")]
     pub time_zone: String,
@@ -138,11 +134,14 @@ pub async fn projections(command: ProjectionsCommand) -> Result<(), String> {
 #[derive(Args, Debug)]
 pub struct RotateMasterKeyArgs {
     #[command(flatten)]
-    pub database: DatabaseArgs,
-    /// The master key in use now (64 hex digits).
+    pub database: ExistingDatabaseArgs,
+    /// The master key in use now (64 hex digits), from CASETRAIL_MASTER_KEY when not given.
+    /// A server that ran without one used the public development key
+    /// 63617365747261696c2d6465762d6d61737465722d6b65792d30303030303030.
     #[arg(long, env = "CASETRAIL_MASTER_KEY", hide_env_values = true)]
     pub old_key: String,
-    /// The master key to move to (64 hex digits); set it as CASETRAIL_MASTER_KEY afterwards.
+    /// The master key to move to (64 hex digits), from CASETRAIL_NEW_MASTER_KEY (also in a
+    /// --config file) when not given; set it as CASETRAIL_MASTER_KEY afterwards.
     #[arg(long, env = "CASETRAIL_NEW_MASTER_KEY", hide_env_values = true)]
     pub new_key: String,
 }
