@@ -53,6 +53,10 @@ pub enum Command {
     /// Write figures out of the system.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Reference data a person can read: provinces (codes, Vietnamese names, regions,
+    /// validity, successors) and regions.
+    #[command(subcommand)]
+    Reference(crate::cli::reference::ReferenceCommand),
     /// Re-wrap every person's data key under a new master key (atomic).
     RotateMasterKey(RotateMasterKeyArgs),
     /// Measure casetrail beside PostgreSQL's ceiling (drops and recreates its own database).

@@ -3,6 +3,7 @@
 
 pub mod integrity;
 pub mod operations;
+pub mod reference;
 
 #[cfg(test)]
 mod tests {
