@@ -109,10 +109,12 @@ async fn a_call_log_imports_its_good_rows_reports_its_bad_ones_and_a_second_run_
         reason(&first, 8)
     );
     assert!(
-        reason(&first, 9).contains("duplicate of line 2"),
+        reason(&first, 9).starts_with("identical to line 2")
+            && reason(&first, 9).contains("add an id column"),
         "{}",
         reason(&first, 9)
     );
+    assert_eq!(first.without_id, 4, "no row has an id");
     let progress = progress.into_inner().expect("progress");
     assert_eq!(
         progress.last(),
@@ -157,19 +159,29 @@ async fn a_call_log_imports_its_good_rows_reports_its_bad_ones_and_a_second_run_
 }
 
 #[tokio::test]
-async fn a_file_with_unknown_or_missing_columns_is_refused_whole() {
+async fn unknown_columns_are_ignored_with_a_warning_and_missing_ones_refuse_the_file() {
     let db = TestDatabase::create().await;
     let commands = commands(db.as_app_role().await);
+    let owner = db.owner().await;
 
     let extra = "received_at,channel,region,caller_type,category,caller_name,notes\n\
                  2021-03-04 10:15,VOICE,NORTHEAST,VICTIM,INFORMATION,x,y\n";
-    let err = import(&commands, extra)
+    let report = import(&commands, extra)
         .await
-        .expect_err("unknown columns are refused")
-        .to_string();
+        .expect("unknown columns do not refuse the file");
+    assert_eq!(
+        (report.imported, report.rejected.len()),
+        (1, 0),
+        "{report:?}"
+    );
+    assert_eq!(report.ignored_columns, vec!["'caller_name'", "'notes'"]);
+    let payload: String = sqlx::query_scalar("SELECT payload::text FROM events")
+        .fetch_one(&owner)
+        .await
+        .expect("the call");
     assert!(
-        err.contains("'caller_name'") && err.contains("'notes'"),
-        "{err}"
+        !payload.contains("caller_name") && !payload.contains("\"y\""),
+        "{payload}"
     );
 
     let missing = "received_at,region,caller_type\n2021-03-04 10:15,NORTHEAST,VICTIM\n";
@@ -178,9 +190,72 @@ async fn a_file_with_unknown_or_missing_columns_is_refused_whole() {
         .expect_err("missing columns are refused")
         .to_string();
     assert!(err.contains("channel") && err.contains("category"), "{err}");
+    assert_eq!(count(&owner, "SELECT count(*) FROM events").await, 1);
+}
 
+/// What a spreadsheet in Vietnam saves: semicolons, CRLF, a BOM, names with diacritics.
+const SPREADSHEET: &str = "\u{feff}Received At;Channel;Province;Caller Type;Category;Ghi chú\r\n\
+    2021-03-04 10:15;Voice;Hà Nội;Victim;Information;gọi lại\r\n\
+    2021-03-04 11:15;Zalo;Thừa Thiên Huế;Citizen;Counselling;\r\n\
+    2021-03-04 12:15;Voice;Ha Nol;Victim;Information;\r\n";
+
+#[tokio::test]
+async fn the_binary_checks_a_spreadsheet_without_recording_then_imports_it() {
+    let db = TestDatabase::create().await;
     let owner = db.owner().await;
-    assert_eq!(count(&owner, "SELECT count(*) FROM events").await, 0);
+    let dir = std::env::temp_dir().join(format!("ct-import-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("calls.csv");
+    std::fs::write(&file, SPREADSHEET).expect("written");
+    let run = |check: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_casetrail"));
+        command
+            .args(["import", "calls"])
+            .arg(&file)
+            .args(["--database-url", &db.url])
+            .env("CASETRAIL_MASTER_KEY", "07".repeat(32));
+        if check {
+            command.arg("--check");
+        }
+        let out = command.output().expect("casetrail runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+
+    let (ok, report) = run(true);
+    assert!(!ok, "a rejected row fails the check:\n{report}");
+    assert!(
+        report.contains("check only, nothing recorded: 2 row(s) would be recorded"),
+        "{report}"
+    );
+    assert!(report.contains("separated by semicolons"), "{report}");
+    assert!(
+        report.contains("ignored, not imported: 'Ghi chú'"),
+        "{report}"
+    );
+    assert!(
+        report.contains("line 4: province 'Ha Nol'") && report.contains("HA_NOI"),
+        "{report}"
+    );
+    assert!(report.contains("2 row(s) have no id"), "{report}");
+    assert_eq!(
+        count(&owner, "SELECT count(*) FROM events").await,
+        0,
+        "--check records nothing"
+    );
+
+    let (ok, report) = run(false);
+    assert!(!ok, "{report}");
+    assert!(report.contains("imported 2 call(s)"), "{report}");
+    let provinces: Vec<String> =
+        sqlx::query_scalar("SELECT payload->'CallReceived'->>'province' FROM events ORDER BY 1")
+            .fetch_all(&owner)
+            .await
+            .expect("calls");
+    assert_eq!(provinces, vec!["HA_NOI", "HUE"]);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
