@@ -413,6 +413,12 @@ async fn the_export_writes_the_apis_figures_with_the_same_suppression_in_json_an
         .await,
     )
     .expect("JSON");
+    let mut exported = exported;
+    assert_eq!(
+        exported.as_object_mut().and_then(|o| o.remove("region")),
+        Some(Value::Null),
+        "the export says it covers every region"
+    );
     assert_eq!(exported, api, "the export differs from the API");
     let region = |code: &str| {
         exported["callsByRegion"]
@@ -436,29 +442,51 @@ async fn the_export_writes_the_apis_figures_with_the_same_suppression_in_json_an
     )
     .await;
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "section,key,count,share,suppressed");
+    assert_eq!(lines[0], "section,key,count,share,suppressed,value");
     let position = format!(
-        "meta,asOfPosition,{},,false",
+        "meta,asOfPosition,,,,{}",
         api["asOfPosition"].as_str().unwrap_or_default()
     );
     for expected in [
+        "meta,from,,,,2018-11-01",
+        "meta,region,,,,ALL",
         position.as_str(),
-        "meta,minCellSize,3,,false",
-        "totals,totalCalls,9,,false",
-        "totals,counsellingCalls,3,,false",
-        "callsByRegion,RED_RIVER_DELTA,6,0.666667,false",
-        "callsByRegion,NORTHEAST,,,true",
-        "callsByCategory,INFORMATION,4,,false",
-        "callsByChannel,ZALO,,,true",
-        "monthly.calls,2020-04,6,,false",
+        "meta,minCellSize,,,,3",
+        "totals,totalCalls,9,,false,",
+        "totals,counsellingCalls,3,,false,",
+        "callsByRegion,RED_RIVER_DELTA,6,0.666667,false,",
+        "callsByRegion,NORTHEAST,,,true,",
+        "callsByCategory,INFORMATION,4,,false,",
+        "callsByChannel,ZALO,,,true,",
+        "monthly.calls,2020-04,6,,false,",
     ] {
         assert!(lines.contains(&expected), "missing {expected} in\n{csv}");
     }
 
     // By default the export suppresses like the API does for an ANALYST.
+    let regional = export(
+        &app,
+        &csv_file,
+        &[
+            "--format",
+            "csv",
+            "--min-cell-size",
+            "1",
+            "--region",
+            "northeast",
+        ],
+    )
+    .await;
+    assert!(
+        regional.lines().any(|l| l == "meta,region,,,,NORTHEAST")
+            && regional.lines().any(|l| l == "totals,totalCalls,2,,false,"),
+        "a regional export says which region it covers:\n{regional}"
+    );
+
     let analyst = api_statistics(&app, &token(Role::Analyst), None, 9).await;
-    let exported: Value =
+    let mut exported: Value =
         serde_json::from_str(&export(&app, &json_file, &["--format", "json"]).await).expect("JSON");
+    exported.as_object_mut().and_then(|o| o.remove("region"));
     assert_eq!(
         (exported["minCellSize"].as_i64(), &exported),
         (Some(5), &analyst)
