@@ -80,9 +80,7 @@ pub async fn run(args: ExportStatisticsArgs) -> Result<(), String> {
         .map(|r| Region::from_str(&r.trim().to_ascii_uppercase()))
         .transpose()
         .map_err(|e| format!("--region: {e}"))?;
-    let pool = store::db::app_pool(&args.database.database_url, 2)
-        .await
-        .map_err(|e| e.to_string())?;
+    let pool = crate::cli::existing_app_pool(&args.database.database_url, 2).await?;
     let stats =
         projections::queries::statistics(&pool, args.from, args.to, region, args.min_cell_size)
             .await

@@ -30,6 +30,12 @@ pub enum SetupError {
          (or --database-url) at the right database."
     )]
     MissingDatabase { server: String, database: String },
+    /// The database exists but holds no event log: never migrated, or not casetrail's.
+    #[error(
+        "database {database} has no casetrail event log (no migrations applied, or another \
+         application's database): `casetrail migrate` migrates it; or check DATABASE_URL"
+    )]
+    NotMigrated { database: String },
     /// The server answered and refused us (authentication, permissions, too many clients):
     /// running it again will not help, and "is it running?" would mislead.
     #[error("PostgreSQL at {target} refused the connection: {cause}")]
@@ -146,6 +152,24 @@ pub async fn app_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupEr
         .connect_with(target.clone())
         .await
         .map_err(|e| connect_error(&target, &e))
+}
+
+/// Refuses a database without the event log, so that a command reading an
+/// existing casetrail database says what is wrong instead of "relation does
+/// not exist". `to_regclass` needs no privilege on the table.
+pub async fn check_migrated(pool: &PgPool, url: &str) -> Result<(), SetupError> {
+    let target = options(url)?;
+    let found: bool = sqlx::query_scalar("SELECT to_regclass('public.events') IS NOT NULL")
+        .fetch_one(pool)
+        .await
+        .map_err(|e| connect_error(&target, &e))?;
+    if found {
+        Ok(())
+    } else {
+        Err(SetupError::NotMigrated {
+            database: target.get_database().unwrap_or("postgres").to_string(),
+        })
+    }
 }
 
 /// A one-line cause for an operator: the server's message and SQLSTATE,

@@ -110,11 +110,9 @@ async fn serve_bind_colon_zero_picks_a_port_and_a_log_file_holds_no_colour_codes
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[tokio::test]
-async fn readers_name_a_missing_database_and_never_create_it_while_migrate_does() {
-    let missing = missing_database();
-    let url = missing.url.as_str();
-    for args in [
+/// Commands that read or maintain an existing casetrail database.
+fn readers(url: &str) -> Vec<Vec<&str>> {
+    vec![
         vec!["verify", "--database-url", url],
         vec!["checkpoint", "--database-url", url],
         vec!["projections", "status", "--database-url", url],
@@ -131,7 +129,26 @@ async fn readers_name_a_missing_database_and_never_create_it_while_migrate_does(
             "--database-url",
             url,
         ],
-    ] {
+        vec![
+            "rotate-master-key",
+            "--old-key",
+            DEV_KEY,
+            "--new-key",
+            NEW_KEY,
+            "--database-url",
+            url,
+        ],
+    ]
+}
+
+const DEV_KEY: &str = api::settings::DEV_MASTER_KEY;
+const NEW_KEY: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+
+#[tokio::test]
+async fn readers_name_a_missing_database_and_never_create_it_while_migrate_does() {
+    let missing = missing_database();
+    let url = missing.url.as_str();
+    for args in readers(url) {
         let out = run(&args, &[]);
         let err = stderr(&out);
         assert!(!out.status.success(), "{args:?}: {err}");
@@ -149,6 +166,23 @@ async fn readers_name_a_missing_database_and_never_create_it_while_migrate_does(
         exists(&missing.name).await,
         "migrate creates it, as its help says"
     );
+}
+
+#[tokio::test]
+async fn readers_name_a_database_that_was_never_migrated() {
+    let empty = missing_database();
+    store::db::ensure_database(&empty.url)
+        .await
+        .expect("an empty database");
+    for args in readers(&empty.url) {
+        let out = run(&args, &[]);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{args:?}: {err}");
+        assert!(
+            err.contains("has no casetrail event log") && err.contains("casetrail migrate"),
+            "{args:?}: {err}"
+        );
+    }
 }
 
 #[test]

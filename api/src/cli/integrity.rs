@@ -274,12 +274,16 @@ async fn owner_pool(url: &str) -> Result<PgPool, String> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|_| "DATABASE_URL is not a valid PostgreSQL URL".to_string())?
         .disable_statement_logging();
-    PgPoolOptions::new()
+    let pool = PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options.clone())
         .await
-        .map_err(|e| store::db::connect_error(&options, &e).to_string())
+        .map_err(|e| store::db::connect_error(&options, &e).to_string())?;
+    store::db::check_migrated(&pool, url)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(pool)
 }
 
 /// The store's error with its database cause (codes and messages, no values).

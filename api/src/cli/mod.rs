@@ -5,6 +5,19 @@ pub mod integrity;
 pub mod operations;
 pub mod reference;
 
+/// A pool as the server's role on an existing, migrated casetrail database,
+/// for commands that never create one: a missing or unmigrated database is
+/// named as such, not reported as a failed query.
+pub async fn existing_app_pool(url: &str, max_connections: u32) -> Result<sqlx::PgPool, String> {
+    let pool = store::db::app_pool(url, max_connections)
+        .await
+        .map_err(|e| e.to_string())?;
+    store::db::check_migrated(&pool, url)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(pool)
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -36,6 +49,21 @@ mod tests {
                 promises,
                 CREATING.contains(&command.as_str()),
                 "{command}: {help}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_help_shows_the_development_master_key_as_it_is() {
+        let cli = crate::settings::Cli::command();
+        for (command, flag) in [("serve", "master_key"), ("rotate-master-key", "old_key")] {
+            let sub = cli.find_subcommand(command).expect("a command");
+            let arg = sub.get_arguments().find(|a| a.get_id() == flag);
+            let help = arg.and_then(|a| a.get_help()).map(|h| h.to_string());
+            assert!(
+                help.as_deref()
+                    .is_some_and(|h| h.contains(crate::settings::DEV_MASTER_KEY)),
+                "{command} --{flag}: {help:?}"
             );
         }
     }

@@ -79,9 +79,7 @@ pub struct RebuildArgs {
 pub async fn projections(command: ProjectionsCommand) -> Result<(), String> {
     match command {
         ProjectionsCommand::Status(db) => {
-            let pool = store::db::app_pool(&db.database_url, 2)
-                .await
-                .map_err(|e| e.to_string())?;
+            let pool = super::existing_app_pool(&db.database_url, 2).await?;
             let statuses = projections::status(&pool)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -109,9 +107,7 @@ pub async fn projections(command: ProjectionsCommand) -> Result<(), String> {
                 .time_zone
                 .parse::<chrono_tz::Tz>()
                 .map_err(|_| format!("'{}' is not an IANA time zone", args.time_zone))?;
-            let pool = store::db::app_pool(url, 2)
-                .await
-                .map_err(|e| e.to_string())?;
+            let pool = super::existing_app_pool(url, 2).await?;
             let store = EventStore::new(pool, domain_upcasters());
             let settings = projections::ProjectionSettings {
                 time_zone,
@@ -160,9 +156,7 @@ pub async fn rotate_master_key(args: RotateMasterKeyArgs) -> Result<(), String> 
     if args.old_key.trim() == args.new_key.trim() {
         return Err("the new master key is the old one".into());
     }
-    let pool = store::db::app_pool(&args.database.database_url, 2)
-        .await
-        .map_err(|e| e.to_string())?;
+    let pool = super::existing_app_pool(&args.database.database_url, 2).await?;
     let n = old
         .rotate_master_key(&pool, &new)
         .await
