@@ -179,3 +179,19 @@ fn identical_rows_without_ids_suggest_an_id_column() {
     };
     assert!(cli::notes(&report)[0].contains("becomes a second call"));
 }
+
+#[test]
+fn a_rows_derived_id_is_pinned_whatever_the_spelling() {
+    // Pinned: if this changes, every id-less file imported before would be
+    // imported again as new calls. Spellings of one call give one id.
+    let header = "received_at,channel,province,caller_type,category,topics\n";
+    let ids: Vec<Uuid> = [
+        "2021-03-04 10:15,VOICE,HA_NOI,VICTIM,COUNSELLING,POLICY;SERVICES",
+        "2021-03-04T10:15:00+07:00,voice,Hà Nội,victim,Counselling,\"services, policy\"",
+    ]
+    .iter()
+    .map(|row| log(&format!("{header}{row}\n")).planned[0].id)
+    .collect();
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(ids[0].to_string(), "96ebe700-14b5-5818-8d67-65b764d76678");
+}
