@@ -2,6 +2,7 @@
 //! role, and `casetrail reference provinces` from the real binary, both from
 //! the same table the rules check against.
 
+use casetrail_tests::fixtures::{ago, receive_call_doc};
 use casetrail_tests::harness::{agency_token, post_graphql, spawn_app, token};
 use domain::values::{Agency, Role};
 use serde_json::{json, Value};
@@ -79,6 +80,45 @@ async fn every_role_reads_the_provinces_of_a_day_with_names_validity_and_success
         "{}",
         anonymous.body
     );
+}
+
+#[tokio::test]
+async fn a_province_name_sent_to_the_api_is_refused_with_the_code_it_meant() {
+    let app = spawn_app().await;
+    let counsellor = token(Role::Counsellor);
+    for (written, hint) in [
+        ("Hà Nội", Some("did you mean HA_NOI (Hà Nội)?")),
+        ("HA_NOl", Some("did you mean HA_NOI (Hà Nội)?")),
+        ("Atlantis", None),
+    ] {
+        let answer = app
+            .gql(
+                &counsellor,
+                &receive_call_doc(),
+                json!({"input": {"receivedAt": ago(10), "channel": "VOICE", "province": written,
+                                  "callerType": "VICTIM", "category": "INFORMATION"}}),
+            )
+            .await;
+        assert_eq!(answer.code(), Some("BAD_USER_INPUT"), "{}", answer.body);
+        let message = answer.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            message.starts_with(&format!("province '{written}' is not a province code")),
+            "{message}"
+        );
+        assert_eq!(
+            hint.is_some_and(|h| message.contains(h)),
+            hint.is_some(),
+            "{message}"
+        );
+    }
+    let owner = app.db.owner().await;
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(events, 0, "nothing recorded");
 }
 
 #[test]
