@@ -6,29 +6,36 @@
 
 use std::path::Path;
 
-/// Names a file may set: the documented configuration, nothing else.
-const KNOWN: &[&str] = &[
-    "DATABASE_URL",
-    "CASETRAIL_BIND",
-    "CASETRAIL_ENV",
-    "CASETRAIL_JWT_SECRET",
-    "CASETRAIL_JWT_PUBLIC_KEY_FILE",
-    "CASETRAIL_JWT_PRIVATE_KEY_FILE",
-    "CASETRAIL_JWT_ISSUER",
-    "CASETRAIL_JWT_AUDIENCE",
-    "CASETRAIL_MASTER_KEY",
-    "CASETRAIL_PREVIOUS_MASTER_KEY",
-    "CASETRAIL_CHECKPOINT_KEY",
-    "CASETRAIL_CHECKPOINT_PUBLIC_KEY",
-    "CASETRAIL_TIME_ZONE",
-    "CASETRAIL_DB_MAX_CONNECTIONS",
-    "CASETRAIL_RATE_LIMIT_PER_MINUTE",
-    "RUST_LOG",
-];
+/// Names a file may set: every environment variable a command reads
+/// (collected from the command line's definition, so a setting added to any
+/// command — `CASETRAIL_PREVIOUS_MASTER_KEY` of `rotate-master-key`, say — is
+/// accepted in a file at once), plus `RUST_LOG`. Nothing else: a misspelt
+/// name must fail loudly rather than be ignored.
+pub fn known() -> Vec<String> {
+    fn walk(command: &clap::Command, names: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if let Some(env) = arg.get_env().and_then(|e| e.to_str()) {
+                names.push(env.to_string());
+            }
+        }
+        for sub in command.get_subcommands() {
+            walk(sub, names);
+        }
+    }
+    let mut names = vec!["RUST_LOG".to_string()];
+    walk(
+        &<crate::settings::Cli as clap::CommandFactory>::command(),
+        &mut names,
+    );
+    names.sort();
+    names.dedup();
+    names
+}
 
 /// Parses a configuration file into (name, value) pairs, refusing unknown
 /// names and malformed lines with their line numbers.
 pub fn parse(text: &str) -> Result<Vec<(String, String)>, String> {
+    let known = known();
     let mut settings = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -39,11 +46,11 @@ pub fn parse(text: &str) -> Result<Vec<(String, String)>, String> {
             .split_once('=')
             .ok_or_else(|| format!("line {}: expected NAME=value", i + 1))?;
         let name = name.trim();
-        if !KNOWN.contains(&name) {
+        if !known.iter().any(|k| k == name) {
             return Err(format!(
                 "line {}: unknown setting {name} (known: {})",
                 i + 1,
-                KNOWN.join(", ")
+                known.join(", ")
             ));
         }
         let value = value.trim().trim_matches('"').to_string();
@@ -103,5 +110,36 @@ mod tests {
         assert!(parse("just words")
             .expect_err("malformed")
             .starts_with("line 1"));
+    }
+
+    #[test]
+    fn every_documented_variable_is_accepted_in_a_file() {
+        // The README's configuration table, the key rotation's new key, the
+        // read replica and the checkpoint keys: all read by some command.
+        for name in [
+            "DATABASE_URL",
+            "CASETRAIL_BIND",
+            "CASETRAIL_ENV",
+            "CASETRAIL_JWT_SECRET",
+            "CASETRAIL_JWT_PUBLIC_KEY_FILE",
+            "CASETRAIL_JWT_PRIVATE_KEY_FILE",
+            "CASETRAIL_JWT_ISSUER",
+            "CASETRAIL_JWT_AUDIENCE",
+            "CASETRAIL_MASTER_KEY",
+            "CASETRAIL_PREVIOUS_MASTER_KEY",
+            "CASETRAIL_CHECKPOINT_KEY",
+            "CASETRAIL_CHECKPOINT_PUBLIC_KEY",
+            "CASETRAIL_TIME_ZONE",
+            "CASETRAIL_DB_MAX_CONNECTIONS",
+            "CASETRAIL_RATE_LIMIT_PER_MINUTE",
+            "RUST_LOG",
+        ] {
+            let parsed = parse(&format!("{name}=x\n"));
+            assert_eq!(
+                parsed,
+                Ok(vec![(name.to_string(), "x".to_string())]),
+                "{name}"
+            );
+        }
     }
 }

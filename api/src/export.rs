@@ -8,8 +8,10 @@
 //! other than ANALYST, the export defaults to the ANALYST floor
 //! ([`DEFAULT_MIN_CELL_SIZE`]): a file leaves the system and is shared, so
 //! exact small counts must be asked for (`--min-cell-size 1`), never leaked
-//! by forgetting a flag. Every output carries its period and `asOfPosition`,
-//! so a published figure can be reproduced later.
+//! by forgetting a flag. Every output carries its period, its region (all
+//! regions, or the one `--region` asked for) and `asOfPosition`, so a
+//! published figure can be reproduced later and is never mistaken for the
+//! national one.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -19,7 +21,7 @@ use domain::values::Region;
 use projections::queries::Statistics;
 use serde_json::{json, Value};
 
-use crate::settings::DatabaseArgs;
+use crate::cli::integrity::ExistingDatabaseArgs;
 
 /// Default minimum cell size: the API's floor for ANALYST tokens.
 pub const DEFAULT_MIN_CELL_SIZE: i64 = 5;
@@ -29,7 +31,7 @@ const MAX_PERIOD_DAYS: i64 = 366 * 20;
 /// The output formats.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
-    /// One row per figure: section,key,count,share,suppressed.
+    /// One row per figure: section,key,count,share,suppressed,value (`value`: meta rows only).
     Csv,
     /// The GraphQL contract's `Statistics` object.
     Json,
@@ -49,14 +51,14 @@ pub struct ExportStatisticsArgs {
     /// Counts below N are suppressed (no count, marked suppressed); 1 suppresses nothing.
     #[arg(long, default_value_t = DEFAULT_MIN_CELL_SIZE)]
     pub min_cell_size: i64,
-    /// Only calls and cases of this region (e.g. RED_RIVER_DELTA).
+    /// Only calls and cases of this region (e.g. RED_RIVER_DELTA); the output says so.
     #[arg(long)]
     pub region: Option<String>,
     /// Write to FILE instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     #[command(flatten)]
-    pub database: DatabaseArgs,
+    pub database: ExistingDatabaseArgs,
 }
 
 /// Reads the statistics and writes them; warns on stderr when the
@@ -87,9 +89,7 @@ pub async fn run(args: ExportStatisticsArgs) -> Result<(), String> {
         .map(|r| Region::from_str(&r.trim().to_ascii_uppercase()))
         .transpose()
         .map_err(|e| format!("--region: {e}"))?;
-    let pool = store::db::app_pool(&args.database.database_url, 2)
-        .await
-        .map_err(|e| e.to_string())?;
+    let pool = crate::cli::existing_app_pool(&args.database.database_url, 2).await?;
     let stats =
         projections::queries::statistics(&pool, args.from, args.to, region, args.min_cell_size)
             .await
@@ -102,11 +102,14 @@ pub async fn run(args: ExportStatisticsArgs) -> Result<(), String> {
             );
         }
     }
+    if let Some(region) = region {
+        eprintln!("these figures cover region {region} only, not the whole country");
+    }
     let text = match args.format {
-        ExportFormat::Csv => to_csv(&stats)?,
+        ExportFormat::Csv => to_csv(&stats, region)?,
         ExportFormat::Json => {
-            let mut text =
-                serde_json::to_string_pretty(&to_json(&stats)).map_err(|e| e.to_string())?;
+            let mut text = serde_json::to_string_pretty(&to_json(&stats, region))
+                .map_err(|e| e.to_string())?;
             text.push('\n');
             text
         }
@@ -125,11 +128,13 @@ pub async fn run(args: ExportStatisticsArgs) -> Result<(), String> {
 }
 
 /// The contract's `Statistics` object (camelCase, `asOfPosition` as a string,
-/// suppressed counts null).
-pub fn to_json(s: &Statistics) -> Value {
+/// suppressed counts null), plus `region`: the region the figures cover, or
+/// null for all of them (the API's answer names it in its own arguments).
+pub fn to_json(s: &Statistics, region: Option<Region>) -> Value {
     json!({
         "from": s.from.to_string(),
         "to": s.to.to_string(),
+        "region": region.map(Region::as_str),
         "asOfPosition": s.as_of_position.to_string(),
         "minCellSize": s.min_cell_size,
         "totalCalls": s.total_calls,
@@ -158,8 +163,16 @@ pub fn to_json(s: &Statistics) -> Value {
     })
 }
 
-/// One CSV row: section, key, count (empty when suppressed), share, suppressed.
-type Row = (String, String, Option<String>, Option<String>, bool);
+/// One CSV row: section, key, count (empty when suppressed), share,
+/// suppressed (empty on meta rows), value (meta rows only).
+type Row = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<bool>,
+    Option<String>,
+);
 
 fn row(section: &str, key: &str, count: Option<i64>, share: Option<f64>, suppressed: bool) -> Row {
     let share = share.map(|s| format!("{s:.6}"));
@@ -168,28 +181,33 @@ fn row(section: &str, key: &str, count: Option<i64>, share: Option<f64>, suppres
         key.into(),
         count.map(|c| c.to_string()),
         share,
-        suppressed,
+        Some(suppressed),
+        None,
     )
 }
 
-/// One row per figure or cell, `section,key,count,share,suppressed`.
+/// One row per figure or cell, `section,key,count,share,suppressed,value`.
 /// `meta` rows come first and carry the period and provenance (`from`,
-/// `to`, `asOfPosition`, `minCellSize`) in the count column; the contract's
-/// field names are the sections and keys (`monthly.calls` keyed by month,
-/// `referralsByAgency` and `personsRescuedByAgency` keyed by agency).
-pub fn to_csv(s: &Statistics) -> Result<String, String> {
+/// `to`, `region` — a region code, or ALL —, `asOfPosition`, `minCellSize`)
+/// in the `value` column, so the `count` column holds counts only and a
+/// spreadsheet can sum it; the contract's field names are the sections and
+/// keys (`monthly.calls` keyed by month, `referralsByAgency` and
+/// `personsRescuedByAgency` keyed by agency).
+pub fn to_csv(s: &Statistics, region: Option<Region>) -> Result<String, String> {
     let meta = |key: &str, value: String| {
         (
             String::from("meta"),
             key.to_string(),
-            Some(value),
             None,
-            false,
+            None,
+            None,
+            Some(value),
         )
     };
     let mut rows: Vec<Row> = vec![
         meta("from", s.from.to_string()),
         meta("to", s.to.to_string()),
+        meta("region", region.map_or("ALL", Region::as_str).to_string()),
         meta("asOfPosition", s.as_of_position.to_string()),
         meta("minCellSize", s.min_cell_size.to_string()),
     ];
@@ -272,16 +290,21 @@ pub fn to_csv(s: &Statistics) -> Result<String, String> {
     }
     let mut out = csv::Writer::from_writer(Vec::new());
     let fail = |e: csv::Error| format!("cannot write CSV: {e}");
-    out.write_record(["section", "key", "count", "share", "suppressed"])
+    out.write_record(["section", "key", "count", "share", "suppressed", "value"])
         .map_err(fail)?;
-    for (section, key, count, share, suppressed) in rows {
-        let suppressed = if suppressed { "true" } else { "false" };
+    for (section, key, count, share, suppressed, value) in rows {
+        let suppressed = match suppressed {
+            Some(true) => "true",
+            Some(false) => "false",
+            None => "",
+        };
         out.write_record([
             section.as_str(),
             &key,
             count.as_deref().unwrap_or(""),
             share.as_deref().unwrap_or(""),
             suppressed,
+            value.as_deref().unwrap_or(""),
         ])
         .map_err(fail)?;
     }

@@ -5,45 +5,54 @@
 //!
 //! Re-importing is always safe. A row with an `id` uses it; a row without one
 //! gets a UUID v5 of its normalised content (instants in UTC, codes parsed,
-//! topics sorted), which is also its idempotency key. Consequently two
-//! identical rows in one file are one call: a spreadsheet cannot tell a
-//! second identical call from a copy-paste, and importing twice must not
-//! double figures, so the later row is reported as a duplicate of the first
-//! rather than recorded again.
+//! topics sorted, a province name as its code), which is also its
+//! idempotency key. Consequences an operator must know, and is told:
+//! - two identical rows without ids are one call: a spreadsheet cannot tell
+//!   a second identical call from a copy-paste, and importing twice must not
+//!   double figures; the later row is reported, with the advice to add an
+//!   `id` column if they are two calls;
+//! - a row corrected after an import and imported again without an id is a
+//!   new content, hence a second call beside the first. With ids a changed
+//!   row is refused (CONFLICT) instead, and the correction goes through the
+//!   API's corrections. So ids are recommended; the report says how many
+//!   rows had none.
 //!
-//! Bad rows never stop good ones: each is reported with its line (the header
-//! is line 1) and the API's own error message. Only failures that are not
-//! the row's fault (the database going away) stop the import; re-running it
-//! then continues where it stopped, since recorded rows are replays.
+//! The file is read as a spreadsheet writes it (`read.rs`): delimiter
+//! detected, unknown columns ignored with a warning, header names forgiven
+//! (`Received At`, `receivedAt`), codes in any case, provinces by code or
+//! Vietnamese name. Bad rows never stop good ones: each is reported with its
+//! line (the header is line 1), in the file's column names, quoting the value
+//! as written. Only failures that are not the row's fault (the database
+//! going away) stop the import; re-running it then continues where it
+//! stopped, since recorded rows are replays. `--check` reads and checks
+//! without recording, and without a database.
 
+mod cells;
+mod cli;
+mod read;
 mod rows;
 
-use std::collections::HashMap;
-use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
-use std::str::FromStr;
+use std::io::Read;
 
 use chrono_tz::Tz;
 use domain::call::Call;
-use domain::values::Role;
 use futures::stream::{self, StreamExt};
-use store::vault::Vault;
-use store::{Actor, CommandContext, EventStore};
+use store::CommandContext;
 use uuid::Uuid;
 
 use crate::commands::CommandService;
 use crate::error::ApiError;
 use crate::graphql::inputs::ReceiveCallInput;
-use crate::settings::{DatabaseArgs, SecurityArgs};
-use rows::{columns, line_of, plan};
+pub use cli::{run, ImportCallsArgs};
+pub use read::{read_log, CallLog};
 pub use rows::{content_id, received_at, COLUMNS};
 
 /// Commands in flight at once, like the demo seed: enough to hide latency,
 /// few enough to leave the server's pool to the server.
-const IN_FLIGHT: usize = 8;
+pub(crate) const IN_FLIGHT: usize = 8;
 
 /// What an import did.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportReport {
     /// Calls recorded by this run.
     pub imported: usize,
@@ -51,6 +60,25 @@ pub struct ImportReport {
     pub already_present: usize,
     /// Rows not recorded, in line order.
     pub rejected: Vec<RejectedRow>,
+    /// Recorded or present rows that had no id (see the module's note on corrections).
+    pub without_id: usize,
+    /// Header cells ignored, as written (with a likely meant column when one is near).
+    pub ignored_columns: Vec<String>,
+    /// The delimiter the file was read with.
+    pub delimiter: char,
+}
+
+impl Default for ImportReport {
+    fn default() -> Self {
+        Self {
+            imported: 0,
+            already_present: 0,
+            rejected: Vec::new(),
+            without_id: 0,
+            ignored_columns: Vec::new(),
+            delimiter: ',',
+        }
+    }
 }
 
 /// A row that was not recorded, and why.
@@ -58,7 +86,8 @@ pub struct ImportReport {
 pub struct RejectedRow {
     /// Line in the file where the row starts; the header is line 1.
     pub line: usize,
-    /// The API's error message (codes and identifiers only, no personal data).
+    /// Why, in the file's column names, quoting the offending value (the
+    /// file's own content: codes, times, numbers; the import reads no names).
     pub reason: String,
 }
 
@@ -67,14 +96,32 @@ pub struct RejectedRow {
 pub enum ImportError {
     #[error("the file cannot be read as CSV: {0}")]
     Unreadable(String),
-    #[error("unknown column(s) {}; the columns are {}", .0.join(", "), COLUMNS.join(", "))]
-    UnknownColumns(Vec<String>),
-    #[error("missing required column(s) {}", .0.join(", "))]
-    MissingColumns(Vec<String>),
+    #[error(
+        "missing required column(s) {}{}; the columns are {} (header names in any case, spaces \
+         allowed; the file may be separated by commas, semicolons or tabs)",
+        .missing.join(", "),
+        list_unrecognised(.unrecognised),
+        COLUMNS.join(", ")
+    )]
+    MissingColumns {
+        missing: Vec<String>,
+        unrecognised: Vec<String>,
+    },
     #[error("column {0} appears more than once")]
     DuplicateColumn(String),
     #[error("stopped at line {line}: {reason}; the rows recorded so far stay recorded, run the import again to continue")]
     Stopped { line: usize, reason: String },
+}
+
+fn list_unrecognised(columns: &[String]) -> String {
+    if columns.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (the file's unrecognised column(s): {})",
+            columns.join(", ")
+        )
+    }
 }
 
 /// Imports the call log in `reader`, recording each call as `ctx`'s actor.
@@ -94,80 +141,28 @@ pub async fn import_calls(
     reader
         .read_to_end(&mut bytes)
         .map_err(|e| ImportError::Unreadable(e.to_string()))?;
-    if !bytes.contains(&b'\n') {
-        // Classic Mac spreadsheets end lines with CR alone; line numbers count LF.
-        bytes
-            .iter_mut()
-            .filter(|b| **b == b'\r')
-            .for_each(|b| *b = b'\n');
-    }
-    let bytes = bytes.as_slice();
-    let mut csv = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    let headers = csv
-        .headers()
-        .map_err(|e| ImportError::Unreadable(e.to_string()))?
-        .clone();
-    let columns = columns(&headers)?;
-    let mut report = ImportReport::default();
-    let mut planned = Vec::new();
-    let mut seen: HashMap<Uuid, (usize, String)> = HashMap::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = line_of(bytes, csv.position());
-        match csv.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => match e.kind() {
-                csv::ErrorKind::UnequalLengths { len, .. } => {
-                    let reason = format!("the row has {len} fields, the header {}", headers.len());
-                    report.rejected.push(RejectedRow {
-                        line: error_line(bytes, &e, line),
-                        reason,
-                    });
-                    continue;
-                }
-                csv::ErrorKind::Utf8 { .. } => {
-                    let reason = "the row is not valid UTF-8 text".to_string();
-                    report.rejected.push(RejectedRow {
-                        line: error_line(bytes, &e, line),
-                        reason,
-                    });
-                    continue;
-                }
-                _ => return Err(ImportError::Unreadable(e.to_string())),
-            },
-        }
-        let line = record.position().map_or(line, |p| line_of(bytes, p));
-        match plan(line, &columns, &record, time_zone) {
-            Err(reason) => report.rejected.push(RejectedRow { line, reason }),
-            Ok(row) => {
-                let content = serde_json::to_string(&row.input).unwrap_or_default();
-                match seen.get(&row.id) {
-                    Some((first, same)) if *same == content => report.rejected.push(RejectedRow {
-                        line,
-                        reason: format!("duplicate of line {first}: the same call, recorded once"),
-                    }),
-                    Some((first, _)) => report.rejected.push(RejectedRow {
-                        line,
-                        reason: format!(
-                            "id {} is also used on line {first} with other values",
-                            row.id
-                        ),
-                    }),
-                    None => {
-                        seen.insert(row.id, (line, content));
-                        planned.push(row);
-                    }
-                }
-            }
-        }
-    }
-    let total = planned.len() + report.rejected.len();
+    let log = read_log(bytes, time_zone)?;
+    record_log(commands, ctx, log, progress).await
+}
+
+/// Records the rows of a checked log, `IN_FLIGHT` at a time.
+pub async fn record_log(
+    commands: &CommandService,
+    ctx: &CommandContext,
+    log: CallLog,
+    progress: impl Fn(usize, usize),
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport {
+        without_id: log.without_id(),
+        ignored_columns: log.ignored_columns,
+        delimiter: log.delimiter,
+        rejected: log.rejected,
+        ..ImportReport::default()
+    };
+    let total = log.planned.len() + report.rejected.len();
     let mut done = report.rejected.len();
     progress(done, total);
-    let mut results = stream::iter(planned.into_iter().map(|row| async move {
+    let mut results = stream::iter(log.planned.into_iter().map(|row| async move {
         let outcome = record_row(commands, ctx, row.id, row.input).await;
         (row.line, outcome)
     }))
@@ -184,7 +179,7 @@ pub async fn import_calls(
             }
             Err(e) => report.rejected.push(RejectedRow {
                 line,
-                reason: e.to_string(),
+                reason: cells::in_file_terms(&e.to_string()),
             }),
         }
         done += 1;
@@ -206,194 +201,5 @@ async fn record_row(
     Ok(existed)
 }
 
-/// Where a CSV error's row starts.
-fn error_line(bytes: &[u8], e: &csv::Error, fallback: usize) -> usize {
-    e.position().map_or(fallback, |p| line_of(bytes, p))
-}
-
-/// `casetrail import calls FILE.csv`.
-#[derive(clap::Args, Debug, Clone)]
-pub struct ImportCallsArgs {
-    /// The call log: CSV with a header row naming its columns, any of id, received_at,
-    /// channel, region, province, country, caller_type, category, topics (`;`-separated),
-    /// duration_seconds (received_at, channel, caller_type and category are required).
-    pub file: PathBuf,
-    /// Who is recorded as having entered these calls (each event's actor, role SUPERVISOR).
-    #[arg(long, default_value = "csv-import")]
-    pub actor: String,
-    /// IANA time zone of received_at values written without an offset.
-    #[arg(long, env = "CASETRAIL_TIME_ZONE", default_value = "Asia/Ho_Chi_Minh")]
-    pub time_zone: String,
-    #[command(flatten)]
-    pub database: DatabaseArgs,
-    /// The master key must be the server's: idempotency fingerprints are keyed with it.
-    #[command(flatten)]
-    pub security: SecurityArgs,
-}
-
-/// Runs the import with a progress bar on stderr and the report on stdout;
-/// fails (exit 1) when any row was rejected, after recording the good ones.
-pub async fn run(args: ImportCallsArgs) -> Result<(), String> {
-    let time_zone = Tz::from_str(&args.time_zone).map_err(|_| {
-        format!(
-            "CASETRAIL_TIME_ZONE '{}' is not an IANA time zone",
-            args.time_zone
-        )
-    })?;
-    let master_key = args.security.master_key()?;
-    if args.security.master_key.is_none() {
-        eprintln!("warning: CASETRAIL_MASTER_KEY is not set: using the PUBLIC development key");
-    }
-    let file = std::fs::File::open(&args.file)
-        .map_err(|e| format!("cannot open {}: {e}", args.file.display()))?;
-    let url = &args.database.database_url;
-    store::db::ensure_database(url)
-        .await
-        .map_err(|e| e.to_string())?;
-    store::db::migrate(url).await.map_err(|e| e.to_string())?;
-    let pool = store::db::app_pool(url, IN_FLIGHT as u32 + 2)
-        .await
-        .map_err(|e| e.to_string())?;
-    let store = EventStore::new(pool, crate::app::domain_upcasters());
-    let commands = CommandService::new(
-        store,
-        Vault::new(master_key),
-        domain::clock::Clock::system(),
-    );
-    let batch = format!("import-calls-{}", Uuid::now_v7());
-    let actor = Actor {
-        subject: args.actor.clone(),
-        role: Role::Supervisor,
-    };
-    let ctx = CommandContext::new(actor, batch.clone());
-    let bar = ProgressBar::new();
-    let report = import_calls(
-        &commands,
-        &ctx,
-        time_zone,
-        std::io::BufReader::new(file),
-        |done, total| bar.draw(done, total),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    bar.finish();
-    println!(
-        "imported {} call(s), {} already present, {} row(s) rejected (correlation id {batch})",
-        report.imported,
-        report.already_present,
-        report.rejected.len()
-    );
-    for row in &report.rejected {
-        println!("line {}: {}", row.line, row.reason);
-    }
-    match report.rejected.len() {
-        0 => Ok(()),
-        n => Err(format!(
-            "{n} row(s) rejected (listed above); fix them and import the file again"
-        )),
-    }
-}
-
-/// A one-line bar redrawn in place on a terminal; on a pipe, a line per 10%.
-struct ProgressBar {
-    terminal: bool,
-    last: std::cell::Cell<Option<usize>>,
-}
-
-impl ProgressBar {
-    fn new() -> Self {
-        Self {
-            terminal: std::io::stderr().is_terminal(),
-            last: std::cell::Cell::new(None),
-        }
-    }
-
-    fn draw(&self, done: usize, total: usize) {
-        let percent = (done * 100).checked_div(total).unwrap_or(100);
-        let step = if self.terminal {
-            percent
-        } else {
-            percent / 10 * 10
-        };
-        if self.last.replace(Some(step)) == Some(step) {
-            return;
-        }
-        let filled = percent * 30 / 100;
-        let line = format!(
-            "[{}{}] {done}/{total} rows ({percent}%)",
-            "#".repeat(filled),
-            "-".repeat(30 - filled)
-        );
-        let mut err = std::io::stderr().lock();
-        let _ = if self.terminal {
-            write!(err, "\r{line}")
-        } else {
-            writeln!(err, "{line}")
-        };
-        let _ = err.flush();
-    }
-
-    fn finish(&self) {
-        if self.terminal && self.last.get().is_some() {
-            eprintln!();
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Only bad rows: nothing reaches the (never connected) database.
-    async fn rejected_lines(log: &str) -> Vec<usize> {
-        let pool =
-            sqlx::postgres::PgPoolOptions::new().connect_lazy("postgres://nobody@127.0.0.1:1/none");
-        let pool = pool.expect("a lazy pool needs no server");
-        let commands = CommandService::new(
-            EventStore::new(pool, vec![]),
-            Vault::new([1; 32]),
-            domain::clock::Clock::system(),
-        );
-        let ctx = CommandContext::new(
-            Actor {
-                subject: "t".into(),
-                role: Role::Supervisor,
-            },
-            "t".into(),
-        );
-        let report = import_calls(&commands, &ctx, chrono_tz::UTC, log.as_bytes(), |_, _| {}).await;
-        report
-            .expect("parses")
-            .rejected
-            .iter()
-            .map(|r| r.line)
-            .collect()
-    }
-
-    #[test]
-    fn the_command_line_takes_a_file_and_the_servers_settings() {
-        #[derive(clap::Parser)]
-        struct Cli {
-            #[command(flatten)]
-            args: ImportCallsArgs,
-        }
-        let cli = <Cli as clap::Parser>::try_parse_from(["import", "log.csv", "--actor", "lan"]);
-        let args = cli.expect("parses").args;
-        assert_eq!(
-            (args.file, args.actor),
-            (PathBuf::from("log.csv"), "lan".to_string())
-        );
-        assert!(
-            <Cli as clap::Parser>::try_parse_from(["import"]).is_err(),
-            "FILE is required"
-        );
-    }
-
-    #[tokio::test]
-    async fn line_numbers_count_blank_lines_crlf_and_lone_cr() {
-        let lf = "received_at,channel,region,caller_type,category\nx,VOICE,OVERSEAS,VICTIM,OTHER\n\n\nx,VOICE\n";
-        assert_eq!(rejected_lines(lf).await, vec![2, 5]);
-        assert_eq!(rejected_lines(&lf.replace('\n', "\r\n")).await, vec![2, 5]);
-        assert_eq!(rejected_lines(&lf.replace('\n', "\r")).await, vec![2, 5]);
-    }
-}
+mod tests;

@@ -33,6 +33,8 @@ pub enum Capability {
     ErasePersons,
     /// Read the access log of personal data.
     ReadAccessLog,
+    /// Read the reference data (provinces, regions): every role, since every role reads codes.
+    ReadReferenceData,
 }
 
 impl Capability {
@@ -65,6 +67,7 @@ impl Capability {
             Capability::ReadProjections => "read projection status",
             Capability::ErasePersons => "erase personal data",
             Capability::ReadAccessLog => "read the access log",
+            Capability::ReadReferenceData => "read reference data",
         }
     }
 }
@@ -84,6 +87,7 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         ReadProjections => matches!(role, Supervisor | Auditor | Admin),
         ErasePersons => matches!(role, Admin),
         ReadAccessLog => matches!(role, Auditor),
+        ReadReferenceData => true,
     }
 }
 

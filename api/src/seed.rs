@@ -20,6 +20,12 @@ use crate::commands::CommandService;
 use crate::error::ApiResult;
 use crate::graphql::enums::*;
 use crate::graphql::inputs::*;
+use cases::{seed_case, CasePlan};
+pub use report::SeedReport;
+use report::{demo_events, DEMO_ACTOR};
+
+mod cases;
+mod report;
 
 /// The report's figures the demo reproduces.
 pub const CALLS: usize = 9_154;
@@ -72,14 +78,6 @@ pub fn period() -> (NaiveDate, NaiveDate) {
 struct PlannedCall {
     input: ReceiveCallInput,
     session: Option<RecordCounsellingSessionInput>,
-}
-
-/// What the seed did.
-#[derive(Debug, Default)]
-pub struct SeedReport {
-    pub calls: usize,
-    pub cases: usize,
-    pub persons_rescued: u32,
 }
 
 fn plan_calls(rng: &mut StdRng) -> Vec<PlannedCall> {
@@ -192,11 +190,12 @@ pub async fn seed_demo(
     commands: &CommandService,
     progress: impl Fn(&str, usize, usize),
 ) -> ApiResult<SeedReport> {
+    let events_before = demo_events(commands).await?;
     let mut rng = StdRng::seed_from_u64(111);
     let calls = plan_calls(&mut rng);
     let ctx = CommandContext::new(
         Actor {
-            subject: "demo-seed".into(),
+            subject: DEMO_ACTOR.into(),
             role: domain::values::Role::Supervisor,
         },
         "demo-seed".into(),
@@ -275,150 +274,7 @@ pub async fn seed_demo(
             progress("cases", report.cases, cases_total);
         }
     }
+    drop(results);
+    report.events_recorded = demo_events(commands).await? - events_before;
     Ok(report)
-}
-
-struct CasePlan {
-    index: usize,
-    call_id: Uuid,
-    received_at: DateTime<Utc>,
-    agency: Agency,
-    rescued: u16,
-    outcome_roll: u8,
-}
-
-/// One referral case: opened from its call, referred with consent, and followed to its end.
-async fn seed_case(
-    commands: &CommandService,
-    ctx: &CommandContext,
-    plan: CasePlan,
-) -> ApiResult<u32> {
-    let i = plan.index;
-    let case_id = demo_id("case", i);
-    let at = |hours: i64| plan.received_at + Duration::hours(hours);
-    let persons = (0..(u32::from(plan.rescued)).max(1))
-        .map(|p| PersonInput {
-            id: Some(demo_id(&format!("person-{i}"), p as usize)),
-            role: PersonRole::PossibleVictim,
-            gender: if p % 3 == 2 {
-                Gender::Male
-            } else {
-                Gender::Female
-            },
-            birth_year: Some(1990 + (i as i32 % 15)),
-            full_name: None,
-            phone: None,
-        })
-        .collect();
-    commands
-        .open_case(
-            ctx,
-            OpenCaseInput {
-                id: Some(case_id),
-                from_call_id: Some(plan.call_id),
-                opened_at: at(1),
-                region: None,
-                province: None,
-                exploitation_types: Some(vec![
-                    [
-                        ExploitationType::Sexual,
-                        ExploitationType::ForcedLabour,
-                        ExploitationType::ForcedMarriage,
-                    ][i % 3],
-                ]),
-                persons: Some(persons),
-            },
-        )
-        .await?;
-    let referral_id = demo_id("referral", i);
-    commands
-        .send_referral(
-            ctx,
-            SendReferralInput {
-                id: Some(referral_id),
-                case_id,
-                agency: plan.agency,
-                referred_at: at(2),
-                persons_at_risk: i32::from(plan.rescued.max(1)) + 1,
-                consent: ConsentInput {
-                    given: true,
-                    override_reason: None,
-                },
-                reason: None,
-            },
-        )
-        .await?;
-    let step = |status: ReferralStatus, hours: i64, outcome: Option<ReferralOutcome>| {
-        UpdateReferralInput {
-            case_id,
-            referral_id,
-            status,
-            at: at(hours),
-            outcome,
-            idempotency_key: Some(format!("demo-{i}-{}", status as u8)),
-        }
-    };
-    commands
-        .update_referral(ctx, step(ReferralStatus::Acknowledged, 6, None))
-        .await?;
-    if plan.rescued == 0 && plan.outcome_roll == 0 {
-        commands
-            .update_referral(ctx, step(ReferralStatus::Declined, 24, None))
-            .await?;
-        return Ok(0);
-    }
-    commands
-        .update_referral(ctx, step(ReferralStatus::InProgress, 24, None))
-        .await?;
-    let outcome = if plan.rescued > 0 {
-        commands
-            .record_rescue(
-                ctx,
-                RecordRescueInput {
-                    id: Some(demo_id("rescue", i)),
-                    case_id,
-                    referral_id,
-                    rescued_at: at(72),
-                    persons_rescued: i32::from(plan.rescued),
-                    region: None,
-                    province: None,
-                    country: None,
-                },
-            )
-            .await?;
-        ReferralOutcome::Rescued
-    } else {
-        [
-            ReferralOutcome::LocatedSafe,
-            ReferralOutcome::ReturnedHome,
-            ReferralOutcome::NotTrafficking,
-        ][usize::from(plan.outcome_roll) % 3]
-    };
-    commands
-        .update_referral(ctx, step(ReferralStatus::Completed, 96, Some(outcome)))
-        .await?;
-    commands
-        .provide_support(
-            ctx,
-            ProvideSupportInput {
-                id: Some(demo_id("support", i)),
-                case_id,
-                person_id: None,
-                service: SupportService::Psychological,
-                provided_at: at(100),
-            },
-        )
-        .await?;
-    commands
-        .close_case(
-            ctx,
-            CloseCaseInput {
-                case_id,
-                closed_at: at(24 * 30),
-                reason: "demo: referral concluded".into(),
-                idempotency_key: Some(format!("demo-close-{i}")),
-            },
-        )
-        .await?;
-    Ok(u32::from(plan.rescued))
 }

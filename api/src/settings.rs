@@ -59,6 +59,10 @@ pub enum Command {
     /// Write figures out of the system.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// Reference data a person can read: provinces (codes, Vietnamese names, regions,
+    /// validity, successors) and regions.
+    #[command(subcommand)]
+    Reference(crate::cli::reference::ReferenceCommand),
     /// Re-wrap every person's data key under a new master key (atomic).
     RotateMasterKey(RotateMasterKeyArgs),
     /// Measure casetrail beside PostgreSQL's ceiling (drops and recreates its own database).
@@ -79,7 +83,7 @@ pub enum ExportCommand {
 
 #[derive(Args, Debug, Clone)]
 pub struct DatabaseArgs {
-    /// PostgreSQL URL; the database is created if it does not exist.
+    /// PostgreSQL URL; the database is created and migrated if it does not exist.
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -121,7 +125,9 @@ pub struct SecurityArgs {
     /// victims' records, so staff re-authenticate at least daily by default.
     #[arg(long, env = "CASETRAIL_JWT_MAX_LIFETIME_SECONDS", default_value_t = DEFAULT_JWT_MAX_LIFETIME_SECONDS)]
     pub jwt_max_lifetime_seconds: u64,
-    /// 32-byte key, as 64 hex digits, that wraps every per-person data key.
+    /// 32-byte key, as 64 hex digits, that wraps every per-person data key. Unset in dev, the
+    /// public development key 63617365747261696c2d6465762d6d61737465722d6b65792d30303030303030
+    /// (refused in production).
     #[arg(long, env = "CASETRAIL_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<String>,
     /// During a master-key rotation only: the master key being rotated away
@@ -134,8 +140,9 @@ pub struct SecurityArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, env = "CASETRAIL_BIND", default_value = "127.0.0.1:8080")]
+    /// Address to listen on: HOST:PORT, or `:PORT` for 127.0.0.1:PORT (`:0` picks a free
+    /// port; the log says which). Listening on every interface must be asked for: 0.0.0.0:PORT.
+    #[arg(long, env = "CASETRAIL_BIND", default_value = "127.0.0.1:8080", value_parser = parse_bind)]
     pub bind: SocketAddr,
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -207,6 +214,27 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     pub shutdown_grace: std::time::Duration,
     pub query_cost_budget: u64,
+}
+
+/// `--bind`/`CASETRAIL_BIND`: `HOST:PORT` (an IP or a name such as
+/// `localhost`), or `:PORT` on the loopback interface. A bare `:PORT` means
+/// loopback, not every interface, because this server holds victims' records:
+/// exposing it is a decision someone writes out (`0.0.0.0:PORT`).
+pub fn parse_bind(value: &str) -> Result<SocketAddr, String> {
+    let value = value.trim();
+    let full = match value.strip_prefix(':') {
+        Some(port) => format!("127.0.0.1:{port}"),
+        None => value.to_string(),
+    };
+    if let Ok(addr) = full.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    let resolved = std::net::ToSocketAddrs::to_socket_addrs(&full)
+        .ok()
+        .and_then(|mut addrs| addrs.next());
+    resolved.ok_or_else(|| {
+        format!("'{value}' is not HOST:PORT or :PORT (e.g. 127.0.0.1:8080, localhost:8080, :0)")
+    })
 }
 
 impl SecurityArgs {

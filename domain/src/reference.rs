@@ -15,6 +15,11 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use crate::error::DomainError;
 use crate::values::{CountryCode, Region};
 
+mod lookup;
+mod regions;
+pub use lookup::{find_province, fold, nearest_province};
+pub use regions::{region_names, RegionNames};
+
 /// One province as the reference data knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Province {
@@ -28,6 +33,28 @@ pub struct Province {
 /// The day the 34-province map took effect (Resolution 202/2025/QH15).
 pub fn reform_day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 7, 1).expect("a valid date")
+}
+
+impl Province {
+    /// First day in force, when the reference data knows one. The table
+    /// starts from the 63-province map (in force since 2008, before the
+    /// hotline's records), so no province has one yet: `None` means "since
+    /// before the records". A province created later will have its day here.
+    pub fn valid_from(&self) -> Option<NaiveDate> {
+        None
+    }
+
+    /// Last day in force (inclusive): 30 June 2025 for a merged province,
+    /// `None` while it is still in force.
+    pub fn valid_to(&self) -> Option<NaiveDate> {
+        self.merged_into.and_then(|_| reform_day().pred_opt())
+    }
+
+    /// Whether it was in force on `day`.
+    pub fn in_force_on(&self, day: NaiveDate) -> bool {
+        self.valid_from().is_none_or(|from| from <= day)
+            && self.valid_to().is_none_or(|to| day <= to)
+    }
 }
 
 use Region::*;
@@ -130,10 +157,7 @@ pub fn vietnam_day(at: DateTime<Utc>) -> NaiveDate {
 
 /// The provinces in force on `day`.
 pub fn provinces_on(day: NaiveDate) -> impl Iterator<Item = &'static Province> {
-    let after_reform = day >= reform_day();
-    PROVINCES
-        .iter()
-        .filter(move |p| !after_reform || p.merged_into.is_none())
+    PROVINCES.iter().filter(move |p| p.in_force_on(day))
 }
 
 /// Looks a province code up as it stood on `day`.
@@ -226,6 +250,86 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_merged_province_is_in_force_until_the_eve_of_the_reform() {
+        let ha_giang = PROVINCES.iter().find(|p| p.code == "HA_GIANG");
+        let ha_giang = ha_giang.expect("in the table");
+        assert_eq!(ha_giang.valid_to(), Some(day(2025, 6, 30)));
+        assert!(ha_giang.in_force_on(day(2025, 6, 30)));
+        assert!(!ha_giang.in_force_on(day(2025, 7, 1)));
+        let ha_noi = PROVINCES.iter().find(|p| p.code == "HA_NOI");
+        assert_eq!(ha_noi.and_then(|p| p.valid_to()), None);
+    }
+
+    /// Resolution 202/2025/QH15, written out a second time by name: the 23
+    /// merged provinces with those merged into them (the first name is the
+    /// one kept), and the 11 left as they were. A typo in the table above
+    /// (a name, a diacritic, a successor) fails here.
+    #[test]
+    fn the_table_is_resolution_202_2025() {
+        let merged: [&[&str]; 23] = [
+            &["Tuyên Quang", "Hà Giang"],
+            &["Lào Cai", "Yên Bái"],
+            &["Thái Nguyên", "Bắc Kạn"],
+            &["Phú Thọ", "Vĩnh Phúc", "Hòa Bình"],
+            &["Bắc Ninh", "Bắc Giang"],
+            &["Hưng Yên", "Thái Bình"],
+            &["Hải Phòng", "Hải Dương"],
+            &["Ninh Bình", "Hà Nam", "Nam Định"],
+            &["Quảng Trị", "Quảng Bình"],
+            &["Đà Nẵng", "Quảng Nam"],
+            &["Quảng Ngãi", "Kon Tum"],
+            &["Gia Lai", "Bình Định"],
+            &["Khánh Hòa", "Ninh Thuận"],
+            &["Lâm Đồng", "Đắk Nông", "Bình Thuận"],
+            &["Đắk Lắk", "Phú Yên"],
+            &["Hồ Chí Minh", "Bình Dương", "Bà Rịa - Vũng Tàu"],
+            &["Đồng Nai", "Bình Phước"],
+            &["Tây Ninh", "Long An"],
+            &["Cần Thơ", "Sóc Trăng", "Hậu Giang"],
+            &["Vĩnh Long", "Bến Tre", "Trà Vinh"],
+            &["Đồng Tháp", "Tiền Giang"],
+            &["Cà Mau", "Bạc Liêu"],
+            &["An Giang", "Kiên Giang"],
+        ];
+        let unchanged = [
+            "Hà Nội",
+            "Huế",
+            "Lai Châu",
+            "Điện Biên",
+            "Sơn La",
+            "Lạng Sơn",
+            "Quảng Ninh",
+            "Thanh Hóa",
+            "Nghệ An",
+            "Hà Tĩnh",
+            "Cao Bằng",
+        ];
+        let named = |name: &str| {
+            PROVINCES
+                .iter()
+                .find(|p| p.name == name)
+                .unwrap_or_else(|| panic!("no province named {name}"))
+        };
+        let mut seen = 0;
+        for group in merged {
+            let kept = named(group[0]);
+            assert_eq!(kept.merged_into, None, "{}", kept.name);
+            for absorbed in &group[1..] {
+                assert_eq!(named(absorbed).merged_into, Some(kept.code), "{absorbed}");
+            }
+            seen += group.len();
+        }
+        for name in unchanged {
+            assert_eq!(named(name).merged_into, None, "{name}");
+            assert!(PROVINCES
+                .iter()
+                .all(|p| p.merged_into != Some(named(name).code)));
+        }
+        assert_eq!(seen + unchanged.len(), 63);
+        assert_eq!(merged.len() + unchanged.len(), 34);
     }
 
     #[test]

@@ -23,6 +23,23 @@ pub enum SetupError {
          or point DATABASE_URL (or --database-url) at a running server."
     )]
     Unreachable { target: String, cause: String },
+    /// The server answered: the database itself is missing (SQLSTATE 3D000).
+    #[error(
+        "PostgreSQL at {server} is running, but it has no database \"{database}\".\n  \
+         `casetrail migrate` (or `casetrail serve`) creates it; or point DATABASE_URL \
+         (or --database-url) at the right database."
+    )]
+    MissingDatabase { server: String, database: String },
+    /// The database exists but holds no event log: never migrated, or not casetrail's.
+    #[error(
+        "database {database} has no casetrail event log (no migrations applied, or another \
+         application's database): `casetrail migrate` migrates it; or check DATABASE_URL"
+    )]
+    NotMigrated { database: String },
+    /// The server answered and refused us (authentication, permissions, too many clients):
+    /// running it again will not help, and "is it running?" would mislead.
+    #[error("PostgreSQL at {target} refused the connection: {cause}")]
+    Refused { target: String, cause: String },
     #[error("could not create database {database}: {cause}")]
     CreateDatabase { database: String, cause: String },
     #[error("migrations failed: {0}")]
@@ -45,6 +62,28 @@ fn describe(o: &PgConnectOptions) -> String {
     )
 }
 
+/// What went wrong connecting to `target`, in the operator's terms: the
+/// server is down or unreachable, it has no such database, or it answered
+/// and refused. Every connection this crate opens reports through here.
+pub fn connect_error(target: &PgConnectOptions, e: &sqlx::Error) -> SetupError {
+    match e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("3D000") => {
+            SetupError::MissingDatabase {
+                server: format!("{}:{}", target.get_host(), target.get_port()),
+                database: target.get_database().unwrap_or("postgres").to_string(),
+            }
+        }
+        sqlx::Error::Database(_) if !crate::error::is_unavailable(e) => SetupError::Refused {
+            target: describe(target),
+            cause: short(e),
+        },
+        _ => SetupError::Unreachable {
+            target: describe(target),
+            cause: short(e),
+        },
+    }
+}
+
 /// Creates the URL's database if it does not exist yet.
 #[tracing::instrument(skip_all)]
 pub async fn ensure_database(url: &str) -> Result<(), SetupError> {
@@ -53,10 +92,7 @@ pub async fn ensure_database(url: &str) -> Result<(), SetupError> {
     let maintenance = target.clone().database("postgres");
     let mut conn = PgConnection::connect_with(&maintenance)
         .await
-        .map_err(|e| SetupError::Unreachable {
-            target: describe(&target),
-            cause: short(&e),
-        })?;
+        .map_err(|e| connect_error(&target, &e))?;
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
             .bind(&database)
@@ -89,13 +125,9 @@ pub async fn ensure_database(url: &str) -> Result<(), SetupError> {
 #[tracing::instrument(skip_all)]
 pub async fn migrate(url: &str) -> Result<(), SetupError> {
     let target = options(url)?;
-    let mut conn =
-        PgConnection::connect_with(&target)
-            .await
-            .map_err(|e| SetupError::Unreachable {
-                target: describe(&target),
-                cause: short(&e),
-            })?;
+    let mut conn = PgConnection::connect_with(&target)
+        .await
+        .map_err(|e| connect_error(&target, &e))?;
     MIGRATOR
         .run(&mut conn)
         .await
@@ -119,10 +151,25 @@ pub async fn app_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupEr
         })
         .connect_with(target.clone())
         .await
-        .map_err(|e| SetupError::Unreachable {
-            target: describe(&target),
-            cause: short(&e),
+        .map_err(|e| connect_error(&target, &e))
+}
+
+/// Refuses a database without the event log, so that a command reading an
+/// existing casetrail database says what is wrong instead of "relation does
+/// not exist". `to_regclass` needs no privilege on the table.
+pub async fn check_migrated(pool: &PgPool, url: &str) -> Result<(), SetupError> {
+    let target = options(url)?;
+    let found: bool = sqlx::query_scalar("SELECT to_regclass('public.events') IS NOT NULL")
+        .fetch_one(pool)
+        .await
+        .map_err(|e| connect_error(&target, &e))?;
+    if found {
+        Ok(())
+    } else {
+        Err(SetupError::NotMigrated {
+            database: target.get_database().unwrap_or("postgres").to_string(),
         })
+    }
 }
 
 /// A one-line cause for an operator: the server's message and SQLSTATE,

@@ -88,9 +88,18 @@ async fn the_demo_history_holds_the_reports_figures_and_a_second_run_records_not
     }
 
     let before = count(&owner, "SELECT count(*) FROM events").await;
-    seed_demo(&commands, |_, _, _| {})
+    assert_eq!(
+        report.events_recorded, before,
+        "the first run reports the events it recorded"
+    );
+    let again = seed_demo(&commands, |_, _, _| {})
         .await
         .expect("the seed runs again");
+    assert_eq!(
+        again.events_recorded, 0,
+        "a second run reports nothing recorded"
+    );
+    assert!(again.summary(1.0).contains("recorded nothing"));
     assert_eq!(
         count(&owner, "SELECT count(*) FROM events").await,
         before,

@@ -25,10 +25,14 @@ use crate::settings::Environment;
 pub const DEV_CHECKPOINT_KEY: &str =
     "63617365747261696c2d6465762d636865636b706f696e742d6b65792d303030";
 
-/// The database to read; unlike `serve` and `migrate`, never created.
+/// The database of a command that only reads or maintains an existing
+/// casetrail database: unlike `serve`, `migrate`, `seed` and `import`, such a
+/// command never creates it (a typo in the URL must not yield an empty
+/// database that "verifies"), and says so when it is missing.
 #[derive(Args, Debug, Clone)]
 pub struct ExistingDatabaseArgs {
-    /// PostgreSQL URL of an existing casetrail database (connects as that user).
+    /// PostgreSQL URL of an existing casetrail database; never created here
+    /// (`casetrail migrate` creates and migrates it).
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -63,6 +67,10 @@ pub struct CheckpointArgs {
     /// Ed25519 signing seed, 64 hex digits. Keep it off the database host.
     #[arg(long, env = "CASETRAIL_CHECKPOINT_KEY", hide_env_values = true)]
     pub checkpoint_key: Option<String>,
+    /// Print only the signer's public key (the HEX `verify --public-key` pins) and exit,
+    /// without touching the database.
+    #[arg(long)]
+    pub print_public_key: bool,
 }
 
 impl CheckpointArgs {
@@ -95,24 +103,38 @@ impl CheckpointArgs {
 pub async fn checkpoint(args: CheckpointArgs) -> Result<(), String> {
     crate::telemetry::init(false);
     let key = args.signing_key()?;
+    if args.print_public_key {
+        println!("{}", hex::encode(key.verifying_key().as_bytes()));
+        return Ok(());
+    }
     let pool = owner_pool(&args.database.database_url).await?;
     let checkpoint = checkpoint::create(&pool, &key).await.map_err(store_error)?;
     pool.close().await;
     let json = serde_json::to_string_pretty(&checkpoint)
         .map_err(|e| format!("cannot serialise the checkpoint: {e}"))?;
-    match &args.out {
-        None => println!("{json}"),
+    let whereto = match &args.out {
+        None => {
+            println!("{json}");
+            "printed above".to_string()
+        }
         Some(path) => {
             write_atomically(path, &json)?;
-            eprintln!(
-                "checkpoint at position {} ({} streams, Merkle root {}) written to {}",
-                checkpoint.position,
-                checkpoint.streams,
-                checkpoint.merkle_root,
-                path.display()
-            );
+            format!("written to {}", path.display())
         }
-    }
+    };
+    // The public key is what an auditor pins for `verify --public-key`:
+    // say it plainly, on stderr so that stdout stays the checkpoint alone.
+    eprintln!(
+        "checkpoint at position {} ({} streams, Merkle root {}) {whereto}.\n\
+         signer's public key: {}\n\
+         keep the file off the database host; verify later with\n  \
+         casetrail verify --checkpoint FILE --public-key {}",
+        checkpoint.position,
+        checkpoint.streams,
+        checkpoint.merkle_root,
+        checkpoint.public_key,
+        checkpoint.public_key
+    );
     Ok(())
 }
 
@@ -252,23 +274,16 @@ async fn owner_pool(url: &str) -> Result<PgPool, String> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|_| "DATABASE_URL is not a valid PostgreSQL URL".to_string())?
         .disable_statement_logging();
-    let target = format!(
-        "{}:{}/{}",
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or("postgres")
-    );
-    PgPoolOptions::new()
+    let pool = PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(10))
-        .connect_with(options)
+        .connect_with(options.clone())
         .await
-        .map_err(|e| {
-            format!(
-                "cannot reach PostgreSQL at {target}: {}",
-                store::db::short(&e)
-            )
-        })
+        .map_err(|e| store::db::connect_error(&options, &e).to_string())?;
+    store::db::check_migrated(&pool, url)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(pool)
 }
 
 /// The store's error with its database cause (codes and messages, no values).
@@ -293,6 +308,7 @@ mod tests {
             out: None,
             environment,
             checkpoint_key: key.map(str::to_string),
+            print_public_key: false,
         }
     }
 

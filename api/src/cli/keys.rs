@@ -11,12 +11,13 @@
 use clap::Args;
 use store::vault::Vault;
 
-use crate::settings::{DatabaseArgs, SecurityArgs};
+use super::integrity::ExistingDatabaseArgs;
+use crate::settings::SecurityArgs;
 
 #[derive(Args, Debug)]
 pub struct RotateMasterKeyArgs {
     #[command(flatten)]
-    pub database: DatabaseArgs,
+    pub database: ExistingDatabaseArgs,
     /// `--master-key` is the key to move to, `--previous-master-key` the one being left.
     #[command(flatten)]
     pub security: SecurityArgs,
@@ -27,9 +28,7 @@ pub async fn rotate_master_key(args: RotateMasterKeyArgs) -> Result<(), String> 
     let vault =
         Vault::new(args.security.master_key()?).with_previous(args.security.previous_master_key()?);
     let current = hex::encode(vault.master_keys().current.id());
-    let pool = store::db::app_pool(&args.database.database_url, 2)
-        .await
-        .map_err(|e| e.to_string())?;
+    let pool = super::existing_app_pool(&args.database.database_url, 2).await?;
     let report = vault
         .rewrap_to_current(&pool)
         .await

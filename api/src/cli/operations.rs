@@ -5,6 +5,7 @@ use domain::clock::Clock;
 use store::vault::Vault;
 use store::EventStore;
 
+use super::integrity::ExistingDatabaseArgs;
 use crate::app::domain_upcasters;
 use crate::commands::CommandService;
 use crate::settings::{DatabaseArgs, SecurityArgs};
@@ -51,13 +52,8 @@ pub async fn seed(args: SeedArgs) -> Result<(), String> {
     .await
     .map_err(|e| format!("the seed stopped: {e}"))?;
     eprintln!(
-        "demo history recorded in {:.1}s: {} calls, {} referral cases, {} persons rescued \
-         (a second run records nothing). The server's projectors pick it up; try \
-         statistics(from: \"2018-11-01\", to: \"2022-02-14\").",
-        started.elapsed().as_secs_f64(),
-        report.calls,
-        report.cases,
-        report.persons_rescued
+        "{} The server's projectors pick it up; try statistics(from: \"2018-11-01\", to: \"2022-02-14\").",
+        report.summary(started.elapsed().as_secs_f64())
     );
     Ok(())
 }
@@ -65,7 +61,7 @@ pub async fn seed(args: SeedArgs) -> Result<(), String> {
 #[derive(Subcommand, Debug)]
 pub enum ProjectionsCommand {
     /// Where each projection stands: position, head of the log, lag, failure.
-    Status(DatabaseArgs),
+    Status(ExistingDatabaseArgs),
     /// Rebuild one projection (or all) from the whole log into fresh tables, then swap them in.
     Rebuild(RebuildArgs),
 }
@@ -75,7 +71,7 @@ pub struct RebuildArgs {
     /// calls, cases, referrals or statistics; all of them when omitted.
     pub name: Option<String>,
     #[command(flatten)]
-    pub database: DatabaseArgs,
+    pub database: ExistingDatabaseArgs,
     /// IANA time zone whose calendar days the statistics count.
     #[arg(long, env = "CASETRAIL_TIME_ZONE", default_value = "Asia/Ho_Chi_Minh")]
     pub time_zone: String,
@@ -84,9 +80,7 @@ pub struct RebuildArgs {
 pub async fn projections(command: ProjectionsCommand) -> Result<(), String> {
     match command {
         ProjectionsCommand::Status(db) => {
-            let pool = store::db::app_pool(&db.database_url, 2)
-                .await
-                .map_err(|e| e.to_string())?;
+            let pool = super::existing_app_pool(&db.database_url, 2).await?;
             let statuses = projections::status(&pool)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -114,9 +108,7 @@ pub async fn projections(command: ProjectionsCommand) -> Result<(), String> {
                 .time_zone
                 .parse::<chrono_tz::Tz>()
                 .map_err(|_| format!("'{}' is not an IANA time zone", args.time_zone))?;
-            let pool = store::db::app_pool(url, 2)
-                .await
-                .map_err(|e| e.to_string())?;
+            let pool = super::existing_app_pool(url, 2).await?;
             let store = EventStore::new(pool, domain_upcasters());
             let settings = projections::ProjectionSettings {
                 time_zone,

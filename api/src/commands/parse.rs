@@ -22,19 +22,28 @@ pub fn country(value: Option<&str>) -> ApiResult<Option<CountryCode>> {
     Ok(value.map(CountryCode::try_from).transpose()?)
 }
 
-/// Province codes are upper-case identifiers; anything else cannot be one.
+/// A province code of the reference data, in any case. Anything else is
+/// refused here, before the domain, quoting the value and naming the code
+/// it most likely meant (`Hà Nội` → HA_NOI): the API takes codes only, as
+/// the contract says, but a person reading the error should not have to
+/// search for the code. Whether the code was in force on the record's day
+/// is the domain's question.
 pub fn province(value: Option<&str>) -> ApiResult<Option<String>> {
-    match value.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(code)
-            if code.len() <= 40 && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
-        {
-            Ok(Some(code.to_ascii_uppercase()))
-        }
-        Some(_) => Err(ApiError::BadUserInput(
-            "province is not a province code".into(),
-        )),
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let code = value.to_ascii_uppercase();
+    if domain::reference::PROVINCES.iter().any(|p| p.code == code) {
+        return Ok(Some(code));
     }
+    let hint = domain::reference::find_province(value)
+        .or_else(|| domain::reference::nearest_province(value))
+        .map(|p| format!("; did you mean {} ({})?", p.code, p.name))
+        .unwrap_or_default();
+    Err(ApiError::BadUserInput(format!(
+        "province '{}' is not a province code{hint} (referenceData lists them)",
+        value.chars().take(40).collect::<String>()
+    )))
 }
 
 pub fn topics(

@@ -152,8 +152,13 @@ async fn bad_arguments_are_refused_before_touching_the_database() {
 
 #[test]
 fn json_has_the_contracts_shape_with_suppressed_counts_null() {
-    let v = to_json(&sample());
+    let v = to_json(&sample(), None);
     assert_eq!(v["from"], "2021-01-01");
+    assert_eq!(v["region"], Value::Null, "all regions");
+    assert_eq!(
+        to_json(&sample(), Some(Region::Northeast))["region"],
+        "NORTHEAST"
+    );
     assert_eq!(v["asOfPosition"], "4321");
     assert_eq!(
         (v["minCellSize"].as_i64(), v["totalCalls"].as_i64()),
@@ -178,23 +183,37 @@ fn json_has_the_contracts_shape_with_suppressed_counts_null() {
 
 #[test]
 fn csv_has_a_row_per_figure_and_leaves_suppressed_counts_empty() {
-    let text = to_csv(&sample()).unwrap_or_default();
+    let text = to_csv(&sample(), None).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "section,key,count,share,suppressed");
+    assert_eq!(lines[0], "section,key,count,share,suppressed,value");
     for expected in [
-        "meta,asOfPosition,4321,,false",
-        "meta,minCellSize,5,,false",
-        "totals,totalCalls,103,,false",
-        "callsByRegion,RED_RIVER_DELTA,100,0.970874,false",
-        "callsByRegion,OVERSEAS,,,true",
-        "callsByChannel,ZALO,,,true",
-        "referralsByAgency,CRIMINAL_POLICE,6,,false",
-        "personsRescuedByAgency,CRIMINAL_POLICE,8,,false",
-        "referralsByAgency,WOMENS_UNION,,,true",
-        "personsRescuedByAgency,WOMENS_UNION,,,true",
-        "monthly.calls,2021-02,43,,false",
+        "meta,from,,,,2021-01-01",
+        "meta,region,,,,ALL",
+        "meta,asOfPosition,,,,4321",
+        "meta,minCellSize,,,,5",
+        "totals,totalCalls,103,,false,",
+        "callsByRegion,RED_RIVER_DELTA,100,0.970874,false,",
+        "callsByRegion,OVERSEAS,,,true,",
+        "callsByChannel,ZALO,,,true,",
+        "referralsByAgency,CRIMINAL_POLICE,6,,false,",
+        "personsRescuedByAgency,CRIMINAL_POLICE,8,,false,",
+        "referralsByAgency,WOMENS_UNION,,,true,",
+        "personsRescuedByAgency,WOMENS_UNION,,,true,",
+        "monthly.calls,2021-02,43,,false,",
     ] {
         assert!(lines.contains(&expected), "missing {expected} in\n{text}");
     }
-    assert_eq!(lines.len(), 1 + 4 + 6 + 2 + 1 + 1 + 4 + 8);
+    assert_eq!(lines.len(), 1 + 5 + 6 + 2 + 1 + 1 + 4 + 8);
+    // The count column holds counts only: every non-empty one is a number.
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    for record in reader.records() {
+        let record = record.expect("a CSV row");
+        let count = &record[2];
+        assert!(
+            count.is_empty() || count.parse::<i64>().is_ok(),
+            "{record:?}"
+        );
+    }
+    let northeast = to_csv(&sample(), Some(Region::Northeast)).unwrap_or_default();
+    assert!(northeast.lines().any(|l| l == "meta,region,,,,NORTHEAST"));
 }

@@ -10,6 +10,7 @@ mod mutations;
 mod privacy;
 mod queries;
 mod read_models;
+mod reference;
 
 pub mod scalars;
 mod statistics;

@@ -23,7 +23,11 @@ use crate::error::ApiError;
 use crate::policy::{require, Capability};
 
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(EventLogQuery, ReadModelQuery);
+pub struct Query(
+    EventLogQuery,
+    ReadModelQuery,
+    super::reference::ReferenceQuery,
+);
 
 #[derive(Default)]
 pub struct EventLogQuery;

@@ -3,15 +3,18 @@
 //! No I/O here, so all of it is tested without a database.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use domain::values::{CallCategory, CallerType, Channel, CounsellingTopic, Region};
+use domain::clock::Clock;
+use domain::reference::resolve_location;
+use domain::values::{
+    CallCategory, CallSeconds, CallerType, Channel, CounsellingTopic, CountryCode, Region,
+};
 use uuid::Uuid;
 
+use super::cells::{code, in_file_terms, location_reason, province_code};
 use super::ImportError;
-use crate::error::ApiError;
 use crate::graphql::inputs::ReceiveCallInput;
 
 /// Every column the import knows, in the documented order.
@@ -39,6 +42,8 @@ pub(super) struct Planned {
     pub line: usize,
     pub id: Uuid,
     pub input: ReceiveCallInput,
+    /// The id was derived from the content: a later correction of this row is another call.
+    pub without_id: bool,
 }
 
 /// The line a record starts on. The csv crate positions a record where its
@@ -54,51 +59,104 @@ pub(super) fn line_of(bytes: &[u8], position: &csv::Position) -> usize {
     position.line() as usize + skipped
 }
 
-/// Each known column's index, refusing unknown, repeated and missing ones.
-pub(super) fn columns(
-    headers: &csv::StringRecord,
-) -> Result<HashMap<&'static str, usize>, ImportError> {
-    let mut found = HashMap::new();
-    let mut unknown = Vec::new();
+/// The file's columns: each known column's index, and the columns ignored.
+#[derive(Debug)]
+pub(super) struct Columns {
+    pub index: HashMap<&'static str, usize>,
+    /// Unrecognised header cells as written, each with the known column it is
+    /// nearest to when it looks like a typo: reported, never read.
+    pub ignored: Vec<String>,
+}
+
+/// A header cell as a column name (also a code cell as a code): `Received At`, `receivedAt` (the API's
+/// name) and `RECEIVED_AT` all become `received_at`.
+pub(super) fn column_key(header: &str) -> String {
+    let mut key = String::new();
+    let mut previous: Option<char> = None;
+    for c in header.trim().chars() {
+        let boundary =
+            c.is_uppercase() && previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit());
+        if (!c.is_alphanumeric() || boundary) && !key.is_empty() && !key.ends_with('_') {
+            key.push('_');
+        }
+        if c.is_alphanumeric() {
+            key.extend(c.to_lowercase());
+        }
+        previous = Some(c);
+    }
+    key.trim_end_matches('_').to_string()
+}
+
+/// Each known column's index; unknown columns are set aside (a spreadsheet
+/// often carries a column of its own, such as a clerk's remark), repeated
+/// ones refused (which one would count?), missing required ones refused
+/// with the unrecognised ones named as the likely culprits.
+pub(super) fn columns(headers: &csv::StringRecord) -> Result<Columns, ImportError> {
+    let mut index = HashMap::new();
+    let mut ignored = Vec::new();
     for (i, header) in headers.iter().enumerate() {
-        let name = header.trim().to_ascii_lowercase();
-        match COLUMNS.iter().find(|c| **c == name) {
-            Some(&known) if found.insert(known, i).is_some() => {
+        let key = column_key(header);
+        match COLUMNS.iter().find(|c| **c == key) {
+            Some(&known) if index.insert(known, i).is_some() => {
                 return Err(ImportError::DuplicateColumn(known.to_string()))
             }
             Some(_) => {}
-            None if header.trim().is_empty() => unknown.push(format!("unnamed column {}", i + 1)),
-            None => unknown.push(format!("'{}'", echo(header))),
+            None if header.trim().is_empty() => ignored.push(format!("unnamed column {}", i + 1)),
+            None => ignored.push(match nearest_column(&key) {
+                Some(near) => format!("'{}' (did you mean {near}?)", echo(header)),
+                None => format!("'{}'", echo(header)),
+            }),
         }
-    }
-    if !unknown.is_empty() {
-        return Err(ImportError::UnknownColumns(unknown));
     }
     let missing: Vec<String> = REQUIRED
         .iter()
-        .filter(|c| !found.contains_key(*c))
+        .filter(|c| !index.contains_key(*c))
         .map(|c| c.to_string())
         .collect();
     if !missing.is_empty() {
-        return Err(ImportError::MissingColumns(missing));
+        return Err(ImportError::MissingColumns {
+            missing,
+            unrecognised: ignored,
+        });
     }
-    Ok(found)
+    Ok(Columns { index, ignored })
+}
+
+/// The known column a header is a likely typo or shortening of
+/// (`recieved_at`, `caller`, `duration`).
+fn nearest_column(key: &str) -> Option<&'static str> {
+    let typo = COLUMNS
+        .iter()
+        .map(|c| (strsim::levenshtein(key, c), *c))
+        .min()
+        .filter(|(d, _)| *d <= 2)
+        .map(|(_, c)| c);
+    typo.or_else(|| {
+        COLUMNS
+            .iter()
+            .find(|c| key.len() >= 4 && c.starts_with(key))
+            .copied()
+    })
 }
 
 /// A cell value fit to quote in a reason.
-fn echo(value: &str) -> String {
+pub(super) fn echo(value: &str) -> String {
     value.chars().take(ECHO).collect()
 }
 
-/// Parses one row into `receiveCall`'s input and the call's id.
+/// Parses one row into `receiveCall`'s input and the call's id, and checks
+/// it the way the domain will (time not in the future, province in force on
+/// that day, region and country consistent), so that a reason speaks of the
+/// file's columns and quotes the value as written.
 pub(super) fn plan(
     line: usize,
-    columns: &HashMap<&'static str, usize>,
+    columns: &Columns,
     record: &csv::StringRecord,
     time_zone: Tz,
 ) -> Result<Planned, String> {
     let cell = |name: &str| {
         columns
+            .index
             .get(name)
             .and_then(|&i| record.get(i))
             .map(str::trim)
@@ -109,42 +167,81 @@ pub(super) fn plan(
         .map(|v| Uuid::parse_str(v).map_err(|_| format!("id '{}' is not a UUID", echo(v))))
         .transpose()?;
     let mut topics = Vec::new();
-    for topic in cell("topics").unwrap_or_default().split(';').map(str::trim) {
-        if !topic.is_empty() {
+    for topic in cell("topics").unwrap_or_default().split([';', ',', '|']) {
+        if !topic.trim().is_empty() {
             topics.push(code::<CounsellingTopic>("topics", topic)?);
         }
     }
     let topics = domain::values::normalised(&topics);
+    let written_at = required("received_at")?;
+    let at = received_at(written_at, time_zone)?;
+    Clock::system()
+        .check_not_future("received_at", at)
+        .map_err(|e| {
+            format!(
+                "received_at '{}': {}",
+                echo(written_at),
+                in_file_terms(&e.to_string())
+            )
+        })?;
+    let region = cell("region")
+        .map(|v| code::<Region>("region", v))
+        .transpose()?;
+    let province = cell("province").map(province_code).transpose()?;
+    let country = cell("country")
+        .map(|v| {
+            CountryCode::try_from(v).map_err(|_| {
+                format!(
+                    "country '{}' is not an ISO 3166-1 alpha-2 code (e.g. KH, CN, LA)",
+                    echo(v)
+                )
+            })
+        })
+        .transpose()?;
+    resolve_location(region, province, country.as_ref(), at, None)
+        .map_err(|e| location_reason(e, &cell, written_at))?;
+    let duration_seconds = cell("duration_seconds")
+        .map(|v| {
+            let n = v.parse::<i64>().map_err(|_| {
+                format!(
+                    "duration_seconds '{}' is not a whole number of seconds",
+                    echo(v)
+                )
+            })?;
+            CallSeconds::try_from(n)
+                .map(|d| d.get() as i32)
+                .map_err(|e| {
+                    format!(
+                        "duration_seconds '{}': {}",
+                        echo(v),
+                        in_file_terms(&e.to_string())
+                    )
+                })
+        })
+        .transpose()?;
     let mut input = ReceiveCallInput {
         id: None,
-        received_at: received_at(required("received_at")?, time_zone)?,
+        received_at: at,
         channel: code::<Channel>("channel", required("channel")?)?.into(),
-        region: cell("region")
-            .map(|v| code::<Region>("region", v))
-            .transpose()?
-            .map(Into::into),
-        province: cell("province").map(str::to_ascii_uppercase),
-        country: cell("country").map(str::to_ascii_uppercase),
+        region: region.map(Into::into),
+        province: province.map(str::to_string),
+        country: country.map(|c| c.as_str().to_string()),
         caller_type: code::<CallerType>("caller_type", required("caller_type")?)?.into(),
         category: code::<CallCategory>("category", required("category")?)?.into(),
         topics: (!topics.is_empty()).then(|| topics.into_iter().map(Into::into).collect()),
-        duration_seconds: cell("duration_seconds")
-            .map(|v| {
-                v.parse::<i32>().map_err(|_| {
-                    format!(
-                        "duration_seconds '{}' is not a whole number of seconds",
-                        echo(v)
-                    )
-                })
-            })
-            .transpose()?,
+        duration_seconds,
     };
     let id = match given_id {
         Some(id) => id,
         None => content_id(&input),
     };
     input.id = Some(id);
-    Ok(Planned { line, id, input })
+    Ok(Planned {
+        line,
+        id,
+        input,
+        without_id: given_id.is_none(),
+    })
 }
 
 /// The id of a row without one: a UUID v5 of its normalised input.
@@ -155,11 +252,6 @@ pub fn content_id(input: &ReceiveCallInput) -> Uuid {
     };
     let content = serde_json::to_string(&anonymous).unwrap_or_default();
     Uuid::new_v5(&NAMESPACE, format!("receiveCall/v1/{content}").as_bytes())
-}
-
-/// A contract code, also accepted in lower case; the reason is the domain's message.
-fn code<T: FromStr<Err = domain::DomainError>>(column: &str, value: &str) -> Result<T, String> {
-    T::from_str(&value.to_ascii_uppercase()).map_err(|e| format!("{column}: {}", ApiError::from(e)))
 }
 
 /// RFC 3339 with an offset, or `YYYY-MM-DD HH:MM[:SS]` in the hotline's time zone.

@@ -1,0 +1,92 @@
+//! `referenceData`: the provinces and regions a call may name, readable by
+//! a person (Vietnamese names, validity, the province that absorbed a merged
+//! one). The data is the domain's (`domain::reference`), so what the API
+//! shows is exactly what the rules check against.
+
+use async_graphql::{Context, Object, Result, SimpleObject};
+use domain::reference::{region_names, Province, PROVINCES};
+
+use super::enums::Region;
+use super::request;
+use super::scalars::Date;
+use crate::policy::{require, Capability};
+
+#[derive(Default)]
+pub struct ReferenceQuery;
+
+/// Reference data as it stood on one day, or all of it with its validity.
+#[derive(SimpleObject)]
+pub struct ReferenceData {
+    /// Provinces in force on the day asked for; without a day, every province the
+    /// reference data knows (the 63 of before 1 July 2025, 34 of which continue).
+    pub provinces: Vec<ProvinceReference>,
+    /// Every region a call or case may record.
+    pub regions: Vec<RegionReference>,
+}
+
+/// One province as the reference data knows it.
+#[derive(SimpleObject)]
+pub struct ProvinceReference {
+    /// The code a call's `province` takes (e.g. HA_NOI).
+    pub code: String,
+    /// The Vietnamese name, with diacritics.
+    pub name: String,
+    /// The socio-economic region it lies in.
+    pub region: Region,
+    /// First day in force; null: since before the hotline's records.
+    pub valid_from: Option<Date>,
+    /// Last day in force (inclusive); null: still in force.
+    pub valid_to: Option<Date>,
+    /// For a merged province, the code of the province that absorbed it (use it from the day after `validTo`).
+    pub successor: Option<String>,
+}
+
+/// One region.
+#[derive(SimpleObject)]
+pub struct RegionReference {
+    pub code: Region,
+    /// The Vietnamese name.
+    pub name: String,
+    /// The English name, as in the ministry's report.
+    pub english_name: String,
+}
+
+impl From<&Province> for ProvinceReference {
+    fn from(p: &Province) -> Self {
+        Self {
+            code: p.code.to_string(),
+            name: p.name.to_string(),
+            region: p.region.into(),
+            valid_from: p.valid_from().map(Date),
+            valid_to: p.valid_to().map(Date),
+            successor: p.merged_into.map(str::to_string),
+        }
+    }
+}
+
+#[Object]
+impl ReferenceQuery {
+    /// The provinces and regions calls and cases may name. `on`: only the provinces
+    /// in force on that day (34 from 2025-07-01, 63 before).
+    async fn reference_data(&self, ctx: &Context<'_>, on: Option<Date>) -> Result<ReferenceData> {
+        let (_, req) = request(ctx)?;
+        require(&req.principal, Capability::ReadReferenceData)?;
+        let provinces = PROVINCES
+            .iter()
+            .filter(|p| on.as_ref().is_none_or(|day| p.in_force_on(day.0)))
+            .map(ProvinceReference::from)
+            .collect();
+        let regions = domain::values::Region::ALL
+            .iter()
+            .map(|&r| {
+                let names = region_names(r);
+                RegionReference {
+                    code: r.into(),
+                    name: names.vietnamese.to_string(),
+                    english_name: names.english.to_string(),
+                }
+            })
+            .collect();
+        Ok(ReferenceData { provinces, regions })
+    }
+}
