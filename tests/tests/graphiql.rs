@@ -33,7 +33,7 @@ const GRAPHIQL_ASSETS: [(&str, &str); 6] = [
     ("/assets/casetrail-graphiql.js", "text/javascript"),
 ];
 
-const PINNED: &str = include_str!("../../api/static/graphiql/README.md");
+const PINNED: &str = include_str!("../../api/static/vendor/graphiql/README.md");
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
     headers

@@ -5,7 +5,7 @@
 //! allows this origin only, so that an injected or inline script cannot run.
 //!
 //! Pages (`/`, `/dashboard`) are answered with [`page`]; their scripts,
-//! styles and GraphiQL's pinned vendor builds (`api/static/graphiql/README.md`)
+//! styles and GraphiQL's pinned vendor builds (`api/static/vendor/graphiql/README.md`)
 //! under `/assets/...` by [`asset`].
 
 use std::sync::Arc;
@@ -58,28 +58,28 @@ const CSS: &str = "text/css; charset=utf-8";
 const ASSETS: &[Asset] = &[
     Asset {
         path: "graphiql-3.8.3/graphiql.min.js",
-        body: include_bytes!("../../static/graphiql/graphiql.min.js"),
+        body: include_bytes!("../../static/vendor/graphiql/graphiql.min.js"),
         content_type: JS,
         immutable: true,
         graphiql: true,
     },
     Asset {
         path: "graphiql-3.8.3/graphiql.min.css",
-        body: include_bytes!("../../static/graphiql/graphiql.min.css"),
+        body: include_bytes!("../../static/vendor/graphiql/graphiql.min.css"),
         content_type: CSS,
         immutable: true,
         graphiql: true,
     },
     Asset {
         path: "react-18.3.1/react.production.min.js",
-        body: include_bytes!("../../static/graphiql/react.production.min.js"),
+        body: include_bytes!("../../static/vendor/graphiql/react.production.min.js"),
         content_type: JS,
         immutable: true,
         graphiql: true,
     },
     Asset {
         path: "react-dom-18.3.1/react-dom.production.min.js",
-        body: include_bytes!("../../static/graphiql/react-dom.production.min.js"),
+        body: include_bytes!("../../static/vendor/graphiql/react-dom.production.min.js"),
         content_type: JS,
         immutable: true,
         graphiql: true,
