@@ -65,6 +65,20 @@ pub struct EventMetadata {
 }
 
 impl EventMetadata {
+    /// The attribution this metadata lacks, if any: every event names who
+    /// acted, in which request, by which command. The store refuses to
+    /// append an event without them.
+    pub fn lacks(&self) -> Option<&'static str> {
+        [
+            (self.actor.trim().is_empty(), "actor"),
+            (self.actor_role.trim().is_empty(), "actor role"),
+            (self.correlation_id.trim().is_empty(), "correlation id"),
+            (self.causation_id.trim().is_empty(), "causation id"),
+        ]
+        .into_iter()
+        .find_map(|(empty, what)| empty.then_some(what))
+    }
+
     pub fn to_map(&self) -> HashMap<String, String> {
         let mut map = HashMap::from([
             ("actor".to_string(), self.actor.clone()),
