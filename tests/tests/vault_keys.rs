@@ -201,12 +201,7 @@ async fn migration_0006_types_existing_keys_and_a_key_two_kinds_shared_is_erased
         }),
     )
     .await;
-    let reason = seal(
-        &key_d,
-        &Binding::case_closed_reason(d),
-        "D closed",
-        d,
-    );
+    let reason = seal(&key_d, &Binding::case_closed_reason(d), "D closed", d);
     record(
         &store,
         d,

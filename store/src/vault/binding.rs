@@ -5,7 +5,7 @@
 //! another case, event or field does not open there. The bytes are part of
 //! every ciphertext already in the log (events never change), so they must
 //! never change; `tests::the_bindings_are_todays_bytes` pins them, and
-//! docs/FORMATS.md ("Associated data") specifies them:
+//! docs/FORMATS.md ("Associated data of sealed values") specifies them:
 //!
 //! - a sealed field of an event: `{stream type}/{stream id}/{event type}/{field}`,
 //!   UTF-8, the stream id as a lowercase hyphenated UUID, no terminator;

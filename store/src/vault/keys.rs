@@ -8,7 +8,7 @@
 //! wraps new data keys with the current one.
 //!
 //! A wrapped data key is `nonce(12) ‖ AES-256-GCM(master, data key)` with the
-//! associated data `casetrail-data-key-v2/<kind>/<subject id>`: a wrapped key
+//! associated data `casetrail-data-key-v2/<kind>/<subject id>` (`binding.rs`): a wrapped key
 //! copied to another subject, or to another kind of subject, does not open.
 //! Keys wrapped before migration 0006 have no key id and were bound to the
 //! subject id alone; they are tried under every held master key and move to
