@@ -95,3 +95,32 @@ impl EventMetadata {
         map
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_lacks_each_attribution_that_is_empty_or_blank() {
+        let ctx = CommandContext::new(
+            Actor {
+                subject: "counsellor-7".into(),
+                role: domain::values::Role::Counsellor,
+            },
+            "req-1".into(),
+        );
+        let whole = ctx.metadata(None);
+        assert_eq!(whole.lacks(), None);
+        let blanked: [(fn(&mut EventMetadata), &str); 4] = [
+            (|m| m.actor = String::new(), "actor"),
+            (|m| m.actor_role = " ".into(), "actor role"),
+            (|m| m.correlation_id = String::new(), "correlation id"),
+            (|m| m.causation_id = "\t".into(), "causation id"),
+        ];
+        for (blank, lacking) in blanked {
+            let mut metadata = whole.clone();
+            blank(&mut metadata);
+            assert_eq!(metadata.lacks(), Some(lacking));
+        }
+    }
+}
