@@ -111,7 +111,8 @@ mod tests {
         );
         let whole = ctx.metadata(None);
         assert_eq!(whole.lacks(), None);
-        let blanked: [(fn(&mut EventMetadata), &str); 4] = [
+        type Blank = fn(&mut EventMetadata);
+        let blanked: [(Blank, &str); 4] = [
             (|m| m.actor = String::new(), "actor"),
             (|m| m.actor_role = " ".into(), "actor role"),
             (|m| m.correlation_id = String::new(), "correlation id"),
