@@ -57,18 +57,18 @@ async fn an_event_without_its_attribution_is_refused_and_nothing_is_written() {
             ..attributed.clone()
         },
     ];
+    let received = |metadata| NewEvent {
+        aggregate_type: "Call".into(),
+        aggregate_id: id.to_string(),
+        sequence: 1,
+        event_type: event.event_type(),
+        event_version: event.event_version(),
+        payload: serde_json::to_value(&event).expect("payload"),
+        metadata,
+    };
     for metadata in unattributed {
-        let new = NewEvent {
-            aggregate_type: "Call".into(),
-            aggregate_id: id.to_string(),
-            sequence: 1,
-            event_type: event.event_type(),
-            event_version: event.event_version(),
-            payload: serde_json::to_value(&event).expect("payload"),
-            metadata,
-        };
         let mut tx = pool.begin().await.expect("tx");
-        let refused = store::log::append(&mut tx, &[new]).await;
+        let refused = store::log::append(&mut tx, &[received(metadata)]).await;
         assert!(
             matches!(refused, Err(StoreError::Unattributed(_))),
             "{refused:?}"
@@ -83,16 +83,9 @@ async fn an_event_without_its_attribution_is_refused_and_nothing_is_written() {
 
     // The same event with its attribution goes in, chained.
     let mut tx = pool.begin().await.expect("tx");
-    let new = NewEvent {
-        aggregate_type: "Call".into(),
-        aggregate_id: id.to_string(),
-        sequence: 1,
-        event_type: event.event_type(),
-        event_version: event.event_version(),
-        payload: serde_json::to_value(&event).expect("payload"),
-        metadata: attributed,
-    };
-    store::log::append(&mut tx, &[new]).await.expect("appends");
+    store::log::append(&mut tx, &[received(attributed)])
+        .await
+        .expect("appends");
     tx.commit().await.expect("commit");
     let call = EventStore::new(pool.clone(), vec![])
         .load::<Call>(id)
