@@ -9,7 +9,8 @@ use store::EventStore;
 
 use crate::error::ProjectionError;
 use crate::feed::{read_batch, Checkpoint, Fact};
-use crate::projection::{Projection, Target};
+use crate::projection::Projection;
+use crate::target::Target;
 
 /// A projection's row in `projection_checkpoints`.
 #[derive(Clone, Debug)]

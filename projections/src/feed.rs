@@ -82,12 +82,16 @@ pub(crate) struct Logged {
 }
 
 // `txid` is aliased so that ORDER BY `transaction_id` means the column (and
-// its index), not the output cast of the same name.
+// its index), not the output cast of the same name. The other names are
+// those `StoredEvent::from_row` reads; payload and metadata travel only for
+// the streams this reader decodes, and the chain hash never (the integrity
+// check reads it, decoding does not).
 const COLUMNS: &str =
     "position, transaction_id::text::bigint AS txid, aggregate_type, aggregate_id, \
      sequence, event_type, event_version, \
-     CASE WHEN aggregate_type = ANY($4) THEN payload END, \
-     CASE WHEN aggregate_type = ANY($4) THEN metadata END, recorded_at";
+     CASE WHEN aggregate_type = ANY($4) THEN payload END AS payload, \
+     CASE WHEN aggregate_type = ANY($4) THEN metadata END AS metadata, recorded_at, \
+     NULL::bytea AS hash";
 
 /// Reads and decodes up to `limit` events after `after`, in commit-safe
 /// order. Runs inside the caller's transaction (it sets a local planner option).
@@ -105,11 +109,12 @@ pub(crate) async fn read_batch(
            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
          ORDER BY transaction_id, position LIMIT $3"
     );
+    let wanted = streams.aggregate_types();
     let query = sqlx::query(&sql)
         .bind(after.transaction_id)
         .bind(after.position)
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .bind(streams.aggregate_types());
+        .bind(&wanted);
     // The planner underestimates how many rows qualify (it cannot see the
     // snapshot's xmin) and may then prefer reading them all and sorting to
     // walking `events_commit_order` in order, which is ruinous for large
@@ -117,7 +122,7 @@ pub(crate) async fn read_batch(
     sqlx::query("SET LOCAL enable_sort = off")
         .execute(&mut *conn)
         .await?;
-    let batch = decode_rows(query, &mut *conn, store, limit).await?;
+    let batch = decode_rows(query, &mut *conn, store, &wanted, limit).await?;
     sqlx::query("SET LOCAL enable_sort TO DEFAULT")
         .execute(&mut *conn)
         .await?;
@@ -148,49 +153,35 @@ pub(crate) async fn look_up(
         .bind(streams)
         .bind(event_types)
         .bind([aggregate_type]);
-    decode_rows(query, &mut *conn, store, 0).await
+    decode_rows(query, &mut *conn, store, &[aggregate_type], 0).await
 }
 
 /// Decodes rows as they arrive, so that decoding overlaps the transfer.
+/// `wanted` are the stream types the query selected payloads for (its `$4`).
 async fn decode_rows(
     query: Query<'_, Postgres, PgArguments>,
     conn: &mut PgConnection,
     store: &EventStore,
+    wanted: &[&str],
     capacity: usize,
 ) -> Result<Vec<Logged>, sqlx::Error> {
     let mut rows = query.fetch(conn);
     let mut batch = Vec::with_capacity(capacity);
     while let Some(row) = rows.try_next().await? {
-        batch.push(logged(&row, store)?);
+        batch.push(logged(&row, store, wanted)?);
     }
     Ok(batch)
 }
 
 /// One row of [`COLUMNS`], decoded.
-fn logged(row: &PgRow, store: &EventStore) -> Result<Logged, sqlx::Error> {
-    let payload: Option<serde_json::Value> = row.try_get(7)?;
-    let wanted = payload.is_some();
-    let stored = StoredEvent {
-        position: row.try_get(0)?,
-        aggregate_type: row.try_get(2)?,
-        aggregate_id: row.try_get(3)?,
-        sequence: row.try_get(4)?,
-        event_type: row.try_get(5)?,
-        event_version: row.try_get(6)?,
-        payload: payload.unwrap_or_default(),
-        metadata: row
-            .try_get::<Option<serde_json::Value>, _>(8)?
-            .unwrap_or_default(),
-        recorded_at: row.try_get(9)?,
-        // Decoding never looks at the chain; the integrity check does.
-        hash: Vec::new(),
-    };
+fn logged(row: &PgRow, store: &EventStore, wanted: &[&str]) -> Result<Logged, sqlx::Error> {
+    let stored = StoredEvent::from_row(row)?;
     let at = Checkpoint {
-        transaction_id: row.try_get(1)?,
+        transaction_id: row.try_get("txid")?,
         position: stored.position,
     };
     let stream = Uuid::parse_str(&stored.aggregate_id).unwrap_or(Uuid::nil());
-    let fact = if wanted {
+    let fact = if wanted.contains(&stored.aggregate_type.as_str()) {
         decode(store, &stored)
     } else {
         Fact::Ignored

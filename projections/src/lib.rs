@@ -23,40 +23,19 @@ mod projection;
 pub mod queries;
 mod rebuild;
 mod runtime;
+mod settings;
 mod shadow;
 mod status;
+mod target;
 
 use std::time::Duration;
 
 pub use error::ProjectionError;
+pub use projection::PROJECTIONS;
 pub use rebuild::{rebuild, RebuildSummary};
 pub use runtime::{spawn, ProjectionRuntime};
+pub use settings::ProjectionSettings;
 pub use status::{status, wait_until_caught_up, ProjectionStatus};
-
-/// The names of the projections, for the CLI and the API.
-pub const PROJECTIONS: [&str; 4] = ["calls", "cases", "referrals", "statistics"];
-
-/// How the projectors run.
-#[derive(Clone, Debug)]
-pub struct ProjectionSettings {
-    /// The hotline's time zone: statistics and day filters count its calendar days.
-    pub time_zone: chrono_tz::Tz,
-    /// Most events applied in one transaction (and read by one rebuild step).
-    pub batch_size: usize,
-    /// How often to look for new events when no notification arrives, and
-    /// for a standby process to try to take a projection over.
-    pub poll_interval: Duration,
-}
-
-impl Default for ProjectionSettings {
-    fn default() -> Self {
-        Self {
-            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
-            batch_size: 1000,
-            poll_interval: Duration::from_secs(1),
-        }
-    }
-}
 
 /// The futures the server spawns must be `Send` (checked at compile time).
 #[allow(dead_code)]

@@ -33,9 +33,10 @@ use crate::checkpoint::{advance, lock, Standing};
 use crate::error::ProjectionError;
 use crate::feed::{read_batch, Checkpoint, Fact, Logged, Streams};
 use crate::models::statistics::Tally;
-use crate::projection::{Projection, Target, REBUILD_LOCK_CLASS};
+use crate::projection::{Projection, REBUILD_LOCK_CLASS};
+use crate::settings::ProjectionSettings;
 use crate::shadow::{self, Shadow};
-use crate::ProjectionSettings;
+use crate::target::Target;
 
 /// How many times a swap that timed out waiting for readers is retried.
 const SWAP_ATTEMPTS: u32 = 5;

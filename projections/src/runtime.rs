@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 use crate::checkpoint::{ensure_rows, record_failure, step, Step, StepFailure};
 use crate::error::ProjectionError;
 use crate::projection::{Projection, RUN_LOCK_CLASS};
-use crate::ProjectionSettings;
+use crate::settings::ProjectionSettings;
 
 /// The channel the events table's trigger notifies on commit (migration 0001).
 const EVENTS_CHANNEL: &str = "casetrail_events";

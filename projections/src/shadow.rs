@@ -11,7 +11,7 @@ use sqlx::PgConnection;
 use store::db::APP_ROLE;
 
 use crate::error::ProjectionError;
-use crate::projection::SHADOW_SUFFIX;
+use crate::target::SHADOW_SUFFIX;
 
 /// PostgreSQL's identifier limit (NAMEDATALEN - 1).
 const MAX_IDENTIFIER: usize = 63;

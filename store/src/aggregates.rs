@@ -209,7 +209,7 @@ impl UnitOfWork {
                 event_type: event.event_type(),
                 event_version: event.event_version(),
                 payload: serde_json::to_value(event)?,
-                metadata: serde_json::to_value(ctx.metadata(event.occurred_at()))?,
+                metadata: ctx.metadata(event.occurred_at()),
             });
         }
         if loaded.version / SNAPSHOT_EVERY > before / SNAPSHOT_EVERY {

@@ -23,6 +23,10 @@ pub enum StoreError {
     /// its kind (`identity`). Carries ids only.
     #[error("{kind} {id} is already recorded; an id names one thing")]
     IdTaken { kind: &'static str, id: uuid::Uuid },
+    /// An event to append lacks its attribution (`EventMetadata::lacks`):
+    /// a bug in the writer, never input, so it is answered INTERNAL.
+    #[error("an event to append has no {0}")]
+    Unattributed(&'static str),
     /// The vault could not seal or open personal data (key problems).
     #[error("personal data could not be processed: {0}")]
     Vault(&'static str),

@@ -1,4 +1,4 @@
-//! The hash chain over each stream, specified in ARCHITECTURE.md
+//! The hash chain over each stream, specified in docs/FORMATS.md
 //! ("Hash chain"): any change to a stored event, its metadata, its position
 //! in the stream or its recording time changes every later hash.
 

@@ -10,9 +10,9 @@
 //! answered CONFLICT, naming the kind and the id.
 //!
 //! Which event introduces which id is read from the serialised payload, so
-//! that every path that appends events (units of work, the cqrs-es
-//! repository) declares ids the same way, and so that this table is the same
-//! one the migration's SQL backfill uses.
+//! that ids are declared the same way for every event a unit of work
+//! appends, and so that this table is the same one the migration's SQL
+//! backfill uses.
 
 use serde_json::Value;
 use sqlx::PgConnection;

@@ -10,7 +10,6 @@
 //!   rewrite by someone with full database access is still detected.
 //! - [`snapshots`]: verified, insert-only snapshots (chain hash + MAC).
 //! - [`vault`]: personal data sealed per subject; erasure destroys the key.
-//! - [`repository`]: cqrs-es's `PersistedEventRepository` on the same tables.
 //! - [`db`]: database creation, migrations, the server's role.
 
 pub mod access_log;
@@ -24,7 +23,6 @@ pub mod integrity;
 pub mod log;
 pub mod metadata;
 pub mod receipts;
-pub mod repository;
 pub mod snapshots;
 pub mod vault;
 

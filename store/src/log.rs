@@ -6,8 +6,11 @@ use sqlx::{PgConnection, PgPool, Row};
 
 use crate::error::StoreError;
 use crate::hash::{chain_hash, ChainedFields, GENESIS};
+use crate::metadata::EventMetadata;
 
-/// An event about to be appended. `sequence` is its 1-based place in its stream.
+/// An event about to be appended. `sequence` is its 1-based place in its
+/// stream. Its metadata is typed: an event cannot be written without an
+/// actor, a correlation id and a causation id (and [`append`] refuses empty ones).
 #[derive(Clone, Debug)]
 pub struct NewEvent {
     pub aggregate_type: String,
@@ -16,7 +19,7 @@ pub struct NewEvent {
     pub event_type: String,
     pub event_version: String,
     pub payload: Value,
-    pub metadata: Value,
+    pub metadata: EventMetadata,
 }
 
 /// An event as stored.
@@ -34,11 +37,20 @@ pub struct StoredEvent {
     pub hash: Vec<u8>,
 }
 
-pub(crate) const STORED_COLUMNS: &str = "position, aggregate_type, aggregate_id, sequence, \
+/// The columns of an event row that [`StoredEvent::from_row`] reads (by
+/// name, so a query may add columns of its own, such as the projections'
+/// transaction id).
+pub const STORED_COLUMNS: &str = "position, aggregate_type, aggregate_id, sequence, \
      event_type, event_version, payload, metadata, recorded_at, hash";
 
 impl StoredEvent {
-    pub(crate) fn from_row(row: &sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+    /// Decodes one row of the `events` table: the only place a row becomes an
+    /// event (stream reads, the integrity check, checkpoint verification, the
+    /// projections' feed). A reader that does not need the payload, metadata
+    /// or hash may select NULL under that name (`NULL::bytea AS hash`); they
+    /// then read as JSON null and no bytes. The table itself never holds a NULL
+    /// in them (migrations/0001), so this loses nothing a reader asked for.
+    pub fn from_row(row: &sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
             position: row.try_get("position")?,
             aggregate_type: row.try_get("aggregate_type")?,
@@ -46,10 +58,16 @@ impl StoredEvent {
             sequence: row.try_get("sequence")?,
             event_type: row.try_get("event_type")?,
             event_version: row.try_get("event_version")?,
-            payload: row.try_get("payload")?,
-            metadata: row.try_get("metadata")?,
+            payload: row
+                .try_get::<Option<Value>, _>("payload")?
+                .unwrap_or_default(),
+            metadata: row
+                .try_get::<Option<Value>, _>("metadata")?
+                .unwrap_or_default(),
             recorded_at: row.try_get("recorded_at")?,
-            hash: row.try_get("hash")?,
+            hash: row
+                .try_get::<Option<Vec<u8>>, _>("hash")?
+                .unwrap_or_default(),
         })
     }
 
@@ -79,12 +97,19 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
     if events.is_empty() {
         return Ok(vec![]);
     }
+    if let Some(lacking) = events.iter().find_map(|e| e.metadata.lacks()) {
+        return Err(StoreError::Unattributed(lacking));
+    }
+    let metadata: Vec<Value> = events
+        .iter()
+        .map(|e| serde_json::to_value(&e.metadata))
+        .collect::<Result<_, _>>()?;
     let recorded_at: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
         .fetch_one(&mut *tx)
         .await?;
     let mut hashes: Vec<Vec<u8>> = Vec::with_capacity(events.len());
     let mut previous: Option<(&str, &str, i64, [u8; 32])> = None;
-    for event in events {
+    for (event, metadata) in events.iter().zip(&metadata) {
         let prev_hash = match previous {
             Some((t, id, seq, hash)) if t == event.aggregate_type && id == event.aggregate_id => {
                 if event.sequence != seq + 1 {
@@ -103,7 +128,7 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
                 event_type: &event.event_type,
                 event_version: &event.event_version,
                 payload: &event.payload,
-                metadata: &event.metadata,
+                metadata,
                 recorded_at,
             },
         );
@@ -130,12 +155,7 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
     .bind(column(|e| e.event_type.clone()))
     .bind(column(|e| e.event_version.clone()))
     .bind(events.iter().map(|e| e.payload.clone()).collect::<Vec<_>>())
-    .bind(
-        events
-            .iter()
-            .map(|e| e.metadata.clone())
-            .collect::<Vec<_>>(),
-    )
+    .bind(metadata)
     .bind(recorded_at)
     .bind(hashes)
     .fetch_all(&mut *tx)

@@ -65,6 +65,20 @@ pub struct EventMetadata {
 }
 
 impl EventMetadata {
+    /// The attribution this metadata lacks, if any: every event names who
+    /// acted, in which request, by which command. The store refuses to
+    /// append an event without them.
+    pub fn lacks(&self) -> Option<&'static str> {
+        [
+            (self.actor.trim().is_empty(), "actor"),
+            (self.actor_role.trim().is_empty(), "actor role"),
+            (self.correlation_id.trim().is_empty(), "correlation id"),
+            (self.causation_id.trim().is_empty(), "causation id"),
+        ]
+        .into_iter()
+        .find_map(|(empty, what)| empty.then_some(what))
+    }
+
     pub fn to_map(&self) -> HashMap<String, String> {
         let mut map = HashMap::from([
             ("actor".to_string(), self.actor.clone()),
@@ -79,5 +93,35 @@ impl EventMetadata {
             map.insert("occurred_at".to_string(), at.to_rfc3339());
         }
         map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metadata_lacks_each_attribution_that_is_empty_or_blank() {
+        let ctx = CommandContext::new(
+            Actor {
+                subject: "counsellor-7".into(),
+                role: domain::values::Role::Counsellor,
+            },
+            "req-1".into(),
+        );
+        let whole = ctx.metadata(None);
+        assert_eq!(whole.lacks(), None);
+        type Blank = fn(&mut EventMetadata);
+        let blanked: [(Blank, &str); 4] = [
+            (|m| m.actor = String::new(), "actor"),
+            (|m| m.actor_role = " ".into(), "actor role"),
+            (|m| m.correlation_id = String::new(), "correlation id"),
+            (|m| m.causation_id = "\t".into(), "causation id"),
+        ];
+        for (blank, lacking) in blanked {
+            let mut metadata = whole.clone();
+            blank(&mut metadata);
+            assert_eq!(metadata.lacks(), Some(lacking));
+        }
     }
 }

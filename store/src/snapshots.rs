@@ -6,7 +6,7 @@
 //! `mac = HMAC-SHA-256(k, F("casetrail-snapshot-v1") ‖ F(aggregate_type) ‖
 //! F(aggregate_id) ‖ BE64(last_sequence) ‖ F(last_hash) ‖ F(canonical(payload)))`
 //! with `k` derived from the master key named by `master_key_id` (`F` and
-//! `canonical` as in ARCHITECTURE.md "Hash chain"). Loading takes the newest
+//! `canonical` as in docs/FORMATS.md, which also gives this MAC). Loading takes the newest
 //! snapshot whose event still has that stored hash and whose MAC verifies;
 //! any other is discarded, logged (identifiers only) and counted, and the
 //! state is folded from the events. The server's role may insert snapshots,

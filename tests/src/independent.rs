@@ -1,4 +1,4 @@
-//! A second implementation of ARCHITECTURE.md's "Hash chain" and "Signed
+//! A second implementation of docs/FORMATS.md's "Hash chain" and "Signed
 //! checkpoints", written from that text alone: it shares no code with
 //! `store` (not its hash, canonical JSON, Merkle tree or SQL), so when both
 //! agree on every stored event, the spec is precise enough for an outside

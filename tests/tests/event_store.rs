@@ -1,18 +1,16 @@
-//! The event store beneath the API: cqrs-es runs on it unchanged, snapshots
-//! keep loads exact, and the hash chain catches tampering.
+//! The event store beneath the API: one write path that refuses unattributed
+//! events, snapshots that keep loads exact, and a hash chain that catches tampering.
 
 use casetrail_tests::harness::TestDatabase;
 use chrono::{Duration, Utc};
-use cqrs_es::persist::PersistedEventStore;
-use cqrs_es::CqrsFramework;
-use domain::call::{Call, CallCommand, ReceiveCall};
+use cqrs_es::DomainEvent;
+use domain::call::{Call, CallEvent};
 use domain::case::{Case, CaseCommand, OpenCase, ProvideSupport};
 use domain::clock::Clock;
 use domain::values::{CallCategory, CallerType, Channel, Region, Role, SupportService};
 use store::integrity::{verify, Scope};
-use store::log::StreamRange;
-use store::repository::PgEventRepository;
-use store::{decide, Actor, CommandContext, EventStore, UnitOfWork};
+use store::log::{NewEvent, StreamRange};
+use store::{decide, Actor, CommandContext, EventMetadata, EventStore, StoreError, UnitOfWork};
 use uuid::Uuid;
 
 fn ctx() -> CommandContext {
@@ -25,38 +23,75 @@ fn ctx() -> CommandContext {
     )
 }
 
+/// The one write path refuses an event that does not say who recorded it,
+/// in which request and by which command, and writes nothing of the batch.
 #[tokio::test]
-async fn cqrs_es_framework_executes_commands_on_casetrails_repository() {
+async fn an_event_without_its_attribution_is_refused_and_nothing_is_written() {
     let db = TestDatabase::create().await;
     let pool = db.as_app_role().await;
-    let store: PersistedEventStore<_, Call> =
-        PersistedEventStore::new_event_store(PgEventRepository::new(pool.clone()));
-    let cqrs = CqrsFramework::new(store, vec![], Clock::system());
     let id = Uuid::new_v4();
-    let command = CallCommand::Receive(ReceiveCall {
+    let event = CallEvent::CallReceived {
         call_id: id,
         received_at: Utc::now() - Duration::minutes(3),
         channel: Channel::Voice,
-        region: Some(Region::Southeast),
+        region: Region::Southeast,
         province: None,
         country: None,
         caller_type: CallerType::Citizen,
         category: CallCategory::Information,
         topics: vec![],
-        duration: None,
-    });
-    cqrs.execute(&id.to_string(), command)
+        duration_seconds: None,
+    };
+    let attributed = ctx().metadata(None);
+    let unattributed = [
+        EventMetadata {
+            actor: " ".into(),
+            ..attributed.clone()
+        },
+        EventMetadata {
+            correlation_id: String::new(),
+            ..attributed.clone()
+        },
+        EventMetadata {
+            causation_id: String::new(),
+            ..attributed.clone()
+        },
+    ];
+    let received = |metadata| NewEvent {
+        aggregate_type: "Call".into(),
+        aggregate_id: id.to_string(),
+        sequence: 1,
+        event_type: event.event_type(),
+        event_version: event.event_version(),
+        payload: serde_json::to_value(&event).expect("payload"),
+        metadata,
+    };
+    for metadata in unattributed {
+        let mut tx = pool.begin().await.expect("tx");
+        let refused = store::log::append(&mut tx, &[received(metadata)]).await;
+        assert!(
+            matches!(refused, Err(StoreError::Unattributed(_))),
+            "{refused:?}"
+        );
+        tx.commit().await.expect("commit");
+    }
+    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
         .await
-        .expect("cqrs-es executes");
-    let ours = EventStore::new(pool.clone(), vec![])
+        .expect("count");
+    assert_eq!(written, 0);
+
+    // The same event with its attribution goes in, chained.
+    let mut tx = pool.begin().await.expect("tx");
+    store::log::append(&mut tx, &[received(attributed)])
+        .await
+        .expect("appends");
+    tx.commit().await.expect("commit");
+    let call = EventStore::new(pool.clone(), vec![])
         .load::<Call>(id)
         .await
         .expect("loads");
-    assert_eq!(ours.version, 1);
-    assert_eq!(
-        ours.state.received.map(|r| r.region),
-        Some(Region::Southeast)
-    );
+    assert_eq!(call.version, 1);
     let report = verify(&pool, &Scope::default()).await.expect("verify");
     assert!(report.ok(), "{report:?}");
 }

@@ -23,6 +23,18 @@ async fn when_the_process_running_the_projections_is_killed_the_other_takes_over
     let db = TestDatabase::create().await;
     let binary = env!("CARGO_BIN_EXE_casetrail");
     let first = ServerProcess::start(binary, &db.url, &[]);
+    // The first process answers before its projector tasks have taken every
+    // lock; a second one started at that moment could win some of them (a
+    // split the runtime allows, but not what this test sets up).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while holds_projections(&first) < 4 {
+        assert!(
+            Instant::now() < deadline,
+            "the first process did not take the projections: {}",
+            first.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let second = ServerProcess::start(binary, &db.url, &[]);
     let http = client();
     let counsellor = token(Role::Counsellor);

@@ -46,7 +46,7 @@ where
         event_type: event.event_type(),
         event_version: event.event_version(),
         payload: serde_json::to_value(event).expect("payload"),
-        metadata: serde_json::to_value(context().metadata(event.occurred_at())).expect("metadata"),
+        metadata: context().metadata(event.occurred_at()),
     }
 }
 
@@ -114,7 +114,7 @@ fn call_events(call: Uuid, session: Uuid) -> Vec<NewEvent> {
             event_type: "CounsellingSessionRecorded".into(),
             event_version: "1.0".into(),
             payload: session_1_0,
-            metadata: serde_json::to_value(context().metadata(Some(at(0)))).expect("metadata"),
+            metadata: context().metadata(Some(at(0))),
         },
     ]
 }

@@ -2,7 +2,7 @@
 //! chain, `checkpoint` signs every stream's head, and `verify --checkpoint`
 //! proves the log still extends what was signed, so even a rewrite with
 //! recomputed hashes, a truncation or a deleted stream is caught. The
-//! independent implementation (written from ARCHITECTURE.md) agrees with
+//! independent implementation (written from docs/FORMATS.md) agrees with
 //! the server on every hash and on the checkpoint's root and signature.
 
 use casetrail_tests::audit::*;

@@ -16,7 +16,7 @@ use domain::clock::Clock;
 use domain::sealed::Sealed;
 use domain::values::{Gender, PersonRole, Role};
 use serde_json::json;
-use store::vault::Vault;
+use store::vault::{Binding, Vault};
 use store::{decide, Actor, CommandContext, EventStore, UnitOfWork};
 use uuid::Uuid;
 
@@ -99,14 +99,14 @@ fn legacy_wrap(master: &[u8; 32], subject: Uuid, key: &[u8; 32]) -> Vec<u8> {
     [nonce.as_slice(), &sealed].concat()
 }
 
-fn seal(key: &[u8; 32], aad: &str, text: &str, key_id: Uuid) -> Sealed {
+fn seal(key: &[u8; 32], binding: &Binding, text: &str, key_id: Uuid) -> Sealed {
     let nonce = [5u8; 12];
     let ciphertext = Aes256Gcm::new(key.into())
         .encrypt(
             Nonce::from_slice(&nonce),
             Payload {
                 msg: text.as_bytes(),
-                aad: aad.as_bytes(),
+                aad: binding.as_bytes(),
             },
         )
         .expect("seals");
@@ -186,7 +186,7 @@ async fn migration_0006_types_existing_keys_and_a_key_two_kinds_shared_is_erased
     let (key_p, key_d) = ([11u8; 32], [12u8; 32]);
     let store = EventStore::new(owner.clone(), vec![]);
     let at = |m| Utc::now() - Duration::minutes(m);
-    let name_aad = format!("Case/{c}/PersonAttached/full_name");
+    let name_aad = Binding::person_full_name(c);
     record(
         &store,
         d,
@@ -201,12 +201,7 @@ async fn migration_0006_types_existing_keys_and_a_key_two_kinds_shared_is_erased
         }),
     )
     .await;
-    let reason = seal(
-        &key_d,
-        &format!("Case/{d}/CaseClosed/reason"),
-        "D closed",
-        d,
-    );
+    let reason = seal(&key_d, &Binding::case_closed_reason(d), "D closed", d);
     record(
         &store,
         d,

@@ -1,11 +1,11 @@
 //! Call commands: receiveCall, recordCounsellingSession.
 
 use domain::call::{Call, CallCommand, ReceiveCall, RecordCounsellingSession};
-use store::vault::Subject;
+use store::vault::{Binding, Subject};
 use store::CommandContext;
 use uuid::Uuid;
 
-use super::parse::{aad, bounded, country, province, seal, text, topics, MAX_TEXT};
+use super::parse::{bounded, country, province, seal, text, topics, MAX_TEXT};
 use super::{CommandService, Done, Idempotency};
 use crate::error::ApiResult;
 use crate::graphql::inputs::{ReceiveCallInput, RecordCounsellingSessionInput};
@@ -73,7 +73,7 @@ impl CommandService {
                 return Ok(done);
             }
         }
-        let where_ = aad("Call", input.call_id, "CounsellingSessionRecorded", "notes");
+        let where_ = Binding::counselling_notes(input.call_id);
         command.notes = seal(
             self.vault(),
             self.store().pool(),

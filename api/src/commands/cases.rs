@@ -5,11 +5,11 @@ use domain::case::{
     AttachCall, Case, CaseCommand, CloseCase, Consent, OpenCase, ProvideSupport, RecordRescue,
     ReopenCase, SendReferral, UpdateReferral, MAX_PERSONS,
 };
-use store::vault::Subject;
+use store::vault::{Binding, Subject};
 use store::CommandContext;
 use uuid::Uuid;
 
-use super::parse::{aad, bounded, country, province, required_text, seal, text, MAX_TEXT};
+use super::parse::{bounded, country, province, required_text, seal, text, MAX_TEXT};
 use super::persons::ParsedPerson;
 use super::{CommandService, Done, Idempotency};
 use crate::error::{ApiError, ApiResult};
@@ -164,7 +164,7 @@ impl CommandService {
             (true, _) => Consent::Given,
             (false, None) => Consent::Missing,
             (false, Some(why)) => {
-                let where_ = aad("Case", case_id, "ReferralSent", "override_reason");
+                let where_ = Binding::referral_override_reason(case_id);
                 match seal(self.vault(), pool, case_key, where_, Some(why)).await? {
                     Some(reason) => Consent::Overridden { reason },
                     None => Consent::Missing,
@@ -175,7 +175,7 @@ impl CommandService {
             self.vault(),
             pool,
             case_key,
-            aad("Case", case_id, "ReferralSent", "reason"),
+            Binding::referral_reason(case_id),
             reason,
         )
         .await?;
@@ -279,7 +279,7 @@ impl CommandService {
         let missing = domain::DomainError::CaseNotFound(input.case_id);
         self.require_subject("case", input.case_id, missing).await?;
         let reason = self
-            .seal_case_reason(input.case_id, "CaseClosed", reason)
+            .seal_case_reason(input.case_id, Binding::case_closed_reason, reason)
             .await?;
         let (case_id, closed_at) = (input.case_id, input.closed_at);
         let command = CaseCommand::Close(CloseCase {
@@ -304,7 +304,7 @@ impl CommandService {
         let missing = domain::DomainError::CaseNotFound(input.case_id);
         self.require_subject("case", input.case_id, missing).await?;
         let reason = self
-            .seal_case_reason(input.case_id, "CaseReopened", reason)
+            .seal_case_reason(input.case_id, Binding::case_reopened_reason, reason)
             .await?;
         let (case_id, reopened_at) = (input.case_id, input.reopened_at);
         let command = CaseCommand::Reopen(ReopenCase {
@@ -320,10 +320,10 @@ impl CommandService {
     async fn seal_case_reason(
         &self,
         case_id: Uuid,
-        event_type: &str,
+        binding: fn(Uuid) -> Binding,
         reason: String,
     ) -> ApiResult<domain::sealed::Sealed> {
-        let where_ = aad("Case", case_id, event_type, "reason");
+        let where_ = binding(case_id);
         seal(
             self.vault(),
             self.store().pool(),
@@ -356,7 +356,7 @@ impl CommandService {
         let pool = self.store().pool();
         self.vault().erase(pool, input.person_id).await?;
         let reason = self
-            .seal_case_reason(input.case_id, "PersonErased", reason)
+            .seal_case_reason(input.case_id, Binding::person_erased_reason, reason)
             .await?;
         let command = CaseCommand::ErasePerson(domain::case::ErasePerson {
             case_id: input.case_id,

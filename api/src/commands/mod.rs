@@ -14,7 +14,7 @@ mod parse;
 mod persons;
 mod preview;
 
-pub use parse::{aad, required_text};
+pub use parse::required_text;
 
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,7 @@
 //! Parsing the edge's raw values into domain values, once.
 
 use domain::values::{CounsellingTopic, CountryCode};
-use store::vault::{Subject, Vault};
-use uuid::Uuid;
+use store::vault::{Binding, Subject, Vault};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -75,22 +74,17 @@ pub fn required_text(field: &str, value: &str) -> ApiResult<String> {
         .ok_or_else(|| ApiError::BadUserInput(format!("{field} is required")))
 }
 
-/// Where a sealed value belongs: bound into the ciphertext as associated data.
-pub fn aad(stream_kind: &str, stream_id: Uuid, event_type: &str, field: &str) -> String {
-    format!("{stream_kind}/{stream_id}/{event_type}/{field}")
-}
-
 /// Seals optional free text under `subject`'s key (a person's for names and
 /// phones, the call's for notes, the case's for reasons).
 pub async fn seal(
     vault: &Vault,
     pool: &sqlx::PgPool,
     subject: Subject,
-    aad: String,
+    binding: Binding,
     value: Option<String>,
 ) -> ApiResult<Option<domain::sealed::Sealed>> {
     match value {
-        Some(v) => Ok(Some(vault.seal(pool, subject, &aad, &v).await?)),
+        Some(v) => Ok(Some(vault.seal(pool, subject, &binding, &v).await?)),
         None => Ok(None),
     }
 }

@@ -3,11 +3,11 @@
 
 use chrono::Datelike;
 use domain::case::{AttachPerson, Case, CaseCommand, NewPerson};
-use store::vault::Subject;
+use store::vault::{Binding, Subject};
 use store::CommandContext;
 use uuid::Uuid;
 
-use super::parse::{aad, bounded, seal, text, MAX_NAME, MAX_PHONE};
+use super::parse::{bounded, seal, text, MAX_NAME, MAX_PHONE};
 use super::{CommandService, Done, Idempotency};
 use crate::error::ApiResult;
 use crate::graphql::inputs::{AttachPersonInput, PersonInput};
@@ -67,8 +67,8 @@ impl CommandService {
         person: ParsedPerson,
     ) -> ApiResult<NewPerson> {
         let pool = self.store().pool();
-        let name_aad = aad("Case", case_id, "PersonAttached", "full_name");
-        let phone_aad = aad("Case", case_id, "PersonAttached", "phone");
+        let name_aad = Binding::person_full_name(case_id);
+        let phone_aad = Binding::person_phone(case_id);
         let id = person.person_id;
         // The person's own key: typed, so their id never reaches a case's or a call's key.
         let key = Subject::person(id);

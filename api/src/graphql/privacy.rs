@@ -14,12 +14,11 @@ use std::collections::HashSet;
 
 use async_graphql::Lookahead;
 use domain::case::Case;
-use store::vault::{Opened, SubjectKind, Vault};
+use store::vault::{Binding, Opened, SubjectKind, Vault};
 use uuid::Uuid;
 
 use super::types::{CaseNode, PersonNode};
 use super::RequestContext;
-use crate::commands::aad;
 use crate::error::ApiResult;
 use crate::policy::sees_personal_data;
 use store::access_log::{self, Access, Action};
@@ -67,7 +66,7 @@ struct Wanted<'a> {
     person: usize,
     field: &'static str,
     sealed: &'a domain::sealed::Sealed,
-    aad: String,
+    binding: Binding,
 }
 
 /// The case's persons, opened or redacted for the caller. Every value
@@ -99,16 +98,26 @@ pub async fn persons(
                 continue;
             }
             let fields = [
-                (selected.full_name, "fullName", "full_name", &p.full_name),
-                (selected.phone, "phone", "phone", &p.phone),
+                (
+                    selected.full_name,
+                    "fullName",
+                    Binding::person_full_name(case_id),
+                    &p.full_name,
+                ),
+                (
+                    selected.phone,
+                    "phone",
+                    Binding::person_phone(case_id),
+                    &p.phone,
+                ),
             ];
-            for (asked, name, event_field, sealed) in fields {
+            for (asked, name, binding, sealed) in fields {
                 if let (true, Some(sealed)) = (asked, sealed) {
                     wanted.push(Wanted {
                         person: i,
                         field: name,
                         sealed,
-                        aad: aad("Case", case_id, "PersonAttached", event_field),
+                        binding,
                     });
                 }
             }
@@ -116,7 +125,7 @@ pub async fn persons(
     }
     let items: Vec<_> = wanted
         .iter()
-        .map(|w| (w.sealed, SubjectKind::Person, w.aad.clone()))
+        .map(|w| (w.sealed, SubjectKind::Person, w.binding.clone()))
         .collect();
     let opened = vault.open_many(pool, &items).await?;
 

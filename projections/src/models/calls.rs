@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::error::ProjectionError;
 use crate::feed::{Fact, Logged};
-use crate::projection::Target;
+use crate::target::Target;
 
 #[derive(Default)]
 struct NewCalls {

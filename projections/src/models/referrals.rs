@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::missing;
 use crate::error::ProjectionError;
 use crate::feed::{Fact, Logged};
-use crate::projection::Target;
+use crate::target::Target;
 
 struct ReferralRow {
     referral_id: Uuid,

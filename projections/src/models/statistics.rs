@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use crate::error::ProjectionError;
 use crate::feed::{look_up, Fact, Logged, CALL_STREAM, CASE_STREAM};
-use crate::projection::{month_of, Target};
+use crate::target::{month_of, Target};
 
 mod counters;
 

@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 
-use crate::projection::month_of;
+use crate::target::month_of;
 
 /// The first day of every local month that `from..=to` touches, in order.
 /// Empty when `to` is before `from`.

@@ -301,8 +301,7 @@ pub fn call_received(at: DateTime<Utc>, region: Region) -> (Uuid, store::log::Ne
         event_type: "CallReceived".into(),
         event_version: "1.0".into(),
         payload: serde_json::to_value(&event).expect("payload"),
-        metadata: serde_json::to_value(context(Role::Counsellor).metadata(Some(at)))
-            .expect("metadata"),
+        metadata: context(Role::Counsellor).metadata(Some(at)),
     };
     (call_id, new)
 }

@@ -6,7 +6,7 @@ use ed25519_dalek::VerifyingKey;
 use futures::StreamExt;
 use sqlx::PgPool;
 
-use super::{Checkpoint, Head};
+use super::statement::{Checkpoint, Head};
 use crate::error::StoreError;
 use crate::hash::{chain_hash, GENESIS};
 use crate::integrity::IntegrityFailure;

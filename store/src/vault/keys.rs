@@ -8,7 +8,7 @@
 //! wraps new data keys with the current one.
 //!
 //! A wrapped data key is `nonce(12) ‖ AES-256-GCM(master, data key)` with the
-//! associated data `casetrail-data-key-v2/<kind>/<subject id>`: a wrapped key
+//! associated data `casetrail-data-key-v2/<kind>/<subject id>` (`binding.rs`): a wrapped key
 //! copied to another subject, or to another kind of subject, does not open.
 //! Keys wrapped before migration 0006 have no key id and were bound to the
 //! subject id alone; they are tried under every held master key and move to
@@ -21,6 +21,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::binding::Binding;
 use crate::error::StoreError;
 
 /// What a data key belongs to. A client-chosen person id equal to a call's or
@@ -206,12 +207,8 @@ impl Unreadable {
     }
 }
 
-fn wrap_aad(subject: Subject) -> String {
-    format!(
-        "casetrail-data-key-v2/{}/{}",
-        subject.kind.as_str(),
-        subject.id
-    )
+fn wrap_aad(subject: Subject) -> Binding {
+    Binding::data_key(subject.kind.as_str(), subject.id)
 }
 
 fn open_wrapped(master: &MasterKey, wrapped: &[u8], aad: &[u8]) -> Result<[u8; 32], Unreadable> {

@@ -4,7 +4,8 @@
 //!
 //! Cipher: AES-256-GCM, 96-bit random nonces. The associated data binds a
 //! sealed value to where it belongs (stream, event type, field), so a
-//! ciphertext copied elsewhere does not open.
+//! ciphertext copied elsewhere does not open; it is typed ([`Binding`],
+//! `binding.rs`), and no AAD is spelled anywhere else.
 //!
 //! Data keys are the server's: `data_keys` is keyed by (subject kind, subject
 //! id), so a client-chosen person id that equals a call's or a case's id
@@ -13,11 +14,13 @@
 //! [`Opened::Unavailable`], logged and counted; the other values of the same
 //! read open normally.
 
+mod binding;
 mod keys;
-mod rotation;
+pub mod rotation;
+
+pub use binding::Binding;
 
 pub use keys::{KeyId, MasterKey, MasterKeys, Subject, SubjectKind, Unreadable};
-pub use rotation::Rotation;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,7 +95,7 @@ impl Vault {
         &self,
         pool: &PgPool,
         subject: Subject,
-        aad: &str,
+        binding: &Binding,
         plaintext: &str,
     ) -> Result<Sealed, StoreError> {
         let key = match self.data_key(pool, subject).await? {
@@ -106,7 +109,7 @@ impl Vault {
                 Nonce::from_slice(&nonce),
                 Payload {
                     msg: plaintext.as_bytes(),
-                    aad: aad.as_bytes(),
+                    aad: binding.as_bytes(),
                 },
             )
             .map_err(|_| StoreError::Vault("encryption failed"))?;
@@ -124,7 +127,7 @@ impl Vault {
     pub async fn open_many(
         &self,
         pool: &PgPool,
-        items: &[(&Sealed, SubjectKind, String)],
+        items: &[(&Sealed, SubjectKind, Binding)],
     ) -> Result<Vec<Opened>, StoreError> {
         let mut wanted: Vec<Subject> = items
             .iter()
@@ -159,13 +162,13 @@ impl Vault {
         }
         Ok(items
             .iter()
-            .map(|(sealed, kind, aad)| {
+            .map(|(sealed, kind, binding)| {
                 let subject = Subject {
                     kind: *kind,
                     id: sealed.key_id,
                 };
                 match keys.get(&subject) {
-                    Some(Ok(key)) => match open_one(key, sealed, aad) {
+                    Some(Ok(key)) => match open_one(key, sealed, binding) {
                         Ok(text) => Opened::Plain(text),
                         Err(_) => {
                             UNREADABLE_VALUES.fetch_add(1, Ordering::Relaxed);
@@ -300,7 +303,7 @@ impl Vault {
     }
 }
 
-fn open_one(key: &[u8; 32], sealed: &Sealed, aad: &str) -> Result<String, StoreError> {
+fn open_one(key: &[u8; 32], sealed: &Sealed, binding: &Binding) -> Result<String, StoreError> {
     let nonce = B64
         .decode(&sealed.nonce)
         .map_err(|_| StoreError::Vault("a sealed value is malformed"))?;
@@ -315,7 +318,7 @@ fn open_one(key: &[u8; 32], sealed: &Sealed, aad: &str) -> Result<String, StoreE
             Nonce::from_slice(&nonce),
             Payload {
                 msg: &ciphertext,
-                aad: aad.as_bytes(),
+                aad: binding.as_bytes(),
             },
         )
         .map_err(|_| StoreError::Vault("a sealed value does not open where it is"))?;

@@ -4,7 +4,7 @@ use sqlx::PgConnection;
 
 use super::{Cells, Tally};
 use crate::error::ProjectionError;
-use crate::projection::Target;
+use crate::target::Target;
 
 /// A counter table: its name, its third key column, its counter columns.
 struct Table {
