@@ -40,9 +40,9 @@ use futures::stream::{self, StreamExt};
 use store::CommandContext;
 use uuid::Uuid;
 
+use crate::commands::inputs::ReceiveCallInput;
 use crate::commands::CommandService;
 use crate::error::ApiError;
-use crate::graphql::inputs::ReceiveCallInput;
 pub use cli::{run, ImportCallsArgs};
 pub use read::{read_log, CallLog};
 pub use rows::{content_id, received_at, COLUMNS};

@@ -16,11 +16,11 @@ use rand::{Rng, SeedableRng};
 use store::{Actor, CommandContext};
 use uuid::Uuid;
 
+use crate::commands::inputs::*;
 use crate::commands::CommandService;
 use crate::error::ApiResult;
-use crate::graphql::enums::*;
-use crate::graphql::inputs::*;
 use cases::{seed_case, CasePlan};
+use domain::values::*;
 pub use report::SeedReport;
 use report::{demo_events, DEMO_ACTOR};
 
@@ -136,7 +136,7 @@ fn plan_calls(rng: &mut StdRng) -> Vec<PlannedCall> {
             } else {
                 let day = domain::reference::vietnam_day(received_at);
                 let choices: Vec<&str> = domain::reference::provinces_on(day)
-                    .filter(|p| Region::from(p.region) == region)
+                    .filter(|p| p.region == region)
                     .map(|p| p.code)
                     .collect();
                 choices.choose(rng).map(|c| c.to_string())

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::cells::{code, in_file_terms, location_reason, province_code};
 use super::ImportError;
-use crate::graphql::inputs::ReceiveCallInput;
+use crate::commands::inputs::ReceiveCallInput;
 
 /// Every column the import knows, in the documented order.
 pub const COLUMNS: [&str; 10] = [
@@ -222,13 +222,13 @@ pub(super) fn plan(
     let mut input = ReceiveCallInput {
         id: None,
         received_at: at,
-        channel: code::<Channel>("channel", required("channel")?)?.into(),
-        region: region.map(Into::into),
+        channel: code::<Channel>("channel", required("channel")?)?,
+        region,
         province: province.map(str::to_string),
         country: country.map(|c| c.as_str().to_string()),
-        caller_type: code::<CallerType>("caller_type", required("caller_type")?)?.into(),
-        category: code::<CallCategory>("category", required("category")?)?.into(),
-        topics: (!topics.is_empty()).then(|| topics.into_iter().map(Into::into).collect()),
+        caller_type: code::<CallerType>("caller_type", required("caller_type")?)?,
+        category: code::<CallCategory>("category", required("category")?)?,
+        topics: (!topics.is_empty()).then(|| topics.into_iter().collect()),
         duration_seconds,
     };
     let id = match given_id {

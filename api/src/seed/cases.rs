@@ -7,10 +7,10 @@ use store::CommandContext;
 use uuid::Uuid;
 
 use super::demo_id;
+use crate::commands::inputs::*;
 use crate::commands::CommandService;
 use crate::error::ApiResult;
-use crate::graphql::enums::*;
-use crate::graphql::inputs::*;
+use domain::values::*;
 
 pub(super) struct CasePlan {
     pub(super) index: usize,
