@@ -5,13 +5,25 @@
 //! GraphQL inputs always had, so receipts written before keep matching);
 //! parsing into domain values happens in `commands`, once, at the edge.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
 use domain::values::{
     Agency, CallCategory, CallerType, Channel, CounsellingTopic, ExploitationType, Gender,
     PersonRole, ReferralOutcome, ReferralStatus, Region, SupportService,
+};
+
+/// The earliest day (and the start of the earliest time) accepted, by the
+/// API (`graphql::scalars`) and the operator's tools alike.
+pub const EARLIEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+/// The latest day (and the end of the latest time) accepted.
+pub const LATEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
 };
 
 #[derive(Serialize, Clone, Debug)]

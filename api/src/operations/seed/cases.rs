@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use store::CommandContext;
 use uuid::Uuid;
 
-use super::demo_id;
+use super::ids::demo_id;
 use crate::commands::inputs::*;
 use crate::commands::CommandService;
 use crate::error::ApiResult;
