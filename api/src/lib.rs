@@ -18,3 +18,6 @@ pub mod settings;
 pub mod telemetry;
 
 pub use app::Application;
+
+#[cfg(test)]
+mod layers;

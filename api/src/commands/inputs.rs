@@ -4,6 +4,8 @@
 //! idempotency (the field names and the domain's wire names are the JSON the
 //! GraphQL inputs always had, so receipts written before keep matching);
 //! parsing into domain values happens in `commands`, once, at the edge.
+//! A command takes its input or anything that converts into it: the
+//! GraphQL inputs (`graphql/inputs.rs`) do, field for field.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
