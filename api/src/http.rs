@@ -9,6 +9,9 @@
 //! type 415, an oversized body 413.
 
 pub mod assets;
+mod state;
+
+pub use state::HttpState;
 
 use std::sync::Arc;
 
@@ -22,22 +25,10 @@ use uuid::Uuid;
 
 use crate::auth::authenticate;
 use crate::error::ApiError;
-use crate::graphql::{CasetrailSchema, RequestContext};
-use crate::settings::JwtSettings;
+use crate::graphql::RequestContext;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
-
-/// What the HTTP handlers share.
-pub struct HttpState {
-    pub schema: CasetrailSchema,
-    pub jwt: JwtSettings,
-    pub pool: sqlx::PgPool,
-    pub graphiql: bool,
-    pub rate_limiter: crate::rate_limit::RateLimiter,
-    /// Prices each request before it runs (depth, cost, root fields).
-    pub cost: crate::graphql::cost::CostModel,
-}
 
 /// The request's correlation id: the client's `X-Request-Id` when it is a
 /// plain token, otherwise a fresh one. It is logged and stored in metadata,

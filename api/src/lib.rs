@@ -6,18 +6,18 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod commands;
-pub mod config_file;
 pub mod dashboard;
 pub mod error;
-pub mod export;
 pub mod graphql;
 pub mod http;
-pub mod import;
 pub mod metrics;
+pub mod operations;
 pub mod policy;
 pub mod rate_limit;
-pub mod seed;
 pub mod settings;
 pub mod telemetry;
 
 pub use app::Application;
+
+#[cfg(test)]
+mod layers;

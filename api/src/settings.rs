@@ -1,14 +1,12 @@
-//! Configuration: command-line flags, each with an environment variable and
-//! a default, validated once at start-up into [`Settings`].
+//! Configuration: the settings of a running server ([`Settings`]) and the
+//! flag groups they are read from (each flag with an environment variable
+//! and a default), validated once at start-up. The bottom of the crate: it
+//! imports nothing of it, so every layer above may read settings. The
+//! command tree that uses these groups is `cli/command.rs`.
 
 use std::net::SocketAddr;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-
-use crate::cli::integrity::{CheckpointArgs, VerifyArgs};
-use crate::cli::operations::{ProjectionsCommand, RotateMasterKeyArgs, SeedArgs};
-use crate::export::ExportStatisticsArgs;
-use crate::import::ImportCallsArgs;
+use clap::{Args, ValueEnum};
 
 /// The development JWT secret: public, so never acceptable in production.
 pub const DEV_JWT_SECRET: &str = "casetrail-development-secret-do-not-use-in-production";
@@ -21,69 +19,25 @@ pub const DEFAULT_SHUTDOWN_GRACE_SECONDS: u64 = 10;
 pub const DEFAULT_QUERY_COST_BUDGET: u64 = 20_000;
 pub const DEV_MASTER_KEY: &str = "63617365747261696c2d6465762d6d61737465722d6b65792d30303030303030";
 
-#[derive(Parser, Debug)]
-#[command(
-    name = "casetrail",
-    version,
-    about = "Event-sourced case management for the anti-trafficking hotline"
-)]
-pub struct Cli {
-    /// A file of settings, `NAME=value` per line with the environment variables' names
-    /// (flags and the environment override it). Also `CASETRAIL_CONFIG`.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<std::path::PathBuf>,
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Migrate, start the projectors and serve the GraphQL API.
-    Serve(ServeArgs),
-    /// Apply pending migrations and exit.
-    Migrate(DatabaseArgs),
-    /// Mint a signed access token (development and tests); prints the JWT alone.
-    Token(TokenArgs),
-    /// Recompute every hash chain (and check a signed checkpoint); exit 1 with a report on failure.
-    Verify(VerifyArgs),
-    /// Print (or write) a signed checkpoint of every stream's head.
-    Checkpoint(CheckpointArgs),
-    /// Projection status, and rebuilds from the whole log.
-    #[command(subcommand)]
-    Projections(ProjectionsCommand),
-    /// Record demo data through the command path (`--demo`: the ministry report's period).
-    Seed(SeedArgs),
-    /// Load historical data through the command path.
-    #[command(subcommand)]
-    Import(ImportCommand),
-    /// Write figures out of the system.
-    #[command(subcommand)]
-    Export(ExportCommand),
-    /// Reference data a person can read: provinces (codes, Vietnamese names, regions,
-    /// validity, successors) and regions.
-    #[command(subcommand)]
-    Reference(crate::cli::reference::ReferenceCommand),
-    /// Re-wrap every person's data key under a new master key (atomic).
-    RotateMasterKey(RotateMasterKeyArgs),
-    /// Measure casetrail beside PostgreSQL's ceiling (drops and recreates its own database).
-    Bench(crate::bench::BenchArgs),
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ImportCommand {
-    /// Load a historical call log (CSV) through the command path; re-importing changes nothing.
-    Calls(ImportCallsArgs),
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ExportCommand {
-    /// Write statistics as CSV or JSON, with the same small-cell suppression as the API.
-    Statistics(ExportStatisticsArgs),
-}
-
 #[derive(Args, Debug, Clone)]
 pub struct DatabaseArgs {
     /// PostgreSQL URL; the database is created and migrated if it does not exist.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/casetrail"
+    )]
+    pub database_url: String,
+}
+
+/// The database of a command that only reads or maintains an existing
+/// casetrail database: unlike `serve`, `migrate`, `seed` and `import`, such a
+/// command never creates it (a typo in the URL must not yield an empty
+/// database that "verifies"), and says so when it is missing.
+#[derive(Args, Debug, Clone)]
+pub struct ExistingDatabaseArgs {
+    /// PostgreSQL URL of an existing casetrail database; never created here
+    /// (`casetrail migrate` creates and migrates it).
     #[arg(
         long,
         env = "DATABASE_URL",
@@ -166,24 +120,6 @@ pub struct ServeArgs {
     /// `api/src/graphql/cost.rs`, README "Cost model").
     #[arg(long, env = "CASETRAIL_QUERY_COST_BUDGET", default_value_t = DEFAULT_QUERY_COST_BUDGET)]
     pub query_cost_budget: u64,
-}
-
-#[derive(Args, Debug, Clone)]
-pub struct TokenArgs {
-    /// The token's subject (`sub`): who acts.
-    #[arg(long)]
-    pub sub: String,
-    /// COUNSELLOR, SUPERVISOR, AGENCY, AUDITOR, ANALYST or ADMIN.
-    #[arg(long)]
-    pub role: String,
-    /// For AGENCY tokens: the agency code (e.g. CRIMINAL_POLICE).
-    #[arg(long)]
-    pub agency: Option<String>,
-    /// Lifetime in seconds.
-    #[arg(long, default_value_t = 3600)]
-    pub ttl_seconds: u64,
-    #[command(flatten)]
-    pub security: SecurityArgs,
 }
 
 /// Validated configuration of the token machinery. With an RSA public key

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use api::commands::CommandService;
-use api::seed::{self, seed_demo};
+use api::operations::seed::{self, seed_demo};
 use casetrail_tests::browser::chromium;
 use casetrail_tests::fixtures::{id_of, receive_call_doc};
 use casetrail_tests::harness::{spawn_app, token, TestApp};

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use api::commands::CommandService;
-use api::seed::{seed_demo, CALLS, COUNSELLING_CALLS, PERSONS_RESCUED, REFERRAL_CASES};
+use api::operations::seed::{seed_demo, CALLS, COUNSELLING_CALLS, PERSONS_RESCUED, REFERRAL_CASES};
 use casetrail_tests::harness::token;
 use casetrail_tests::harness::TestDatabase;
 use domain::clock::Clock;

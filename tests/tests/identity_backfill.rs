@@ -241,7 +241,7 @@ async fn a_log_written_before_0005_is_backfilled_first_wins_and_projected_withou
         "SELECT case_id::text, referral_id::text, agency FROM referrals ORDER BY agency",
     )
     .await;
-    let store = store::EventStore::new(app_pool.clone(), api::app::domain_upcasters());
+    let store = store::EventStore::new(app_pool.clone(), domain::upcasters::upcasters());
     let settings = projections::ProjectionSettings::default();
     projections::rebuild(&app.db.url, &store, &settings, None)
         .await

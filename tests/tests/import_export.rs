@@ -8,7 +8,7 @@ use std::io::Cursor;
 use std::time::Instant;
 
 use api::commands::CommandService;
-use api::import::{import_calls, ImportError, ImportReport};
+use api::operations::import::{import_calls, ImportError, ImportReport};
 use casetrail_tests::harness::TestDatabase;
 use domain::clock::Clock;
 use domain::values::Role;

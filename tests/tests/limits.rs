@@ -241,7 +241,7 @@ async fn too_deep_queries_and_multiplying_introspection_are_refused_with_their_f
 #[derive(clap::Parser)]
 struct ExportCli {
     #[command(flatten)]
-    args: api::export::ExportStatisticsArgs,
+    args: api::operations::export::ExportStatisticsArgs,
 }
 
 #[tokio::test]
@@ -251,10 +251,11 @@ async fn the_statistics_export_takes_the_same_range_of_days() {
         let args = <ExportCli as clap::Parser>::try_parse_from(argv)
             .expect("the flags parse")
             .args;
-        let refused = tokio::time::timeout(GUARD, api::export::run(args))
+        let refused = tokio::time::timeout(GUARD, api::operations::export::run(args))
             .await
             .expect("answers")
-            .expect_err("refused");
+            .expect_err("refused")
+            .to_string();
         assert!(
             refused.contains("1900-01-01") && refused.contains("2100-12-31"),
             "{refused}"

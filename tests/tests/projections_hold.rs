@@ -322,7 +322,7 @@ async fn check(app: &TestApp, run: &Run) -> Result<(), TestCaseError> {
     let owner = app.db.owner().await;
     prop_assert_eq!(ids_introduced_twice(&owner).await, 0);
     let incremental = read_models(&owner).await;
-    let store = store::EventStore::new(app_pool.clone(), api::app::domain_upcasters());
+    let store = store::EventStore::new(app_pool.clone(), domain::upcasters::upcasters());
     let settings = projections::ProjectionSettings::default();
     projections::rebuild(&app.db.url, &store, &settings, None)
         .await

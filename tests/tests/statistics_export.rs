@@ -6,8 +6,8 @@ use std::io::Cursor;
 use std::time::{Duration, Instant};
 
 use api::commands::CommandService;
-use api::export::ExportStatisticsArgs;
-use api::import::{import_calls, ImportReport};
+use api::operations::export::ExportStatisticsArgs;
+use api::operations::import::{import_calls, ImportReport};
 use casetrail_tests::harness::{spawn_app, token, TestApp};
 use domain::clock::Clock;
 use domain::values::Role;
@@ -82,7 +82,9 @@ async fn export(app: &TestApp, out: &std::path::Path, extra: &[&str]) -> String 
     let args = <ExportCli as clap::Parser>::try_parse_from(argv)
         .expect("the flags parse")
         .args;
-    api::export::run(args).await.expect("the export runs");
+    api::operations::export::run(args)
+        .await
+        .expect("the export runs");
     std::fs::read_to_string(out).expect("the export is written")
 }
 

@@ -18,28 +18,13 @@ use store::checkpoint::{self, Checkpoint, SigningKey, VerifyingKey};
 use store::integrity::{self, IntegrityFailure, Scope};
 use store::StoreError;
 
-use crate::settings::Environment;
+use crate::operations::OperatorError;
+use crate::settings::{Environment, ExistingDatabaseArgs};
 
 /// The development checkpoint seed (hex): public, so never acceptable in
 /// production, and a checkpoint signed with it proves nothing.
 pub const DEV_CHECKPOINT_KEY: &str =
     "63617365747261696c2d6465762d636865636b706f696e742d6b65792d303030";
-
-/// The database of a command that only reads or maintains an existing
-/// casetrail database: unlike `serve`, `migrate`, `seed` and `import`, such a
-/// command never creates it (a typo in the URL must not yield an empty
-/// database that "verifies"), and says so when it is missing.
-#[derive(Args, Debug, Clone)]
-pub struct ExistingDatabaseArgs {
-    /// PostgreSQL URL of an existing casetrail database; never created here
-    /// (`casetrail migrate` creates and migrates it).
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/casetrail"
-    )]
-    pub database_url: String,
-}
 
 #[derive(Args, Debug, Clone)]
 pub struct VerifyArgs {
@@ -100,9 +85,9 @@ impl CheckpointArgs {
 }
 
 /// `casetrail checkpoint`: signs the heads of every stream, prints or writes the JSON.
-pub async fn checkpoint(args: CheckpointArgs) -> Result<(), String> {
+pub async fn checkpoint(args: CheckpointArgs) -> Result<(), OperatorError> {
     crate::telemetry::init(false);
-    let key = args.signing_key()?;
+    let key = args.signing_key().map_err(OperatorError::Settings)?;
     if args.print_public_key {
         println!("{}", hex::encode(key.verifying_key().as_bytes()));
         return Ok(());
@@ -111,7 +96,7 @@ pub async fn checkpoint(args: CheckpointArgs) -> Result<(), String> {
     let checkpoint = checkpoint::create(&pool, &key).await.map_err(store_error)?;
     pool.close().await;
     let json = serde_json::to_string_pretty(&checkpoint)
-        .map_err(|e| format!("cannot serialise the checkpoint: {e}"))?;
+        .map_err(|e| OperatorError::File(format!("cannot serialise the checkpoint: {e}")))?;
     let whereto = match &args.out {
         None => {
             println!("{json}");
@@ -139,7 +124,7 @@ pub async fn checkpoint(args: CheckpointArgs) -> Result<(), String> {
 }
 
 /// `casetrail verify`: every chain, then the checkpoint if one is given.
-pub async fn verify(args: VerifyArgs) -> Result<(), String> {
+pub async fn verify(args: VerifyArgs) -> Result<(), OperatorError> {
     crate::telemetry::init(false);
     // Read and check the file before touching the database: a typo fails fast.
     let pinned = match &args.checkpoint {
@@ -193,9 +178,9 @@ pub async fn verify(args: VerifyArgs) -> Result<(), String> {
     if failures == 0 {
         Ok(())
     } else {
-        Err(format!(
+        Err(OperatorError::Failed(format!(
             "integrity verification FAILED: {failures} failure(s), listed above"
-        ))
+        )))
     }
 }
 
@@ -216,11 +201,16 @@ fn print_failures(failures: &[IntegrityFailure]) {
     }
 }
 
-fn read_checkpoint(path: &Path) -> Result<Checkpoint, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
-    serde_json::from_str(&text)
-        .map_err(|e| format!("{} is not a casetrail checkpoint: {e}", path.display()))
+fn read_checkpoint(path: &Path) -> Result<Checkpoint, OperatorError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        OperatorError::File(format!("cannot read checkpoint {}: {e}", path.display()))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        OperatorError::File(format!(
+            "{} is not a casetrail checkpoint: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// The pinned key, or (loudly) the key the checkpoint file names.
@@ -228,10 +218,13 @@ fn trusted_key(
     path: &Path,
     file: &Checkpoint,
     pinned: Option<&str>,
-) -> Result<VerifyingKey, String> {
+) -> Result<VerifyingKey, OperatorError> {
     let key = match pinned {
-        Some(hex_key) => checkpoint::parse_public_key(hex_key)
-            .map_err(|e| format!("--public-key / CASETRAIL_CHECKPOINT_PUBLIC_KEY: {e}"))?,
+        Some(hex_key) => checkpoint::parse_public_key(hex_key).map_err(|e| {
+            OperatorError::Usage(format!(
+                "--public-key / CASETRAIL_CHECKPOINT_PUBLIC_KEY: {e}"
+            ))
+        })?,
         None => unpinned_key(path, file)?,
     };
     if dev_public_key().is_some_and(|dev| dev == key) {
@@ -248,7 +241,7 @@ fn dev_public_key() -> Option<VerifyingKey> {
     Some(SigningKey::from_bytes(&seed).verifying_key())
 }
 
-fn unpinned_key(path: &Path, file: &Checkpoint) -> Result<VerifyingKey, String> {
+fn unpinned_key(path: &Path, file: &Checkpoint) -> Result<VerifyingKey, OperatorError> {
     eprintln!(
         "WARNING: no --public-key or CASETRAIL_CHECKPOINT_PUBLIC_KEY given: trusting the key \
          written in {} ({}). Whoever can write that file can forge it; an auditor must pin the \
@@ -256,44 +249,43 @@ fn unpinned_key(path: &Path, file: &Checkpoint) -> Result<VerifyingKey, String> 
         path.display(),
         file.public_key
     );
-    checkpoint::parse_public_key(&file.public_key).map_err(|e| format!("{}: {e}", path.display()))
+    checkpoint::parse_public_key(&file.public_key)
+        .map_err(|e| OperatorError::File(format!("{}: {e}", path.display())))
 }
 
 /// Writes beside the target, then renames: a reader never sees half a checkpoint.
-fn write_atomically(path: &Path, contents: &str) -> Result<(), String> {
+fn write_atomically(path: &Path, contents: &str) -> Result<(), OperatorError> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = PathBuf::from(temporary);
     std::fs::write(&temporary, format!("{contents}\n"))
         .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|e| OperatorError::File(format!("cannot write {}: {e}", path.display())))
 }
 
 /// A small read-only pool as the URL's own user; never creates the database.
-async fn owner_pool(url: &str) -> Result<PgPool, String> {
+async fn owner_pool(url: &str) -> Result<PgPool, OperatorError> {
     let options = PgConnectOptions::from_str(url)
-        .map_err(|_| "DATABASE_URL is not a valid PostgreSQL URL".to_string())?
+        .map_err(|_| OperatorError::Settings("DATABASE_URL is not a valid PostgreSQL URL".into()))?
         .disable_statement_logging();
     let pool = PgPoolOptions::new()
         .max_connections(2)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options.clone())
         .await
-        .map_err(|e| store::db::connect_error(&options, &e).to_string())?;
-    store::db::check_migrated(&pool, url)
-        .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| OperatorError::database(store::db::connect_error(&options, &e)))?;
+    store::db::check_migrated(&pool, url).await?;
     Ok(pool)
 }
 
 /// The store's error with its database cause (codes and messages, no values).
-fn store_error(e: StoreError) -> String {
-    match &e {
+fn store_error(e: StoreError) -> OperatorError {
+    OperatorError::Database(match &e {
         StoreError::Database(source) | StoreError::Unavailable(source) => {
             format!("{e}: {}", store::db::short(source))
         }
         _ => e.to_string(),
-    }
+    })
 }
 
 #[cfg(test)]

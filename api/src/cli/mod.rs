@@ -1,22 +1,139 @@
-//! Operator commands of the `casetrail` binary beyond serving, each a clap
-//! `Args` struct and an async function that `main.rs` dispatches to.
+//! The `casetrail` command line, the top layer of the crate: the command
+//! tree (`command.rs`, with `--config` files in `config_file.rs`), the
+//! dispatch of each command to what runs it, and the one place where an
+//! error becomes the process's exit status and message ([`exit`]).
+//!
+//! Layering (imports point only downward): `cli` → `app`/`http` →
+//! `graphql` → `commands`, with the operator's tools (`operations`) on top
+//! of `commands`; `settings` is read by all and imports none of them.
+//! `python3 scripts/import_cycles.py --crate api` keeps the files free of cycles.
 
+mod command;
+pub mod config_file;
 pub mod integrity;
-pub mod keys;
-pub mod operations;
+pub mod projections;
 pub mod reference;
 
-/// A pool as the server's role on an existing, migrated casetrail database,
-/// for commands that never create one: a missing or unmigrated database is
-/// named as such, not reported as a failed query.
-pub async fn existing_app_pool(url: &str, max_connections: u32) -> Result<sqlx::PgPool, String> {
-    let pool = store::db::app_pool(url, max_connections)
-        .await
-        .map_err(|e| e.to_string())?;
-    store::db::check_migrated(&pool, url)
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(pool)
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::Parser;
+use domain::values::{Agency, Role};
+
+pub use command::{Cli, Command, ExportCommand, ImportCommand, TokenArgs};
+
+use crate::operations::{self, OperatorError};
+use crate::settings::Environment;
+use crate::{auth, telemetry, Application};
+
+/// How long the runtime waits, at exit, for tasks still running: a
+/// connection left behind by the shutdown grace must not keep the process.
+const RUNTIME_SHUTDOWN: Duration = Duration::from_secs(2);
+
+/// The whole program: `--config`, the flags, the runtime, the command.
+pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let Err(message) = config_file::load(&args) {
+        return exit(OperatorError::Settings(message));
+    }
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let message = format!("cannot start the async runtime: {e}");
+            return exit(OperatorError::Server(message));
+        }
+    };
+    let outcome = runtime.block_on(run(cli.command));
+    runtime.shutdown_timeout(RUNTIME_SHUTDOWN);
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => exit(error),
+    }
+}
+
+/// The one place an error leaves the program: `casetrail: <message>` on
+/// stderr and the exit status of its kind.
+pub fn exit(error: OperatorError) -> ExitCode {
+    eprintln!("casetrail: {error}");
+    ExitCode::from(error.exit_code())
+}
+
+/// Runs one command.
+pub async fn run(command: Command) -> Result<(), OperatorError> {
+    match command {
+        Command::Serve(args) => {
+            telemetry::init(args.security.environment == Environment::Production);
+            let settings = args.settings().map_err(OperatorError::Settings)?;
+            args.security.warn_about_dev_secrets();
+            let app = Application::build(settings)
+                .await
+                .map_err(|e| OperatorError::Server(e.to_string()))?;
+            app.run_until_stopped()
+                .await
+                .map_err(|e| OperatorError::Server(e.to_string()))
+        }
+        Command::Migrate(db) => {
+            telemetry::init(false);
+            store::db::ensure_database(&db.database_url).await?;
+            store::db::migrate(&db.database_url).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::Token(args) => token(&args),
+        Command::Verify(args) => integrity::verify(args).await,
+        Command::Checkpoint(args) => integrity::checkpoint(args).await,
+        Command::Projections(command) => {
+            telemetry::init(false);
+            projections::projections(command).await
+        }
+        Command::Seed(args) => {
+            telemetry::init(false);
+            operations::seed::cli::run(args).await
+        }
+        Command::Import(ImportCommand::Calls(args)) => {
+            telemetry::init(false);
+            operations::import::cli::run(args).await
+        }
+        Command::Export(ExportCommand::Statistics(args)) => operations::export::run(args).await,
+        Command::Reference(command) => {
+            reference::run(command);
+            Ok(())
+        }
+        Command::RotateMasterKey(args) => operations::keys::rotate_master_key(args).await,
+        Command::Bench(args) => crate::bench::run(args).await.map_err(OperatorError::Failed),
+    }
+}
+
+/// `casetrail token`: mints a token and prints the JWT alone.
+fn token(args: &TokenArgs) -> Result<(), OperatorError> {
+    let jwt = args.security.jwt().map_err(OperatorError::Settings)?;
+    let role = Role::from_str(&args.role.to_ascii_uppercase()).map_err(|_| {
+        OperatorError::Usage(format!(
+            "--role must be one of {}",
+            Role::ALL
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
+    let agency = args
+        .agency
+        .as_deref()
+        .map(|a| Agency::from_str(&a.to_ascii_uppercase()))
+        .transpose()
+        .map_err(|_| {
+            OperatorError::Usage("--agency is not an agency code (e.g. CRIMINAL_POLICE)".into())
+        })?;
+    let token = auth::mint(&jwt, &args.sub, role, agency, args.ttl_seconds)
+        .map_err(OperatorError::Usage)?;
+    println!("{token}");
+    Ok(())
 }
 
 #[cfg(test)]
@@ -42,7 +159,7 @@ mod tests {
     #[test]
     fn only_commands_that_create_the_database_say_they_do() {
         let mut found = Vec::new();
-        database_help(&crate::settings::Cli::command(), "casetrail", &mut found);
+        database_help(&super::Cli::command(), "casetrail", &mut found);
         assert!(found.len() >= 10, "{found:?}");
         for (command, help) in found {
             let promises = help.contains("created") && !help.contains("never created");
@@ -56,7 +173,7 @@ mod tests {
 
     #[test]
     fn the_help_shows_the_development_master_key_as_it_is() {
-        let cli = crate::settings::Cli::command();
+        let cli = super::Cli::command();
         for (command, flag) in [("serve", "master_key"), ("rotate-master-key", "master_key")] {
             let sub = cli.find_subcommand(command).expect("a command");
             let arg = sub.get_arguments().find(|a| a.get_id() == flag);

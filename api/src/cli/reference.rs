@@ -44,13 +44,12 @@ pub enum ReferenceFormat {
     Markdown,
 }
 
-pub fn run(command: ReferenceCommand) -> Result<(), String> {
+pub fn run(command: ReferenceCommand) {
     let text = match command {
         ReferenceCommand::Provinces(args) => render(&province_rows(args.on), args.format),
         ReferenceCommand::Regions(args) => render(&region_rows(), args.format),
     };
     print!("{text}");
-    Ok(())
 }
 
 type Rows = Vec<Vec<String>>;

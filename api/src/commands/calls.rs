@@ -5,28 +5,29 @@ use store::vault::{Binding, Subject};
 use store::CommandContext;
 use uuid::Uuid;
 
+use super::inputs::{ReceiveCallInput, RecordCounsellingSessionInput};
 use super::parse::{bounded, country, province, seal, text, topics, MAX_TEXT};
 use super::{CommandService, Done, Idempotency};
 use crate::error::ApiResult;
-use crate::graphql::inputs::{ReceiveCallInput, RecordCounsellingSessionInput};
 
 impl CommandService {
     pub async fn receive_call(
         &self,
         ctx: &CommandContext,
-        input: ReceiveCallInput,
+        input: impl Into<ReceiveCallInput>,
     ) -> ApiResult<Done<Call>> {
+        let input = input.into();
         let key = Idempotency::new(ctx, "receiveCall", input.id.map(|i| i.to_string()), &input)?;
         let call_id = input.id.unwrap_or_else(Uuid::now_v7);
         let command = CallCommand::Receive(ReceiveCall {
             call_id,
             received_at: input.received_at,
-            channel: input.channel.into(),
-            region: input.region.map(Into::into),
+            channel: input.channel,
+            region: input.region,
             province: province(input.province.as_deref())?,
             country: country(input.country.as_deref())?,
-            caller_type: input.caller_type.into(),
-            category: input.category.into(),
+            caller_type: input.caller_type,
+            category: input.category,
             topics: topics(input.topics.as_deref()),
             duration: input.duration_seconds.map(bounded).transpose()?,
         });
@@ -37,8 +38,9 @@ impl CommandService {
     pub async fn record_counselling_session(
         &self,
         ctx: &CommandContext,
-        input: RecordCounsellingSessionInput,
+        input: impl Into<RecordCounsellingSessionInput>,
     ) -> ApiResult<Done<Call>> {
+        let input = input.into();
         let key = Idempotency::new(
             ctx,
             "recordCounsellingSession",

@@ -9,18 +9,19 @@ use store::vault::{Binding, Subject};
 use store::CommandContext;
 use uuid::Uuid;
 
+use super::inputs::*;
 use super::parse::{bounded, country, province, required_text, seal, text, MAX_TEXT};
 use super::persons::ParsedPerson;
 use super::{CommandService, Done, Idempotency};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::inputs::*;
 
 impl CommandService {
     pub async fn open_case(
         &self,
         ctx: &CommandContext,
-        input: OpenCaseInput,
+        input: impl Into<OpenCaseInput>,
     ) -> ApiResult<Done<Case>> {
+        let input = input.into();
         let key = Idempotency::new(ctx, "openCase", input.id.map(|i| i.to_string()), &input)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
@@ -50,15 +51,13 @@ impl CommandService {
             case_id,
             opened_at: input.opened_at,
             from_call: None,
-            region: input.region.map(Into::into),
+            region: input.region,
             province,
             exploitation_types: input
                 .exploitation_types
                 .as_deref()
                 .unwrap_or_default()
-                .iter()
-                .map(|&e| e.into())
-                .collect(),
+                .to_vec(),
             persons: parsed.iter().map(CommandService::unsealed).collect(),
         };
         if parsed.iter().any(ParsedPerson::has_personal_data) {
@@ -100,8 +99,9 @@ impl CommandService {
     pub async fn attach_call(
         &self,
         ctx: &CommandContext,
-        input: AttachCallInput,
+        input: impl Into<AttachCallInput>,
     ) -> ApiResult<Done<Case>> {
+        let input = input.into();
         let case_id = input.case_id;
         let build = move |call| CaseCommand::AttachCall(AttachCall { case_id, call });
         self.execute_with_call(ctx, case_id, input.call_id, build, None)
@@ -111,8 +111,9 @@ impl CommandService {
     pub async fn send_referral(
         &self,
         ctx: &CommandContext,
-        input: SendReferralInput,
+        input: impl Into<SendReferralInput>,
     ) -> ApiResult<Done<Case>> {
+        let input = input.into();
         let key = Idempotency::new(ctx, "sendReferral", input.id.map(|i| i.to_string()), &input)?;
         let referral_id = input.id.unwrap_or_else(Uuid::now_v7);
         let persons_at_risk = bounded(input.persons_at_risk)?;
@@ -147,7 +148,7 @@ impl CommandService {
             let preview = CaseCommand::SendReferral(SendReferral {
                 case_id,
                 referral_id,
-                agency: input.agency.into(),
+                agency: input.agency,
                 referred_at: input.referred_at,
                 persons_at_risk,
                 consent,
@@ -182,7 +183,7 @@ impl CommandService {
         let command = CaseCommand::SendReferral(SendReferral {
             case_id,
             referral_id,
-            agency: input.agency.into(),
+            agency: input.agency,
             referred_at: input.referred_at,
             persons_at_risk,
             consent,
@@ -196,15 +197,16 @@ impl CommandService {
     pub async fn update_referral(
         &self,
         ctx: &CommandContext,
-        input: UpdateReferralInput,
+        input: impl Into<UpdateReferralInput>,
     ) -> ApiResult<Done<Case>> {
+        let input = input.into();
         let key = Idempotency::new(ctx, "updateReferral", input.idempotency_key.clone(), &input)?;
         let command = CaseCommand::UpdateReferral(UpdateReferral {
             case_id: input.case_id,
             referral_id: input.referral_id,
-            status: input.status.into(),
+            status: input.status,
             at: input.at,
-            outcome: input.outcome.map(Into::into),
+            outcome: input.outcome,
         });
         self.execute::<Case>(
             ctx,
@@ -219,8 +221,9 @@ impl CommandService {
     pub async fn record_rescue(
         &self,
         ctx: &CommandContext,
-        input: RecordRescueInput,
+        input: impl Into<RecordRescueInput>,
     ) -> ApiResult<Done<Case>> {
+        let input = input.into();
         let key = Idempotency::new(ctx, "recordRescue", input.id.map(|i| i.to_string()), &input)?;
         let rescue_id = input.id.unwrap_or_else(Uuid::now_v7);
         let command = CaseCommand::RecordRescue(RecordRescue {
@@ -229,7 +232,7 @@ impl CommandService {
             referral_id: input.referral_id,
             rescued_at: input.rescued_at,
             persons_rescued: bounded(input.persons_rescued)?,
-            region: input.region.map(Into::into),
+            region: input.region,
             province: province(input.province.as_deref())?,
             country: country(input.country.as_deref())?,
         });
@@ -240,8 +243,9 @@ impl CommandService {
     pub async fn provide_support(
         &self,
         ctx: &CommandContext,
-        input: ProvideSupportInput,
+        input: impl Into<ProvideSupportInput>,
     ) -> ApiResult<Done<Case>> {
+        let input = input.into();
         let key = Idempotency::new(
             ctx,
             "provideSupport",
@@ -253,7 +257,7 @@ impl CommandService {
             case_id: input.case_id,
             provision_id,
             person_id: input.person_id,
-            service: input.service.into(),
+            service: input.service,
             provided_at: input.provided_at,
         });
         self.execute::<Case>(
@@ -269,50 +273,59 @@ impl CommandService {
     pub async fn close_case(
         &self,
         ctx: &CommandContext,
-        input: CloseCaseInput,
+        input: impl Into<CloseCaseInput>,
     ) -> ApiResult<Done<Case>> {
+        let input = input.into();
         let key = Idempotency::new(ctx, "closeCase", input.idempotency_key.clone(), &input)?;
-        let reason = required_text("reason", &input.reason)?;
-        if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
-            return Ok(done);
-        }
-        let missing = domain::DomainError::CaseNotFound(input.case_id);
-        self.require_subject("case", input.case_id, missing).await?;
-        let reason = self
-            .seal_case_reason(input.case_id, Binding::case_closed_reason, reason)
-            .await?;
         let (case_id, closed_at) = (input.case_id, input.closed_at);
-        let command = CaseCommand::Close(CloseCase {
-            case_id,
-            closed_at,
-            reason,
-        });
-        self.execute::<Case>(ctx, case_id, command, key.as_ref(), None)
+        let command = |reason| {
+            CaseCommand::Close(CloseCase {
+                case_id,
+                closed_at,
+                reason,
+            })
+        };
+        self.close_or_reopen(ctx, key, case_id, (Binding::case_closed_reason, &input.reason), command)
             .await
     }
 
     pub async fn reopen_case(
         &self,
         ctx: &CommandContext,
-        input: ReopenCaseInput,
+        input: impl Into<ReopenCaseInput>,
     ) -> ApiResult<Done<Case>> {
+        let input = input.into();
         let key = Idempotency::new(ctx, "reopenCase", input.idempotency_key.clone(), &input)?;
-        let reason = required_text("reason", &input.reason)?;
+        let (case_id, reopened_at) = (input.case_id, input.reopened_at);
+        let command = |reason| {
+            CaseCommand::Reopen(ReopenCase {
+                case_id,
+                reopened_at,
+                reason,
+            })
+        };
+        self.close_or_reopen(ctx, key, case_id, (Binding::case_reopened_reason, &input.reason), command)
+            .await
+    }
+
+    /// Closing and reopening alike: a required reason, sealed under the
+    /// case's key (bound where `binding` says) once the case is known to exist.
+    async fn close_or_reopen(
+        &self,
+        ctx: &CommandContext,
+        key: Option<Idempotency>,
+        case_id: Uuid,
+        (binding, reason): (fn(Uuid) -> Binding, &str),
+        command: impl FnOnce(domain::sealed::Sealed) -> CaseCommand,
+    ) -> ApiResult<Done<Case>> {
+        let reason = required_text("reason", reason)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
-        let missing = domain::DomainError::CaseNotFound(input.case_id);
-        self.require_subject("case", input.case_id, missing).await?;
-        let reason = self
-            .seal_case_reason(input.case_id, Binding::case_reopened_reason, reason)
-            .await?;
-        let (case_id, reopened_at) = (input.case_id, input.reopened_at);
-        let command = CaseCommand::Reopen(ReopenCase {
-            case_id,
-            reopened_at,
-            reason,
-        });
-        self.execute::<Case>(ctx, case_id, command, key.as_ref(), None)
+        let missing = domain::DomainError::CaseNotFound(case_id);
+        self.require_subject("case", case_id, missing).await?;
+        let reason = self.seal_case_reason(case_id, binding, reason).await?;
+        self.execute::<Case>(ctx, case_id, command(reason), key.as_ref(), None)
             .await
     }
 
@@ -343,8 +356,9 @@ impl CommandService {
     pub async fn erase_person(
         &self,
         ctx: &CommandContext,
-        input: ErasePersonInput,
+        input: impl Into<ErasePersonInput>,
     ) -> ApiResult<Done<Case>> {
+        let input = input.into();
         let reason = required_text("reason", &input.reason)?;
         let case = self.store().load::<Case>(input.case_id).await?;
         if case.state.id.is_none() {

@@ -10,32 +10,26 @@
 mod calls;
 mod cases;
 mod idempotency;
+pub mod inputs;
 mod parse;
 mod persons;
 mod preview;
+mod retry;
 
 pub use parse::required_text;
 
-use std::time::{Duration, Instant};
-
 use cqrs_es::Aggregate;
-use domain::call::{Call, CallCommand};
-use domain::case::{CallRef, Case, CaseCommand};
 use domain::clock::Clock;
-use domain::occurred::OccurredAt;
-use domain::DomainError;
-use rand::Rng;
 use store::log::StreamRange;
 use store::receipts::find_receipt;
 use store::vault::Vault;
-use store::{decide, CommandContext, EventStore, Loaded, StoreError, UnitOfWork};
+use store::{EventStore, Loaded, StoreError};
 use tokio::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 pub use idempotency::Idempotency;
 
 use crate::error::{ApiError, ApiResult};
-use crate::metrics::metrics;
 
 /// How many times a command is tried against fresh state before CONFLICT.
 pub const MAX_ATTEMPTS: u32 = 10;
@@ -116,133 +110,6 @@ impl CommandService {
         }))
     }
 
-    /// Runs `command` on one aggregate.
-    #[tracing::instrument(skip_all, fields(stream.kind = A::TYPE, stream.id = %id))]
-    pub async fn execute<A>(
-        &self,
-        ctx: &CommandContext,
-        id: Uuid,
-        command: A::Command,
-        key: Option<&Idempotency>,
-        result_id: Option<Uuid>,
-    ) -> ApiResult<Done<A>>
-    where
-        A: Aggregate<Services = Clock, Error = DomainError>,
-        A::Command: Clone,
-        A::Event: OccurredAt,
-    {
-        if let Some(done) = self.replay::<A>(key).await? {
-            return Ok(done);
-        }
-        let started = Instant::now();
-        let _guards = self.lock_streams(&[id]).await;
-        for attempt in 0..MAX_ATTEMPTS {
-            // A twin of this request may have committed while we waited for the lock.
-            if let Some(done) = self.replay::<A>(key).await? {
-                return Ok(done);
-            }
-            let mut loaded = self.store.load::<A>(id).await?;
-            let events = match decide(&mut loaded, command.clone(), &self.clock).await {
-                Ok(events) => events,
-                Err(refusal) => return self.refused(key, refusal.into()).await,
-            };
-            let mut unit = UnitOfWork::new();
-            unit.record(&mut loaded, &events, ctx)?;
-            if let Some(key) = key {
-                unit.receipt(key.receipt(A::TYPE, id, loaded.version, result_id));
-            }
-            if unit.is_empty() {
-                return Ok(Done { loaded, result_id });
-            }
-            let events = unit.event_count();
-            match self.store.commit(unit).await {
-                Ok(_) => {
-                    metrics().command(A::TYPE, started.elapsed(), events);
-                    return Ok(Done { loaded, result_id });
-                }
-                Err(StoreError::Conflict) => self.lost_race::<A>(attempt).await,
-                Err(taken @ StoreError::IdTaken { .. }) => {
-                    return self.refused(key, taken.into()).await
-                }
-                Err(other) => return Err(other.into()),
-            }
-        }
-        Err(conflict_after_retries())
-    }
-
-    /// Runs a case command that involves a call (opening from it, attaching
-    /// it): the call must exist, and it learns of the case in the same transaction.
-    #[tracing::instrument(skip_all, fields(case.id = %case_id, call.id = %call_id))]
-    pub async fn execute_with_call(
-        &self,
-        ctx: &CommandContext,
-        case_id: Uuid,
-        call_id: Uuid,
-        command: impl Fn(CallRef) -> CaseCommand,
-        key: Option<&Idempotency>,
-    ) -> ApiResult<Done<Case>> {
-        if let Some(done) = self.replay::<Case>(key).await? {
-            return Ok(done);
-        }
-        let started = Instant::now();
-        let _guards = self.lock_streams(&[case_id, call_id]).await;
-        for attempt in 0..MAX_ATTEMPTS {
-            if let Some(done) = self.replay::<Case>(key).await? {
-                return Ok(done);
-            }
-            let mut call = self.store.load::<Call>(call_id).await?;
-            let received = call.state.existing(call_id)?;
-            let call_ref = CallRef {
-                call_id,
-                received_at: received.received_at,
-                region: received.region,
-            };
-            let mut case = self.store.load::<Case>(case_id).await?;
-            let case_events = match decide(&mut case, command(call_ref), &self.clock).await {
-                Ok(events) => events,
-                Err(refusal) => return self.refused(key, refusal.into()).await,
-            };
-            let link = CallCommand::LinkToCase { call_id, case_id };
-            let call_events = decide(&mut call, link, &self.clock).await?;
-            let mut unit = UnitOfWork::new();
-            unit.record(&mut case, &case_events, ctx)?;
-            unit.record(&mut call, &call_events, ctx)?;
-            if let Some(key) = key {
-                unit.receipt(key.receipt(Case::TYPE, case_id, case.version, None));
-            }
-            if unit.is_empty() {
-                return Ok(Done {
-                    loaded: case,
-                    result_id: None,
-                });
-            }
-            let events = unit.event_count();
-            match self.store.commit(unit).await {
-                Ok(_) => {
-                    metrics().command(Case::TYPE, started.elapsed(), events);
-                    return Ok(Done {
-                        loaded: case,
-                        result_id: None,
-                    });
-                }
-                Err(StoreError::Conflict) => self.lost_race::<Case>(attempt).await,
-                Err(taken @ StoreError::IdTaken { .. }) => {
-                    return self.refused(key, taken.into()).await
-                }
-                Err(other) => return Err(other.into()),
-            }
-        }
-        Err(conflict_after_retries())
-    }
-
-    /// Waits a little, with jitter, before trying again against fresh state.
-    async fn lost_race<A: Aggregate>(&self, attempt: u32) {
-        metrics_conflict(A::TYPE, attempt);
-        let ceiling = 2u64.saturating_pow(attempt.min(6)).saturating_mul(2);
-        let wait = rand::thread_rng().gen_range(1..=ceiling);
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-    }
-
     /// A refusal, unless a twin of this keyed request (in another process)
     /// committed between our receipt check and our load: then its result.
     async fn refused<A: Aggregate>(
@@ -272,21 +139,6 @@ impl CommandService {
             }
         }
     }
-}
-
-fn metrics_conflict(stream_kind: &'static str, attempt: u32) {
-    metrics().conflict_retried();
-    tracing::debug!(
-        stream.kind = stream_kind,
-        attempt,
-        "lost an optimistic-concurrency race; retrying"
-    );
-}
-
-fn conflict_after_retries() -> ApiError {
-    ApiError::Conflict(format!(
-        "the record kept changing concurrently; gave up after {MAX_ATTEMPTS} attempts, retry the request"
-    ))
 }
 
 /// The kind of thing a mutation's `id` names, for mutations whose key is that id.

@@ -45,14 +45,8 @@ pub fn province(value: Option<&str>) -> ApiResult<Option<String>> {
     )))
 }
 
-pub fn topics(
-    values: Option<&[super::super::graphql::enums::CounsellingTopic]>,
-) -> Vec<CounsellingTopic> {
-    values
-        .unwrap_or_default()
-        .iter()
-        .map(|&t| t.into())
-        .collect()
+pub fn topics(values: Option<&[CounsellingTopic]>) -> Vec<CounsellingTopic> {
+    values.unwrap_or_default().to_vec()
 }
 
 /// Free text: trimmed, `None` when empty, refused when too long. Never echoed in errors.

@@ -7,10 +7,10 @@ use store::vault::{Binding, Subject};
 use store::CommandContext;
 use uuid::Uuid;
 
+use super::inputs::{AttachPersonInput, PersonInput};
 use super::parse::{bounded, seal, text, MAX_NAME, MAX_PHONE};
 use super::{CommandService, Done, Idempotency};
 use crate::error::ApiResult;
-use crate::graphql::inputs::{AttachPersonInput, PersonInput};
 
 /// A person's input, parsed and checked, not yet sealed.
 pub(super) struct ParsedPerson {
@@ -40,8 +40,8 @@ impl CommandService {
         }
         Ok(ParsedPerson {
             person_id: input.id.unwrap_or_else(Uuid::now_v7),
-            role: input.role.into(),
-            gender: input.gender.into(),
+            role: input.role,
+            gender: input.gender,
             birth_year,
             full_name: text("fullName", input.full_name.as_deref(), MAX_NAME)?,
             phone: text("phone", input.phone.as_deref(), MAX_PHONE)?,
@@ -85,8 +85,9 @@ impl CommandService {
     pub async fn attach_person(
         &self,
         ctx: &CommandContext,
-        input: AttachPersonInput,
+        input: impl Into<AttachPersonInput>,
     ) -> ApiResult<Done<Case>> {
+        let input = input.into();
         let client_key = input.person.id.map(|p| format!("{}:{p}", input.case_id));
         let key = Idempotency::new(ctx, "attachPerson", client_key, &input)?;
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {

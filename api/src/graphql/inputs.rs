@@ -1,15 +1,15 @@
-//! The contract's mutation inputs. Each is serialisable so that its
-//! canonical JSON can be fingerprinted for idempotency; parsing into domain
-//! values happens in `commands`, once, at the edge.
+//! The contract's mutation inputs, as GraphQL reads them. Each converts into
+//! the command's own input (`commands::inputs`), field for field; the
+//! commands parse and check it, once.
 
 use async_graphql::InputObject;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::enums::*;
+use crate::commands::inputs as command;
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct PersonInput {
     pub id: Option<Uuid>,
     pub role: PersonRole,
@@ -21,7 +21,7 @@ pub struct PersonInput {
     pub phone: Option<String>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct ReceiveCallInput {
     pub id: Option<Uuid>,
     pub received_at: DateTime<Utc>,
@@ -37,7 +37,7 @@ pub struct ReceiveCallInput {
     pub duration_seconds: Option<i32>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct RecordCounsellingSessionInput {
     pub id: Option<Uuid>,
     pub call_id: Uuid,
@@ -49,7 +49,7 @@ pub struct RecordCounsellingSessionInput {
     pub notes: Option<String>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct OpenCaseInput {
     pub id: Option<Uuid>,
     pub from_call_id: Option<Uuid>,
@@ -60,19 +60,19 @@ pub struct OpenCaseInput {
     pub persons: Option<Vec<PersonInput>>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct AttachCallInput {
     pub case_id: Uuid,
     pub call_id: Uuid,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct AttachPersonInput {
     pub case_id: Uuid,
     pub person: PersonInput,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct ConsentInput {
     /// The person(s) concerned agreed to this referral.
     pub given: bool,
@@ -81,7 +81,7 @@ pub struct ConsentInput {
     pub override_reason: Option<String>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct SendReferralInput {
     pub id: Option<Uuid>,
     pub case_id: Uuid,
@@ -93,7 +93,7 @@ pub struct SendReferralInput {
     pub reason: Option<String>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct UpdateReferralInput {
     pub case_id: Uuid,
     pub referral_id: Uuid,
@@ -104,7 +104,7 @@ pub struct UpdateReferralInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct RecordRescueInput {
     pub id: Option<Uuid>,
     pub case_id: Uuid,
@@ -116,7 +116,7 @@ pub struct RecordRescueInput {
     pub country: Option<String>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct ProvideSupportInput {
     pub id: Option<Uuid>,
     pub case_id: Uuid,
@@ -125,7 +125,7 @@ pub struct ProvideSupportInput {
     pub provided_at: DateTime<Utc>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct CloseCaseInput {
     pub case_id: Uuid,
     pub closed_at: DateTime<Utc>,
@@ -134,7 +134,7 @@ pub struct CloseCaseInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct ReopenCaseInput {
     pub case_id: Uuid,
     pub reopened_at: DateTime<Utc>,
@@ -143,10 +143,185 @@ pub struct ReopenCaseInput {
     pub idempotency_key: Option<String>,
 }
 
-#[derive(InputObject, Serialize, Clone, Debug)]
+#[derive(InputObject, Clone, Debug)]
 pub struct ErasePersonInput {
     pub case_id: Uuid,
     pub person_id: Uuid,
     #[graphql(secret)]
     pub reason: String,
+}
+
+/// Every element converted: the lists of enums and nested inputs.
+fn all<A: Into<B>, B>(values: Vec<A>) -> Vec<B> {
+    values.into_iter().map(Into::into).collect()
+}
+
+impl From<PersonInput> for command::PersonInput {
+    fn from(input: PersonInput) -> Self {
+        Self {
+            id: input.id,
+            role: input.role.into(),
+            gender: input.gender.into(),
+            birth_year: input.birth_year,
+            full_name: input.full_name,
+            phone: input.phone,
+        }
+    }
+}
+
+impl From<ReceiveCallInput> for command::ReceiveCallInput {
+    fn from(input: ReceiveCallInput) -> Self {
+        Self {
+            id: input.id,
+            received_at: input.received_at,
+            channel: input.channel.into(),
+            region: input.region.map(Into::into),
+            province: input.province,
+            country: input.country,
+            caller_type: input.caller_type.into(),
+            category: input.category.into(),
+            topics: input.topics.map(all),
+            duration_seconds: input.duration_seconds,
+        }
+    }
+}
+
+impl From<RecordCounsellingSessionInput> for command::RecordCounsellingSessionInput {
+    fn from(input: RecordCounsellingSessionInput) -> Self {
+        Self {
+            id: input.id,
+            call_id: input.call_id,
+            started_at: input.started_at,
+            duration_minutes: input.duration_minutes,
+            topics: all(input.topics),
+            notes: input.notes,
+        }
+    }
+}
+
+impl From<OpenCaseInput> for command::OpenCaseInput {
+    fn from(input: OpenCaseInput) -> Self {
+        Self {
+            id: input.id,
+            from_call_id: input.from_call_id,
+            opened_at: input.opened_at,
+            region: input.region.map(Into::into),
+            province: input.province,
+            exploitation_types: input.exploitation_types.map(all),
+            persons: input.persons.map(all),
+        }
+    }
+}
+
+impl From<AttachCallInput> for command::AttachCallInput {
+    fn from(input: AttachCallInput) -> Self {
+        Self {
+            case_id: input.case_id,
+            call_id: input.call_id,
+        }
+    }
+}
+
+impl From<AttachPersonInput> for command::AttachPersonInput {
+    fn from(input: AttachPersonInput) -> Self {
+        Self {
+            case_id: input.case_id,
+            person: input.person.into(),
+        }
+    }
+}
+
+impl From<ConsentInput> for command::ConsentInput {
+    fn from(input: ConsentInput) -> Self {
+        Self {
+            given: input.given,
+            override_reason: input.override_reason,
+        }
+    }
+}
+
+impl From<SendReferralInput> for command::SendReferralInput {
+    fn from(input: SendReferralInput) -> Self {
+        Self {
+            id: input.id,
+            case_id: input.case_id,
+            agency: input.agency.into(),
+            referred_at: input.referred_at,
+            persons_at_risk: input.persons_at_risk,
+            consent: input.consent.into(),
+            reason: input.reason,
+        }
+    }
+}
+
+impl From<UpdateReferralInput> for command::UpdateReferralInput {
+    fn from(input: UpdateReferralInput) -> Self {
+        Self {
+            case_id: input.case_id,
+            referral_id: input.referral_id,
+            status: input.status.into(),
+            at: input.at,
+            outcome: input.outcome.map(Into::into),
+            idempotency_key: input.idempotency_key,
+        }
+    }
+}
+
+impl From<RecordRescueInput> for command::RecordRescueInput {
+    fn from(input: RecordRescueInput) -> Self {
+        Self {
+            id: input.id,
+            case_id: input.case_id,
+            referral_id: input.referral_id,
+            rescued_at: input.rescued_at,
+            persons_rescued: input.persons_rescued,
+            region: input.region.map(Into::into),
+            province: input.province,
+            country: input.country,
+        }
+    }
+}
+
+impl From<ProvideSupportInput> for command::ProvideSupportInput {
+    fn from(input: ProvideSupportInput) -> Self {
+        Self {
+            id: input.id,
+            case_id: input.case_id,
+            person_id: input.person_id,
+            service: input.service.into(),
+            provided_at: input.provided_at,
+        }
+    }
+}
+
+impl From<CloseCaseInput> for command::CloseCaseInput {
+    fn from(input: CloseCaseInput) -> Self {
+        Self {
+            case_id: input.case_id,
+            closed_at: input.closed_at,
+            reason: input.reason,
+            idempotency_key: input.idempotency_key,
+        }
+    }
+}
+
+impl From<ReopenCaseInput> for command::ReopenCaseInput {
+    fn from(input: ReopenCaseInput) -> Self {
+        Self {
+            case_id: input.case_id,
+            reopened_at: input.reopened_at,
+            reason: input.reason,
+            idempotency_key: input.idempotency_key,
+        }
+    }
+}
+
+impl From<ErasePersonInput> for command::ErasePersonInput {
+    fn from(input: ErasePersonInput) -> Self {
+        Self {
+            case_id: input.case_id,
+            person_id: input.person_id,
+            reason: input.reason,
+        }
+    }
 }

@@ -4,10 +4,10 @@ use async_graphql::{Context, Object, Result};
 use domain::case::Case;
 use uuid::Uuid;
 
+use super::context::{request, AppState, RequestContext};
 use super::inputs::*;
 use super::privacy;
 use super::types::{CallNode, CaseNode, PersonNode, ReferralNode, RescueNode};
-use super::{request, AppState, RequestContext};
 use crate::commands::Done;
 use crate::error::ApiError;
 use crate::policy::{require, require_agency_scope, Capability};

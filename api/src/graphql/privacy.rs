@@ -17,8 +17,8 @@ use domain::case::Case;
 use store::vault::{Binding, Opened, SubjectKind, Vault};
 use uuid::Uuid;
 
+use super::context::RequestContext;
 use super::types::{CaseNode, PersonNode};
-use super::RequestContext;
 use crate::error::ApiResult;
 use crate::policy::sees_personal_data;
 use store::access_log::{self, Access, Action};

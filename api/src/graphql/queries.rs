@@ -17,7 +17,7 @@ use super::privacy;
 use super::read_models::ReadModelQuery;
 use super::scalars::{check_int, check_time};
 
-use super::request;
+use super::context::request;
 use super::types::{CallNode, CaseNode};
 use crate::error::ApiError;
 use crate::policy::{require, Capability};

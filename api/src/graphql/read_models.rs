@@ -10,9 +10,9 @@ use domain::case::Case;
 use projections::queries;
 use uuid::Uuid;
 
+use super::context::request;
 use super::enums::*;
 use super::privacy;
-use super::request;
 use super::scalars::{check_int, Date};
 use super::statistics::{ProjectionStatusNode, StatisticsNode};
 use super::types::{CallNode, CaseNode, ReferralNode};

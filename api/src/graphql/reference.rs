@@ -6,8 +6,8 @@
 use async_graphql::{Context, Object, Result, SimpleObject};
 use domain::reference::{region_names, Province, PROVINCES};
 
+use super::context::request;
 use super::enums::Region;
-use super::request;
 use super::scalars::Date;
 use crate::policy::{require, Capability};
 

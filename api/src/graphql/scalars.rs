@@ -11,18 +11,8 @@
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{DateTime, NaiveDate, Utc};
 
+pub use crate::commands::inputs::{EARLIEST_DAY, LATEST_DAY};
 use crate::error::ApiError;
-
-/// The earliest day (and the start of the earliest time) accepted.
-pub const EARLIEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(1900, 1, 1) {
-    Some(d) => d,
-    None => NaiveDate::MIN,
-};
-/// The latest day (and the end of the latest time) accepted.
-pub const LATEST_DAY: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
-    Some(d) => d,
-    None => NaiveDate::MAX,
-};
 
 /// `YYYY-MM-DD`, between 1900-01-01 and 2100-12-31.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

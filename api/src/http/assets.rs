@@ -15,7 +15,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::HttpState;
+use super::state::HttpState;
 
 // The pages' policies: this origin only, no inline script, no eval, no
 // plugins, no framing, no `<base>` or form posts elsewhere. `connect-src

@@ -27,67 +27,31 @@
 //! [`MAX_INTROSPECTION_DEPTH`], and at most [`MAX_INTROSPECTION_LISTS`]
 //! lists nested in one another (`fields { type { fields { ... } } }` would
 //! multiply its answer at every level). Every other field counts toward
-//! [`super::MAX_DEPTH`].
+//! [`super::context::MAX_DEPTH`].
 //!
 //! The budget is per request (`CASETRAIL_QUERY_COST_BUDGET`); a request over
 //! it, or too deep, is refused before execution with BAD_USER_INPUT and the
 //! figures in `extensions`. The walk memoises each fragment, so a document
 //! that spreads fragments exponentially is priced in linear time.
 
-use std::collections::HashMap;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
+use async_graphql::{Name, Variables};
 
-use async_graphql::parser::types::{
-    BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
-    Type, TypeKind, TypeSystemDefinition,
+use prices::Fields;
+pub use prices::{
+    COMMAND, HISTORY, HISTORY_EVENTS, INTEGRITY_ALL, INTROSPECTION, MAX_INTROSPECTION_DEPTH,
+    MAX_INTROSPECTION_LISTS, MAX_MONTHS, NESTED_LIST, PERSONAL_DATA, STATISTICS, STREAM_LOAD,
 };
-use async_graphql::{Name, Value, Variables};
-use chrono::{Datelike, NaiveDate};
-
-use super::read_models::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 
 pub mod arguments;
+mod prices;
 #[cfg(test)]
 mod tests;
 pub mod walk;
 
-/// Items assumed in a list that has no `first`.
-pub const NESTED_LIST: u64 = 10;
-/// Events assumed in a history.
-pub const HISTORY_EVENTS: u64 = 50;
-/// Loading one aggregate from its stream (snapshot and later events: two
-/// queries and a fold), the unit the budget is mostly spent in.
-pub const STREAM_LOAD: u64 = 20;
-/// One personal field in clear: a vault open and an access-log row.
-pub const PERSONAL_DATA: u64 = 10;
-/// Reading a whole stream as recorded.
-pub const HISTORY: u64 = 20;
-/// A statistics query, before its months.
-pub const STATISTICS: u64 = 20;
-/// Months of the longest statistics period (20 years), when unknown.
-pub const MAX_MONTHS: u64 = 241;
-/// Recomputing the hash chain of every stream.
-pub const INTEGRITY_ALL: u64 = 2_000;
-/// One command: load, decide, append.
-pub const COMMAND: u64 = 10;
-/// `__schema` or `__type`, whatever they select.
-pub const INTROSPECTION: u64 = 10;
-/// Deepest introspection accepted: the standard query reaches 15.
-pub const MAX_INTROSPECTION_DEPTH: usize = 20;
-/// Introspection lists nested in one another: the standard query nests 3
-/// (`types { fields { args } }`); more multiplies the answer by each.
-pub const MAX_INTROSPECTION_LISTS: usize = 3;
-
-/// A field of the served schema: its named type and whether it is a list.
-#[derive(Clone, Debug)]
-struct FieldType {
-    named: String,
-    list: bool,
-    paged: bool,
-}
-
 /// The served schema's object fields, read once from its SDL.
 pub struct CostModel {
-    types: HashMap<String, HashMap<String, FieldType>>,
+    fields: Fields,
     budget: u64,
 }
 
@@ -136,42 +100,13 @@ impl Refusal {
     }
 }
 
-fn field_type(ty: &Type) -> (String, bool) {
-    match &ty.base {
-        BaseType::Named(name) => (name.to_string(), false),
-        BaseType::List(inner) => (field_type(inner).0, true),
-    }
-}
-
 impl CostModel {
     /// Reads the object types of `sdl` (the served schema).
     pub fn new(sdl: &str, budget: u64) -> Self {
-        let mut types = HashMap::new();
-        if let Ok(doc) = async_graphql::parser::parse_schema(sdl) {
-            for def in doc.definitions {
-                let TypeSystemDefinition::Type(t) = def else {
-                    continue;
-                };
-                let fields = match &t.node.kind {
-                    TypeKind::Object(o) => &o.fields,
-                    TypeKind::Interface(i) => &i.fields,
-                    _ => continue,
-                };
-                let fields = fields
-                    .iter()
-                    .map(|f| {
-                        let (named, list) = field_type(&f.node.ty.node);
-                        let paged = f.node.arguments.iter().any(|a| a.node.name.node == "first");
-                        (
-                            f.node.name.node.to_string(),
-                            FieldType { named, list, paged },
-                        )
-                    })
-                    .collect();
-                types.insert(t.node.name.node.to_string(), fields);
-            }
+        Self {
+            fields: Fields::read(sdl),
+            budget,
         }
-        Self { types, budget }
     }
 
     pub fn budget(&self) -> u64 {
@@ -194,7 +129,7 @@ impl CostModel {
             async_graphql::parser::types::OperationType::Mutation => "Mutation",
             async_graphql::parser::types::OperationType::Subscription => "Subscription",
         };
-        let mut walker = walk::Walker::new(self, &doc, op, variables);
+        let mut walker = walk::Walker::new(&self.fields, &doc, op, variables);
         let priced = walker.selection_set(&op.selection_set.node, root);
         Some(Analysis {
             cost: priced.cost,
@@ -206,10 +141,10 @@ impl CostModel {
 
     /// Refuses what is over the budget or too deep.
     pub fn admit(&self, analysis: &Analysis) -> Result<(), Refusal> {
-        if analysis.depth > super::MAX_DEPTH {
+        if analysis.depth > super::context::MAX_DEPTH {
             return Err(Refusal::TooDeep {
                 depth: analysis.depth,
-                max: super::MAX_DEPTH,
+                max: super::context::MAX_DEPTH,
             });
         }
         let shape = analysis.introspection;
@@ -233,10 +168,6 @@ impl CostModel {
         }
         Ok(())
     }
-
-    fn field(&self, parent: &str, name: &str) -> Option<&FieldType> {
-        self.types.get(parent)?.get(name)
-    }
 }
 
 fn pick<'d>(
@@ -253,39 +184,4 @@ fn pick<'d>(
         }
         _ => None,
     }
-}
-
-/// Items of a paged list: `first`, or the default page size; clamped to the
-/// largest page (a larger `first` is refused by the resolver with its own message).
-fn page_size(first: Option<&Value>) -> u64 {
-    let n = match first {
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(i64::from(MAX_PAGE_SIZE)),
-        _ => i64::from(DEFAULT_PAGE_SIZE),
-    };
-    u64::try_from(n.clamp(1, i64::from(MAX_PAGE_SIZE))).unwrap_or(1)
-}
-
-/// Months a statistics period touches; the longest period when unknown.
-fn months(from: Option<&Value>, to: Option<&Value>) -> u64 {
-    let day = |v: Option<&Value>| match v {
-        Some(Value::String(s)) => NaiveDate::parse_from_str(s, "%Y-%m-%d").ok(),
-        _ => None,
-    };
-    match (day(from), day(to)) {
-        (Some(from), Some(to)) => {
-            let index = |d: NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
-            let n = index(to).saturating_sub(index(from)).saturating_add(1);
-            u64::try_from(n).unwrap_or(1).clamp(1, MAX_MONTHS)
-        }
-        _ => MAX_MONTHS,
-    }
-}
-
-/// Fields that read personal data in clear.
-fn is_personal(name: &str) -> bool {
-    matches!(name, "fullName" | "phone" | "notes")
-}
-
-fn selection_items(set: &SelectionSet) -> impl Iterator<Item = &Selection> {
-    set.items.iter().map(|s| &s.node)
 }

@@ -7,7 +7,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{Name, Value, Variables};
 
-use super::*;
+use super::prices::*;
 
 /// The price of a selection: its cost and how deep it reaches.
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,7 +26,7 @@ impl Priced {
 }
 
 pub(super) struct Walker<'a> {
-    model: &'a CostModel,
+    model: &'a Fields,
     doc: &'a ExecutableDocument,
     op: &'a OperationDefinition,
     variables: &'a Variables,
@@ -67,7 +67,7 @@ fn is_introspection_list(name: &str) -> bool {
 
 impl<'a> Walker<'a> {
     pub fn new(
-        model: &'a CostModel,
+        model: &'a Fields,
         doc: &'a ExecutableDocument,
         op: &'a OperationDefinition,
         variables: &'a Variables,

@@ -8,8 +8,6 @@ use domain::reference::{find_province, nearest_province};
 use domain::values::{CallCategory, CallerType, Channel, CounsellingTopic, Region};
 use domain::DomainError;
 
-use super::rows::{column_key, echo};
-
 /// A contract code, forgiving how a spreadsheet writes it (`voice`,
 /// `Walk-in`, `walk in`); refused with the value as written and the codes.
 pub(super) fn code<T: Code>(column: &str, value: &str) -> Result<T, String> {
@@ -111,4 +109,31 @@ pub(super) fn in_file_terms(message: &str) -> String {
         .fold(message.to_string(), |m, (api, column)| {
             m.replace(api, column)
         })
+}
+
+/// A header cell as a column name (also a code cell as a code): `Received At`, `receivedAt` (the API's
+/// name) and `RECEIVED_AT` all become `received_at`.
+pub(super) fn column_key(header: &str) -> String {
+    let mut key = String::new();
+    let mut previous: Option<char> = None;
+    for c in header.trim().chars() {
+        let boundary =
+            c.is_uppercase() && previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit());
+        if (!c.is_alphanumeric() || boundary) && !key.is_empty() && !key.ends_with('_') {
+            key.push('_');
+        }
+        if c.is_alphanumeric() {
+            key.extend(c.to_lowercase());
+        }
+        previous = Some(c);
+    }
+    key.trim_end_matches('_').to_string()
+}
+
+/// Longest cell value echoed in a reason: enough for any code, too short for a paragraph.
+const ECHO: usize = 40;
+
+/// A cell value fit to quote in a reason.
+pub(super) fn echo(value: &str) -> String {
+    value.chars().take(ECHO).collect()
 }

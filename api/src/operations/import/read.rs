@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 use uuid::Uuid;
 
+use super::report::RejectedRow;
+use super::rows::ImportError;
 use super::rows::{columns, line_of, plan, Planned};
-use super::{ImportError, RejectedRow};
 
 /// A call log read and checked, ready to record.
 pub struct CallLog {

@@ -11,8 +11,8 @@
 use clap::Args;
 use store::vault::Vault;
 
-use super::integrity::ExistingDatabaseArgs;
-use crate::settings::SecurityArgs;
+use super::OperatorError;
+use crate::settings::{ExistingDatabaseArgs, SecurityArgs};
 
 #[derive(Args, Debug)]
 pub struct RotateMasterKeyArgs {
@@ -24,15 +24,23 @@ pub struct RotateMasterKeyArgs {
 }
 
 /// Re-wraps every data key that is not under the current master key.
-pub async fn rotate_master_key(args: RotateMasterKeyArgs) -> Result<(), String> {
-    let vault =
-        Vault::new(args.security.master_key()?).with_previous(args.security.previous_master_key()?);
+pub async fn rotate_master_key(args: RotateMasterKeyArgs) -> Result<(), OperatorError> {
+    let vault = Vault::new(
+        args.security
+            .master_key()
+            .map_err(OperatorError::Settings)?,
+    )
+    .with_previous(
+        args.security
+            .previous_master_key()
+            .map_err(OperatorError::Settings)?,
+    );
     let current = hex::encode(vault.master_keys().current.id());
     let pool = super::existing_app_pool(&args.database.database_url, 2).await?;
     let report = vault
         .rewrap_to_current(&pool)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(OperatorError::database)?;
     eprintln!(
         "re-wrapped {} data keys under the current master key (key id {current}).",
         report.rewrapped
@@ -44,13 +52,13 @@ pub async fn rotate_master_key(args: RotateMasterKeyArgs) -> Result<(), String> 
         );
         return Ok(());
     }
-    Err(format!(
+    Err(OperatorError::Failed(format!(
         "{} data keys are still under another master key ({} of them under a key this command \
          was not given). A server still wrapping with the old key may have created them: make \
          sure every server runs with the new CASETRAIL_MASTER_KEY (and the old one as \
          CASETRAIL_PREVIOUS_MASTER_KEY), then run this again. Do not drop the previous key yet.",
         report.remaining, report.unreadable
-    ))
+    )))
 }
 
 #[cfg(test)]

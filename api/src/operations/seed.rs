@@ -14,17 +14,19 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use store::{Actor, CommandContext};
-use uuid::Uuid;
 
+use crate::commands::inputs::*;
 use crate::commands::CommandService;
 use crate::error::ApiResult;
-use crate::graphql::enums::*;
-use crate::graphql::inputs::*;
 use cases::{seed_case, CasePlan};
+use domain::values::*;
+use ids::demo_id;
 pub use report::SeedReport;
 use report::{demo_events, DEMO_ACTOR};
 
 mod cases;
+pub mod cli;
+mod ids;
 mod report;
 
 /// The report's figures the demo reproduces.
@@ -56,12 +58,6 @@ const CASES_BY_AGENCY: [(Agency, usize); 4] = [
 
 /// Referrals that ended in a rescue; the 165 persons are spread over them.
 const RESCUING_REFERRALS: usize = 96;
-
-const NAMESPACE: Uuid = Uuid::from_u128(0x6361_7365_7472_6169_6c2d_6465_6d6f_0001);
-
-fn demo_id(kind: &str, i: usize) -> Uuid {
-    Uuid::new_v5(&NAMESPACE, format!("{kind}-{i}").as_bytes())
-}
 
 fn hanoi() -> FixedOffset {
     FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset")
@@ -136,7 +132,7 @@ fn plan_calls(rng: &mut StdRng) -> Vec<PlannedCall> {
             } else {
                 let day = domain::reference::vietnam_day(received_at);
                 let choices: Vec<&str> = domain::reference::provinces_on(day)
-                    .filter(|p| Region::from(p.region) == region)
+                    .filter(|p| p.region == region)
                     .map(|p| p.code)
                     .collect();
                 choices.choose(rng).map(|c| c.to_string())

@@ -11,7 +11,9 @@ use store::vault::Vault;
 use store::{Actor, CommandContext, EventStore};
 use uuid::Uuid;
 
-use super::{read_log, record_log, ImportReport, RejectedRow, IN_FLIGHT};
+use super::super::OperatorError;
+use super::report::IN_FLIGHT;
+use super::{read_log, record_log, ImportReport, RejectedRow};
 use crate::commands::CommandService;
 use crate::settings::{DatabaseArgs, SecurityArgs};
 
@@ -43,16 +45,16 @@ pub struct ImportCallsArgs {
 /// Runs the import (or, with `--check`, only reads and checks the file)
 /// with a progress bar on stderr and the report on stdout; fails (exit 1)
 /// when any row was rejected, after recording the good ones.
-pub async fn run(args: ImportCallsArgs) -> Result<(), String> {
+pub async fn run(args: ImportCallsArgs) -> Result<(), OperatorError> {
     let time_zone = Tz::from_str(&args.time_zone).map_err(|_| {
-        format!(
+        OperatorError::Settings(format!(
             "CASETRAIL_TIME_ZONE '{}' is not an IANA time zone",
             args.time_zone
-        )
+        ))
     })?;
     let bytes = std::fs::read(&args.file)
-        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
-    let log = read_log(bytes, time_zone).map_err(|e| e.to_string())?;
+        .map_err(|e| OperatorError::File(format!("cannot read {}: {e}", args.file.display())))?;
+    let log = read_log(bytes, time_zone).map_err(|e| OperatorError::File(e.to_string()))?;
     if args.check {
         let report = ImportReport {
             without_id: log.without_id(),
@@ -69,19 +71,18 @@ pub async fn run(args: ImportCallsArgs) -> Result<(), String> {
         );
         return conclude(&report, true);
     }
-    let master_key = args.security.master_key()?;
+    let master_key = args
+        .security
+        .master_key()
+        .map_err(OperatorError::Settings)?;
     if args.security.master_key.is_none() {
         eprintln!("warning: CASETRAIL_MASTER_KEY is not set: using the PUBLIC development key");
     }
     let url = &args.database.database_url;
-    store::db::ensure_database(url)
-        .await
-        .map_err(|e| e.to_string())?;
-    store::db::migrate(url).await.map_err(|e| e.to_string())?;
-    let pool = store::db::app_pool(url, IN_FLIGHT as u32 + 2)
-        .await
-        .map_err(|e| e.to_string())?;
-    let store = EventStore::new(pool, crate::app::domain_upcasters());
+    store::db::ensure_database(url).await?;
+    store::db::migrate(url).await?;
+    let pool = store::db::app_pool(url, IN_FLIGHT as u32 + 2).await?;
+    let store = EventStore::new(pool, domain::upcasters::upcasters());
     let commands = CommandService::new(
         store,
         Vault::new(master_key),
@@ -96,7 +97,7 @@ pub async fn run(args: ImportCallsArgs) -> Result<(), String> {
     let bar = ProgressBar::new();
     let report = record_log(&commands, &ctx, log, |done, total| bar.draw(done, total))
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| OperatorError::Failed(e.to_string()))?;
     bar.finish();
     println!(
         "imported {} call(s), {} already present, {} row(s) rejected (correlation id {batch})",
@@ -108,7 +109,7 @@ pub async fn run(args: ImportCallsArgs) -> Result<(), String> {
 }
 
 /// The report's warnings and rejected rows; an error when any row was rejected.
-fn conclude(report: &ImportReport, check: bool) -> Result<(), String> {
+fn conclude(report: &ImportReport, check: bool) -> Result<(), OperatorError> {
     for note in notes(report) {
         println!("{note}");
     }
@@ -117,10 +118,12 @@ fn conclude(report: &ImportReport, check: bool) -> Result<(), String> {
     }
     match (report.rejected.len(), check) {
         (0, _) => Ok(()),
-        (n, true) => Err(format!("{n} row(s) would be rejected (listed above)")),
-        (n, false) => Err(format!(
+        (n, true) => Err(OperatorError::Failed(format!(
+            "{n} row(s) would be rejected (listed above)"
+        ))),
+        (n, false) => Err(OperatorError::Failed(format!(
             "{n} row(s) rejected (listed above); fix them and import the file again"
-        )),
+        ))),
     }
 }
 

@@ -28,8 +28,9 @@
 //! without recording, and without a database.
 
 mod cells;
-mod cli;
+pub mod cli;
 mod read;
+mod report;
 mod rows;
 
 use std::io::Read;
@@ -40,89 +41,13 @@ use futures::stream::{self, StreamExt};
 use store::CommandContext;
 use uuid::Uuid;
 
+use crate::commands::inputs::ReceiveCallInput;
 use crate::commands::CommandService;
 use crate::error::ApiError;
-use crate::graphql::inputs::ReceiveCallInput;
-pub use cli::{run, ImportCallsArgs};
 pub use read::{read_log, CallLog};
-pub use rows::{content_id, received_at, COLUMNS};
-
-/// Commands in flight at once, like the demo seed: enough to hide latency,
-/// few enough to leave the server's pool to the server.
-pub(crate) const IN_FLIGHT: usize = 8;
-
-/// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportReport {
-    /// Calls recorded by this run.
-    pub imported: usize,
-    /// Rows whose call was already recorded (an earlier import, or the API).
-    pub already_present: usize,
-    /// Rows not recorded, in line order.
-    pub rejected: Vec<RejectedRow>,
-    /// Recorded or present rows that had no id (see the module's note on corrections).
-    pub without_id: usize,
-    /// Header cells ignored, as written (with a likely meant column when one is near).
-    pub ignored_columns: Vec<String>,
-    /// The delimiter the file was read with.
-    pub delimiter: char,
-}
-
-impl Default for ImportReport {
-    fn default() -> Self {
-        Self {
-            imported: 0,
-            already_present: 0,
-            rejected: Vec::new(),
-            without_id: 0,
-            ignored_columns: Vec::new(),
-            delimiter: ',',
-        }
-    }
-}
-
-/// A row that was not recorded, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RejectedRow {
-    /// Line in the file where the row starts; the header is line 1.
-    pub line: usize,
-    /// Why, in the file's column names, quoting the offending value (the
-    /// file's own content: codes, times, numbers; the import reads no names).
-    pub reason: String,
-}
-
-/// Why an import could not run (or stopped): the file as a whole, or the database.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("the file cannot be read as CSV: {0}")]
-    Unreadable(String),
-    #[error(
-        "missing required column(s) {}{}; the columns are {} (header names in any case, spaces \
-         allowed; the file may be separated by commas, semicolons or tabs)",
-        .missing.join(", "),
-        list_unrecognised(.unrecognised),
-        COLUMNS.join(", ")
-    )]
-    MissingColumns {
-        missing: Vec<String>,
-        unrecognised: Vec<String>,
-    },
-    #[error("column {0} appears more than once")]
-    DuplicateColumn(String),
-    #[error("stopped at line {line}: {reason}; the rows recorded so far stay recorded, run the import again to continue")]
-    Stopped { line: usize, reason: String },
-}
-
-fn list_unrecognised(columns: &[String]) -> String {
-    if columns.is_empty() {
-        String::new()
-    } else {
-        format!(
-            " (the file's unrecognised column(s): {})",
-            columns.join(", ")
-        )
-    }
-}
+use report::IN_FLIGHT;
+pub use report::{ImportReport, RejectedRow};
+pub use rows::{content_id, received_at, ImportError, COLUMNS};
 
 /// Imports the call log in `reader`, recording each call as `ctx`'s actor.
 /// Local times without an offset are read in `time_zone`. `progress` is

@@ -13,9 +13,8 @@ use domain::values::{
 };
 use uuid::Uuid;
 
-use super::cells::{code, in_file_terms, location_reason, province_code};
-use super::ImportError;
-use crate::graphql::inputs::ReceiveCallInput;
+use super::cells::{code, column_key, echo, in_file_terms, location_reason, province_code};
+use crate::commands::inputs::ReceiveCallInput;
 
 /// Every column the import knows, in the documented order.
 pub const COLUMNS: [&str; 10] = [
@@ -30,12 +29,43 @@ pub const COLUMNS: [&str; 10] = [
     "topics",
     "duration_seconds",
 ];
+/// Why an import could not run (or stopped): the file as a whole, or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the file cannot be read as CSV: {0}")]
+    Unreadable(String),
+    #[error(
+        "missing required column(s) {}{}; the columns are {} (header names in any case, spaces \
+         allowed; the file may be separated by commas, semicolons or tabs)",
+        .missing.join(", "),
+        list_unrecognised(.unrecognised),
+        COLUMNS.join(", ")
+    )]
+    MissingColumns {
+        missing: Vec<String>,
+        unrecognised: Vec<String>,
+    },
+    #[error("column {0} appears more than once")]
+    DuplicateColumn(String),
+    #[error("stopped at line {line}: {reason}; the rows recorded so far stay recorded, run the import again to continue")]
+    Stopped { line: usize, reason: String },
+}
+
+fn list_unrecognised(columns: &[String]) -> String {
+    if columns.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (the file's unrecognised column(s): {})",
+            columns.join(", ")
+        )
+    }
+}
+
 /// Columns the file must have (the others may be absent or empty).
 const REQUIRED: [&str; 4] = ["received_at", "channel", "caller_type", "category"];
 /// Namespace of content-derived call ids; changing it would re-import every id-less file.
 const NAMESPACE: Uuid = Uuid::from_u128(0x6361_7365_7472_6169_6c2d_696d_706f_7274);
-/// Longest cell value echoed in a reason: enough for any code, too short for a paragraph.
-const ECHO: usize = 40;
 
 /// One parsed row, ready for `receiveCall`.
 pub(super) struct Planned {
@@ -66,25 +96,6 @@ pub(super) struct Columns {
     /// Unrecognised header cells as written, each with the known column it is
     /// nearest to when it looks like a typo: reported, never read.
     pub ignored: Vec<String>,
-}
-
-/// A header cell as a column name (also a code cell as a code): `Received At`, `receivedAt` (the API's
-/// name) and `RECEIVED_AT` all become `received_at`.
-pub(super) fn column_key(header: &str) -> String {
-    let mut key = String::new();
-    let mut previous: Option<char> = None;
-    for c in header.trim().chars() {
-        let boundary =
-            c.is_uppercase() && previous.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit());
-        if (!c.is_alphanumeric() || boundary) && !key.is_empty() && !key.ends_with('_') {
-            key.push('_');
-        }
-        if c.is_alphanumeric() {
-            key.extend(c.to_lowercase());
-        }
-        previous = Some(c);
-    }
-    key.trim_end_matches('_').to_string()
 }
 
 /// Each known column's index; unknown columns are set aside (a spreadsheet
@@ -137,11 +148,6 @@ fn nearest_column(key: &str) -> Option<&'static str> {
             .find(|c| key.len() >= 4 && c.starts_with(key))
             .copied()
     })
-}
-
-/// A cell value fit to quote in a reason.
-pub(super) fn echo(value: &str) -> String {
-    value.chars().take(ECHO).collect()
 }
 
 /// Parses one row into `receiveCall`'s input and the call's id, and checks
@@ -222,13 +228,13 @@ pub(super) fn plan(
     let mut input = ReceiveCallInput {
         id: None,
         received_at: at,
-        channel: code::<Channel>("channel", required("channel")?)?.into(),
-        region: region.map(Into::into),
+        channel: code::<Channel>("channel", required("channel")?)?,
+        region,
         province: province.map(str::to_string),
         country: country.map(|c| c.as_str().to_string()),
-        caller_type: code::<CallerType>("caller_type", required("caller_type")?)?.into(),
-        category: code::<CallCategory>("category", required("category")?)?.into(),
-        topics: (!topics.is_empty()).then(|| topics.into_iter().map(Into::into).collect()),
+        caller_type: code::<CallerType>("caller_type", required("caller_type")?)?,
+        category: code::<CallCategory>("category", required("category")?)?,
+        topics: (!topics.is_empty()).then(|| topics.into_iter().collect()),
         duration_seconds,
     };
     let id = match given_id {

@@ -21,7 +21,8 @@ use domain::values::Region;
 use projections::queries::Statistics;
 use serde_json::{json, Value};
 
-use crate::cli::integrity::ExistingDatabaseArgs;
+use super::OperatorError;
+use crate::settings::ExistingDatabaseArgs;
 
 /// Default minimum cell size: the API's floor for ANALYST tokens.
 pub const DEFAULT_MIN_CELL_SIZE: i64 = 5;
@@ -64,36 +65,40 @@ pub struct ExportStatisticsArgs {
 /// Reads the statistics and writes them; warns on stderr when the
 /// statistics projection lags behind the log (the figures then stop at
 /// `asOfPosition`, which the output states).
-pub async fn run(args: ExportStatisticsArgs) -> Result<(), String> {
-    use crate::graphql::scalars::{EARLIEST_DAY, LATEST_DAY};
+pub async fn run(args: ExportStatisticsArgs) -> Result<(), OperatorError> {
+    use crate::commands::inputs::{EARLIEST_DAY, LATEST_DAY};
     // The API's accepted range of a Date, for the same figures.
     for (flag, day) in [("--from", args.from), ("--to", args.to)] {
         if !(EARLIEST_DAY..=LATEST_DAY).contains(&day) {
-            return Err(format!(
+            return Err(OperatorError::Usage(format!(
                 "{flag} lies between {EARLIEST_DAY} and {LATEST_DAY}"
-            ));
+            )));
         }
     }
     if args.to < args.from {
-        return Err("--to is before --from".into());
+        return Err(OperatorError::Usage("--to is before --from".into()));
     }
     if (args.to - args.from).num_days() > MAX_PERIOD_DAYS {
-        return Err("a statistics period spans at most 20 years".into());
+        return Err(OperatorError::Usage(
+            "a statistics period spans at most 20 years".into(),
+        ));
     }
     if args.min_cell_size < 1 {
-        return Err("--min-cell-size must be at least 1".into());
+        return Err(OperatorError::Usage(
+            "--min-cell-size must be at least 1".into(),
+        ));
     }
     let region = args
         .region
         .as_deref()
         .map(|r| Region::from_str(&r.trim().to_ascii_uppercase()))
         .transpose()
-        .map_err(|e| format!("--region: {e}"))?;
-    let pool = crate::cli::existing_app_pool(&args.database.database_url, 2).await?;
+        .map_err(|e| OperatorError::Usage(format!("--region: {e}")))?;
+    let pool = super::existing_app_pool(&args.database.database_url, 2).await?;
     let stats =
         projections::queries::statistics(&pool, args.from, args.to, region, args.min_cell_size)
             .await
-            .map_err(|e| format!("cannot read the statistics: {e}"))?;
+            .map_err(|e| OperatorError::Database(format!("cannot read the statistics: {e}")))?;
     if let Ok(status) = projections::status(&pool).await {
         if let Some(s) = status.iter().find(|s| s.name == "statistics" && s.lag > 0) {
             eprintln!(
@@ -106,23 +111,22 @@ pub async fn run(args: ExportStatisticsArgs) -> Result<(), String> {
         eprintln!("these figures cover region {region} only, not the whole country");
     }
     let text = match args.format {
-        ExportFormat::Csv => to_csv(&stats, region)?,
+        ExportFormat::Csv => to_csv(&stats, region).map_err(OperatorError::File)?,
         ExportFormat::Json => {
             let mut text = serde_json::to_string_pretty(&to_json(&stats, region))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| OperatorError::File(e.to_string()))?;
             text.push('\n');
             text
         }
     };
     match &args.out {
-        Some(path) => {
-            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        }
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| OperatorError::File(format!("cannot write {}: {e}", path.display()))),
         None => {
             use std::io::Write;
             std::io::stdout()
                 .write_all(text.as_bytes())
-                .map_err(|e| e.to_string())
+                .map_err(|e| OperatorError::File(e.to_string()))
         }
     }
 }

@@ -24,7 +24,7 @@ pub fn known() -> Vec<String> {
     }
     let mut names = vec!["RUST_LOG".to_string()];
     walk(
-        &<crate::settings::Cli as clap::CommandFactory>::command(),
+        &<super::command::Cli as clap::CommandFactory>::command(),
         &mut names,
     );
     names.sort();

@@ -6,11 +6,11 @@ use chrono::{DateTime, Duration, Utc};
 use store::CommandContext;
 use uuid::Uuid;
 
-use super::demo_id;
+use super::ids::demo_id;
+use crate::commands::inputs::*;
 use crate::commands::CommandService;
 use crate::error::ApiResult;
-use crate::graphql::enums::*;
-use crate::graphql::inputs::*;
+use domain::values::*;
 
 pub(super) struct CasePlan {
     pub(super) index: usize,

@@ -1,5 +1,6 @@
 //! The import's reading and checking, without a database: what `--check` does.
 
+use super::cli::ImportCallsArgs;
 use super::*;
 
 fn log(text: &str) -> CallLog {

@@ -1,0 +1,16 @@
+//! What the HTTP handlers share, apart from the handlers (`http.rs`) and
+//! the pages (`assets.rs`), which both read it.
+
+use crate::graphql::CasetrailSchema;
+use crate::settings::JwtSettings;
+
+/// What the HTTP handlers share.
+pub struct HttpState {
+    pub schema: CasetrailSchema,
+    pub jwt: JwtSettings,
+    pub pool: sqlx::PgPool,
+    pub graphiql: bool,
+    pub rate_limiter: crate::rate_limit::RateLimiter,
+    /// Prices each request before it runs (depth, cost, root fields).
+    pub cost: crate::graphql::cost::CostModel,
+}
