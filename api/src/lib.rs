@@ -15,6 +15,7 @@ pub mod http;
 pub mod import;
 pub mod metrics;
 pub mod policy;
+pub mod progress;
 pub mod rate_limit;
 pub mod seed;
 pub mod settings;
