@@ -14,6 +14,7 @@ use prometheus_client::encoding::{
 };
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
@@ -199,17 +200,24 @@ impl Collector for StoreCounters {
     }
 }
 
-/// Gauges of the database pool.
+/// Gauges of the database pool, read at scrape time.
 pub fn pool_gauges(pool: &sqlx::PgPool) -> String {
-    let size = pool.size();
-    let idle = u32::try_from(pool.num_idle()).unwrap_or(u32::MAX);
-    format!(
-        "# HELP casetrail_db_pool_connections Database connections of the server's pool.\n\
-         # TYPE casetrail_db_pool_connections gauge\n\
-         casetrail_db_pool_connections{{state=\"idle\"}} {idle}\n\
-         casetrail_db_pool_connections{{state=\"in_use\"}} {}\n",
-        size.saturating_sub(idle)
-    )
+    let size = i64::from(pool.size());
+    let idle = i64::try_from(pool.num_idle()).unwrap_or(i64::MAX);
+    let connections = Family::<[(&'static str, &'static str); 1], Gauge>::default();
+    connections.get_or_create(&[("state", "idle")]).set(idle);
+    connections
+        .get_or_create(&[("state", "in_use")])
+        .set(size.saturating_sub(idle).max(0));
+    let mut registry = Registry::default();
+    registry.register(
+        "casetrail_db_pool_connections",
+        "Database connections of the server's pool",
+        connections,
+    );
+    let mut out = String::new();
+    let _ = prometheus_text::encode(&mut out, &registry);
+    out
 }
 
 #[cfg(test)]
