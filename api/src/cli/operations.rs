@@ -43,7 +43,7 @@ pub async fn seed(args: SeedArgs) -> Result<(), String> {
         Clock::system(),
     );
     let started = std::time::Instant::now();
-    let progress = crate::progress::Progress::new("seeding", "commands");
+    let progress = crate::progress::Progress::new("seeding", "done");
     let report = crate::seed::seed_demo(&commands, |what, done, total| {
         progress.update(what, done, total)
     })
