@@ -13,6 +13,7 @@ pub mod http;
 pub mod metrics;
 pub mod operations;
 pub mod policy;
+pub mod progress;
 pub mod rate_limit;
 pub mod settings;
 pub mod telemetry;

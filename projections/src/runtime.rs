@@ -8,6 +8,9 @@
 //! ends the session, which releases the lock and rolls back any batch in
 //! flight; a standby task polling `pg_try_advisory_lock` elsewhere takes
 //! over within one poll interval and resumes from the checkpoint.
+//!
+//! The backoff after a failure is kept hand-written: one saturating doubling
+//! capped at `MAX_BACKOFF`, which a backoff crate would not make clearer.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

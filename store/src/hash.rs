@@ -1,6 +1,9 @@
 //! The hash chain over each stream, specified in docs/FORMATS.md
 //! ("Hash chain"): any change to a stored event, its metadata, its position
 //! in the stream or its recording time changes every later hash.
+//!
+//! Kept hand-written on purpose (`canonical_json` included): every stored hash
+//! depends on these exact bytes, so no crate's idea of canonical JSON may change them.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;

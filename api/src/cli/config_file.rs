@@ -3,6 +3,9 @@
 //! `--config FILE` or `CASETRAIL_CONFIG`. Precedence: flags, then the
 //! environment, then the file, then the defaults — so a file holds a site's
 //! settings and the environment or a flag overrides one of them.
+//!
+//! Kept hand-written rather than a dotenv crate: this format is only `NAME=value`
+//! and comments, and dotenv's quoting, `export` and substitution would accept more.
 
 use std::path::Path;
 

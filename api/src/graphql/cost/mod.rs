@@ -33,6 +33,10 @@
 //! it, or too deep, is refused before execution with BAD_USER_INPUT and the
 //! figures in `extensions`. The walk memoises each fragment, so a document
 //! that spreads fragments exponentially is priced in linear time.
+//!
+//! Kept hand-written rather than async-graphql's `limit_complexity`: the weights
+//! follow the work (stream loads, vault opens, months), and the same walk gives the
+//! rate limit its count of root fields.
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
 use async_graphql::{Name, Variables};

@@ -1,7 +1,6 @@
 //! `casetrail import calls FILE.csv [--check]`: the command line around the
 //! import, with a progress bar on stderr and the report on stdout.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -94,11 +93,13 @@ pub async fn run(args: ImportCallsArgs) -> Result<(), OperatorError> {
         role: Role::Supervisor,
     };
     let ctx = CommandContext::new(actor, batch.clone());
-    let bar = ProgressBar::new();
-    let report = record_log(&commands, &ctx, log, |done, total| bar.draw(done, total))
-        .await
-        .map_err(|e| OperatorError::Failed(e.to_string()))?;
-    bar.finish();
+    let progress = crate::progress::Progress::new("importing", "rows");
+    let report = record_log(&commands, &ctx, log, |done, total| {
+        progress.update("calls", done, total)
+    })
+    .await
+    .map_err(|e| OperatorError::Failed(e.to_string()))?;
+    progress.finish();
     println!(
         "imported {} call(s), {} already present, {} row(s) rejected (correlation id {batch})",
         report.imported,
@@ -154,50 +155,4 @@ pub(super) fn notes(report: &ImportReport) -> Vec<String> {
         ));
     }
     notes
-}
-
-/// A one-line bar redrawn in place on a terminal; on a pipe, a line per 10%.
-struct ProgressBar {
-    terminal: bool,
-    last: std::cell::Cell<Option<usize>>,
-}
-
-impl ProgressBar {
-    fn new() -> Self {
-        Self {
-            terminal: std::io::stderr().is_terminal(),
-            last: std::cell::Cell::new(None),
-        }
-    }
-
-    fn draw(&self, done: usize, total: usize) {
-        let percent = (done * 100).checked_div(total).unwrap_or(100);
-        let step = if self.terminal {
-            percent
-        } else {
-            percent / 10 * 10
-        };
-        if self.last.replace(Some(step)) == Some(step) {
-            return;
-        }
-        let filled = percent * 30 / 100;
-        let line = format!(
-            "[{}{}] {done}/{total} rows ({percent}%)",
-            "#".repeat(filled),
-            "-".repeat(30 - filled)
-        );
-        let mut err = std::io::stderr().lock();
-        let _ = if self.terminal {
-            write!(err, "\r{line}")
-        } else {
-            writeln!(err, "{line}")
-        };
-        let _ = err.flush();
-    }
-
-    fn finish(&self) {
-        if self.terminal && self.last.get().is_some() {
-            eprintln!();
-        }
-    }
 }

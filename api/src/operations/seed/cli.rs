@@ -48,14 +48,13 @@ pub async fn run(args: SeedArgs) -> Result<(), OperatorError> {
         Clock::system(),
     );
     let started = std::time::Instant::now();
+    let progress = crate::progress::Progress::new("seeding", "done");
     let report = super::seed_demo(&commands, |what, done, total| {
-        eprint!("\rseeding {what}: {done}/{total}   ");
-        if done == total {
-            eprintln!();
-        }
+        progress.update(what, done, total)
     })
     .await
     .map_err(|e| OperatorError::Failed(format!("the seed stopped: {e}")))?;
+    progress.finish();
     eprintln!(
         "{} The server's projectors pick it up; try statistics(from: \"2018-11-01\", to: \"2022-02-14\").",
         report.summary(started.elapsed().as_secs_f64())
