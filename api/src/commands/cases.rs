@@ -285,8 +285,14 @@ impl CommandService {
                 reason,
             })
         };
-        self.close_or_reopen(ctx, key, case_id, (Binding::case_closed_reason, &input.reason), command)
-            .await
+        self.close_or_reopen(
+            ctx,
+            key,
+            case_id,
+            (Binding::case_closed_reason, &input.reason),
+            command,
+        )
+        .await
     }
 
     pub async fn reopen_case(
@@ -304,8 +310,14 @@ impl CommandService {
                 reason,
             })
         };
-        self.close_or_reopen(ctx, key, case_id, (Binding::case_reopened_reason, &input.reason), command)
-            .await
+        self.close_or_reopen(
+            ctx,
+            key,
+            case_id,
+            (Binding::case_reopened_reason, &input.reason),
+            command,
+        )
+        .await
     }
 
     /// Closing and reopening alike: a required reason, sealed under the
