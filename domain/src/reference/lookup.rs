@@ -13,7 +13,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::{Province, PROVINCES};
+use super::provinces::{Province, PROVINCES};
 
 /// Other names in use for a province, folded: former names and common abbreviations.
 const ALIASES: [(&str, &str); 5] = [
