@@ -65,8 +65,6 @@ pub enum Command {
     Reference(crate::cli::reference::ReferenceCommand),
     /// Re-wrap every person's data key under a new master key (atomic).
     RotateMasterKey(RotateMasterKeyArgs),
-    /// Measure casetrail beside PostgreSQL's ceiling (drops and recreates its own database).
-    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -23,9 +23,9 @@ pub async fn existing_app_pool(url: &str, max_connections: u32) -> Result<sqlx::
 mod tests {
     use clap::CommandFactory;
 
-    /// Commands that create (and migrate) a missing database (bench: its own); every other
+    /// Commands that create (and migrate) a missing database; every other
     /// command that takes a database must not promise to.
-    const CREATING: [&str; 5] = ["serve", "migrate", "seed", "calls", "bench"];
+    const CREATING: [&str; 4] = ["serve", "migrate", "seed", "calls"];
 
     fn database_help(command: &clap::Command, path: &str, found: &mut Vec<(String, String)>) {
         for arg in command.get_arguments() {

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::report::{load_average, machine, rate, Figure, Latency, Report, Target};
 use super::server::{Mode, Secrets, Server};
-use super::{activity, db, gen, reads, BenchArgs, Fail, Phase, Scale};
-use crate::commands::CommandService;
+use super::{activity, db, reads, BenchArgs, Fail, Phase, Scale};
+use api::commands::CommandService;
 
 mod serving;
 mod writing;
@@ -66,7 +66,7 @@ pub async fn run(args: &BenchArgs, scale: Scale) -> Result<(), Fail> {
     println!("server: {}", mode.describe());
     println!("scale: {scale:?}");
     let secrets = Secrets::random();
-    let store = EventStore::new(pool, crate::app::domain_upcasters());
+    let store = EventStore::new(pool, api::app::domain_upcasters());
     let commands = Arc::new(CommandService::new(
         store.clone(),
         Vault::new(secrets.master_key),
@@ -163,7 +163,8 @@ impl Bench<'_> {
             return Ok(());
         }
         let started = Instant::now();
-        let added = gen::fill_batches(&self.store, size - have, 2, size).await?;
+        let added =
+            casetrail_tests::synthetic::fill_batches(&self.store, size - have, 2, size).await?;
         let elapsed = started.elapsed();
         let settling = Instant::now();
         db::settle(&self.url).await?;

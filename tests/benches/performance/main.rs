@@ -1,12 +1,15 @@
-//! `casetrail bench`: casetrail's performance beside PostgreSQL's own
+//! The performance bench: casetrail's performance beside PostgreSQL's own
 //! ceiling, measured in one run on one machine, printed with ratios.
+//! `cargo bench -p casetrail-tests --bench performance -- [--quick] [OPTIONS]`
+//! (docs/PERFORMANCE.md). A bench target of the tests crate, so that none
+//! of it is in the production `casetrail` binary.
 //!
 //! 1. command append rate (new case per `openCase`, 16 concurrent writers
 //!    through `CommandService`) vs raw one-row-per-transaction INSERTs into a
 //!    scratch table on the same pool at the same concurrency;
 //! 2. one hot case, 2,000 sequential commands: last tenth vs first tenth;
-//! 3. end-to-end GraphQL mutations from 32 concurrent HTTP clients against
-//!    the real server, vs (1);
+//! 3. end-to-end GraphQL mutations over 32 HTTP connections against the
+//!    real server, driven by an external load generator (wrk), vs (1);
 //! 4. projector full rebuild vs one raw SELECT + deserialise of the same
 //!    events; statistics latency at 10k and 1M events; caseHistory of a
 //!    1,000-event case through GraphQL over HTTP;
@@ -19,7 +22,6 @@
 mod activity;
 mod cpu;
 mod db;
-mod gen;
 mod grouped;
 mod hot;
 mod load;
@@ -29,6 +31,7 @@ mod reads;
 mod report;
 mod server;
 mod writes;
+mod wrk;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -55,7 +58,11 @@ pub enum Phase {
     Reads,
 }
 
-#[derive(clap::Args, Debug, Clone)]
+#[derive(clap::Parser, Debug, Clone)]
+#[command(
+    name = "performance",
+    about = "Measure casetrail beside PostgreSQL's ceiling (drops and recreates its own database)."
+)]
 pub struct BenchArgs {
     /// PostgreSQL URL of the bench's OWN database: it is DROPPED and recreated
     /// at the start of every run (its name must contain "bench").
@@ -116,6 +123,9 @@ pub struct BenchArgs {
     /// Keep the database after the run (it is still recreated by the next one).
     #[arg(long)]
     pub keep: bool,
+    /// `cargo bench` passes `--bench` to every bench binary; it means nothing here.
+    #[arg(long = "bench", hide = true)]
+    pub cargo_bench: bool,
 }
 
 /// The sizes of one run.
@@ -157,8 +167,24 @@ impl Scale {
     }
 }
 
+fn main() -> std::process::ExitCode {
+    let args = <BenchArgs as clap::Parser>::parse();
+    let outcome = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|runtime| runtime.block_on(run(args)));
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench failed: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the bench and prints its figures.
-pub async fn run(args: BenchArgs) -> Result<(), String> {
+async fn run(args: BenchArgs) -> Result<(), String> {
     let result = phases::run(&args, Scale::of(&args)).await;
     if !args.keep {
         if let Err(e) = db::drop_database(&args.database_url).await {

@@ -1,13 +1,14 @@
 //! Phase (3), and the server for (4) and (5): the real server over HTTP.
 
+use chrono::{Duration as Days, Utc};
 use domain::values::Role;
 use uuid::Uuid;
 
 use super::{per_s, Bench};
-use crate::bench::cpu::CpuMeter;
-use crate::bench::report::{rate, Figure, Latency, Target};
-use crate::bench::server::Server;
-use crate::bench::{load, writes, Fail};
+use crate::cpu::{per_operation_us, CpuMeter};
+use crate::report::{rate, Figure, Latency, Target};
+use crate::server::Server;
+use crate::{load, writes, wrk, Fail};
 
 impl Bench<'_> {
     /// A case of `history` events, made once.
@@ -44,7 +45,8 @@ impl Bench<'_> {
         Ok(Latency::of(&mut latencies))
     }
 
-    /// 32 clients of openCase mutations; returns successes per second.
+    /// openCase mutations from wrk over 32 connections; returns successes
+    /// per second.
     pub(super) async fn mutations(
         &mut self,
         server: &Server,
@@ -52,34 +54,42 @@ impl Bench<'_> {
         label: &str,
     ) -> Result<f64, Fail> {
         let token = load::token(&self.secrets.jwt, Role::Counsellor)?;
+        let opened_at = (Utc::now() - Days::hours(1)).to_rfc3339();
         let cpu = CpuMeter::start(self.store.pool(), server.pid()).await?;
-        let load = load::open_cases(
+        let load = wrk::open_cases(
             &server.base,
             &token,
+            &opened_at,
             n,
             self.args.clients,
             self.scale.request_cap,
         )
         .await?;
-        let ok = load.run.count.saturating_sub(load.errors);
-        let cpu = cpu.per_operation(self.store.pool(), load.run.count).await?;
+        let ok = load.answered.saturating_sub(load.failed);
+        let mut cpu = cpu.per_operation(self.store.pool(), load.answered).await?;
+        // The load generator is wrk, not this process.
+        cpu.client_us = per_operation_us(load.cpu_ticks, load.answered);
         self.report.note(format!(
             "profile, {label}: CPU per mutation {}",
             cpu.describe()
         ));
-        let throughput = rate(ok, load.run.elapsed);
-        if load.errors > 0 {
+        let throughput = rate(ok, load.elapsed);
+        if load.failed > 0 || load.socket_errors > 0 {
             self.report.note(format!(
-                "{label}: {} of {} mutations failed (first: {})",
-                load.errors,
-                load.run.count,
+                "{label}: {} of {} mutations failed, {} connection errors (first failure: {})",
+                load.failed,
+                load.answered,
+                load.socket_errors,
                 load.first_error.unwrap_or_default()
             ));
+        }
+        if ok == 0 {
+            return Err(format!("{label}: no mutation succeeded").into());
         }
         let measured = format!(
             "{} ({}), {ok} ok",
             per_s(throughput),
-            load.run.latency().describe()
+            load.latency.describe()
         );
         let figure = match self.command_rate {
             Some(baseline) => Figure::ratio(
