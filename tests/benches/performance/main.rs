@@ -105,7 +105,7 @@ pub struct BenchArgs {
     /// Concurrent writers through CommandService and raw INSERT.
     #[arg(long, default_value_t = 16)]
     pub writers: usize,
-    /// Concurrent HTTP clients.
+    /// HTTP connections of the load generator (wrk), kept alive.
     #[arg(long, default_value_t = 32)]
     pub clients: usize,
     /// Connections of the bench's pool and of the server's pool.

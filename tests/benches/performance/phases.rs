@@ -49,7 +49,7 @@ pub async fn run(args: &BenchArgs, scale: Scale) -> Result<(), Fail> {
     let name = db::database_name(&url)?;
     let mode = Mode::choose(args.in_process, args.server_binary.clone())?;
     println!(
-        "casetrail bench — {}",
+        "casetrail performance bench — {}",
         if args.quick {
             "quick smoke run"
         } else {
@@ -274,7 +274,7 @@ impl Bench<'_> {
         });
         let n = (self.scale.requests / 3).max(100);
         let label = format!(
-            "GraphQL openCase over HTTP, {} clients, at {events} events",
+            "GraphQL openCase over HTTP, {} connections, at {events} events",
             self.args.clients
         );
         let throughput = self.mutations(server, n, &label).await?;

@@ -111,7 +111,7 @@ impl Bench<'_> {
         self.history_case().await?;
         let server = self.start_server().await?;
         let label = format!(
-            "(3) GraphQL openCase over HTTP, {} clients, at {} events",
+            "(3) GraphQL openCase over HTTP, {} connections, at {} events",
             self.args.clients,
             self.events().await?
         );
