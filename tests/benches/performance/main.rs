@@ -93,10 +93,7 @@ pub struct BenchArgs {
     /// Sequential commands on the hot case [2000; quick 400].
     #[arg(long)]
     pub hot_commands: Option<u64>,
-    /// GraphQL mutations the load generator sends [6000; quick 600].
-    #[arg(long)]
-    pub requests: Option<u64>,
-    /// Longest the load generator runs, in seconds [60; quick 15].
+    /// Seconds the load generator (wrk) sends GraphQL mutations for in (3) [8; quick 4].
     #[arg(long)]
     pub request_seconds: Option<u64>,
     /// Events of the case whose caseHistory is read.
@@ -137,8 +134,8 @@ pub struct Scale {
     pub commands: u64,
     pub rounds: u64,
     pub hot: u64,
-    pub requests: u64,
-    pub request_cap: Duration,
+    /// How long wrk sends mutations in (3); a third of it at the large log.
+    pub request_time: Duration,
     pub history: u64,
     pub samples: usize,
     pub profile: usize,
@@ -158,8 +155,7 @@ impl Scale {
             commands: pick(a.commands, 6_000, 600),
             rounds: pick(a.rounds, 2, 1).max(1),
             hot: pick(a.hot_commands, 2_000, 400).max(10),
-            requests: pick(a.requests, 6_000, 600),
-            request_cap: Duration::from_secs(pick(a.request_seconds, 60, 15)),
+            request_time: Duration::from_secs(pick(a.request_seconds, 8, 4).max(1)),
             history: a.history_events.max(1),
             samples: if a.quick { 40 } else { 200 },
             profile: if a.quick { 50 } else { 300 },

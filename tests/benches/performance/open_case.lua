@@ -3,8 +3,9 @@
 -- in-process client used to send. The server names each new case (no client
 -- id), so every request opens a fresh case; regions rotate.
 --
--- Arguments (after `--`): token, openedAt (RFC 3339), answers per thread.
--- Each thread stops after its share of answers; wrk's -d bounds the time.
+-- Arguments (after `--`): token, openedAt (RFC 3339). The run is bounded by
+-- wrk's -d only: wrk measures its duration as the whole -d even when a
+-- thread stops early, so stopping after N answers would understate the rate.
 -- `done` prints one `casetrail-wrk` line that wrk.rs parses.
 
 local regions = { "RED_RIVER_DELTA", "NORTHEAST", "NORTHWEST", "SOUTHEAST" }
@@ -13,7 +14,7 @@ local query = "mutation BenchOpenCase($input: OpenCaseInput!) { "
 local threads = {}
 
 -- Per-thread state lives in globals so that `done` can read it (thread:get).
-sent, answered, failed, first, quota = 0, 0, 0, "", 0
+sent, answered, failed, first = 0, 0, 0, ""
 local opened_at
 
 function setup(thread)
@@ -22,7 +23,6 @@ end
 
 function init(args)
     opened_at = args[2]
-    quota = tonumber(args[3])
     wrk.method = "POST"
     wrk.headers["Content-Type"] = "application/json"
     wrk.headers["Authorization"] = "Bearer " .. args[1]
@@ -47,9 +47,6 @@ function response(status, headers, body)
             local code = string.match(body, '"code"%s*:%s*"([A-Z_]+)"') or "no code"
             first = "HTTP " .. status .. ", " .. code
         end
-    end
-    if answered >= quota then
-        wrk.thread:stop()
     end
 end
 

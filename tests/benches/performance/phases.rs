@@ -272,12 +272,12 @@ impl Bench<'_> {
             ),
             None => Figure::plain(label, history.describe()),
         });
-        let n = (self.scale.requests / 3).max(100);
+        let duration = (self.scale.request_time / 3).max(Duration::from_secs(2));
         let label = format!(
             "GraphQL openCase over HTTP, {} connections, at {events} events",
             self.args.clients
         );
-        let throughput = self.mutations(server, n, &label).await?;
+        let throughput = self.mutations(server, duration, &label).await?;
         if let Some(small) = self.small_e2e {
             self.report.note(format!(
                 "HTTP openCase throughput at {events} events is {:.2} of that at the small log",

@@ -32,31 +32,28 @@ pub struct WrkLoad {
     pub cpu_ticks: u64,
 }
 
-/// About `n` openCase mutations over `connections` keep-alive connections
-/// to `base`/graphql, stopping early at `cap`.
+/// openCase mutations over `connections` keep-alive connections to
+/// `base`/graphql for `duration` (whole seconds, at least one).
 pub async fn open_cases(
     base: &str,
     token: &str,
     opened_at: &str,
-    n: u64,
     connections: usize,
-    cap: Duration,
+    duration: Duration,
 ) -> Result<WrkLoad, Fail> {
     let script = std::env::temp_dir().join(format!("casetrail-bench-{}.lua", std::process::id()));
     std::fs::write(&script, SCRIPT)?;
     let threads = THREADS.min(connections.max(1));
-    let per_thread = n.div_ceil(threads as u64).max(1);
     let args: Vec<String> = vec![
         format!("--threads={threads}"),
         format!("--connections={}", connections.max(1)),
-        format!("--duration={}s", cap.as_secs().max(1)),
+        format!("--duration={}s", duration.as_secs().max(1)),
         "--timeout=60s".into(),
         format!("--script={}", script.display()),
         format!("{base}/graphql"),
         "--".into(),
         token.into(),
         opened_at.into(),
-        per_thread.to_string(),
     ];
     let outcome = tokio::task::spawn_blocking(move || run(&args)).await;
     let _ = std::fs::remove_file(&script);

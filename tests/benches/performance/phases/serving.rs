@@ -1,5 +1,7 @@
 //! Phase (3), and the server for (4) and (5): the real server over HTTP.
 
+use std::time::Duration;
+
 use chrono::{Duration as Days, Utc};
 use domain::values::Role;
 use uuid::Uuid;
@@ -45,12 +47,12 @@ impl Bench<'_> {
         Ok(Latency::of(&mut latencies))
     }
 
-    /// openCase mutations from wrk over 32 connections; returns successes
-    /// per second.
+    /// openCase mutations from wrk over 32 connections for `duration`;
+    /// returns successes per second.
     pub(super) async fn mutations(
         &mut self,
         server: &Server,
-        n: u64,
+        duration: Duration,
         label: &str,
     ) -> Result<f64, Fail> {
         let token = load::token(&self.secrets.jwt, Role::Counsellor)?;
@@ -60,9 +62,8 @@ impl Bench<'_> {
             &server.base,
             &token,
             &opened_at,
-            n,
             self.args.clients,
-            self.scale.request_cap,
+            duration,
         )
         .await?;
         let ok = load.answered.saturating_sub(load.failed);
@@ -115,7 +116,9 @@ impl Bench<'_> {
             self.args.clients,
             self.events().await?
         );
-        let result = self.mutations(&server, self.scale.requests, &label).await;
+        let result = self
+            .mutations(&server, self.scale.request_time, &label)
+            .await;
         let history = match result {
             Ok(throughput) => {
                 self.small_e2e = Some(throughput);
