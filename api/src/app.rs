@@ -142,14 +142,6 @@ impl Application {
     }
 }
 
-/// Upcasters for every event type that has had more than one shape: a
-/// pass-through kept only because `bench/` (which leaves this crate) still
-/// calls it; everything else calls `domain::upcasters::upcasters()`.
-#[doc(hidden)]
-pub fn domain_upcasters() -> Vec<Box<dyn cqrs_es::persist::EventUpcaster>> {
-    domain::upcasters::upcasters()
-}
-
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -9,36 +9,20 @@ use std::path::{Path, PathBuf};
 const RULES: [(&str, &[&str]); 5] = [
     (
         "commands",
-        &[
-            "graphql",
-            "http",
-            "cli",
-            "operations",
-            "app",
-            "dashboard",
-            "bench",
-        ],
+        &["graphql", "http", "cli", "operations", "app", "dashboard"],
     ),
     (
         "graphql",
-        &["http", "cli", "operations", "app", "dashboard", "bench"],
+        &["http", "cli", "operations", "app", "dashboard"],
     ),
     (
         "operations",
-        &["graphql", "http", "cli", "app", "dashboard", "bench"],
+        &["graphql", "http", "cli", "app", "dashboard"],
     ),
-    ("http", &["cli", "operations", "app", "bench"]),
+    ("http", &["cli", "operations", "app"]),
     (
         "settings",
-        &[
-            "commands",
-            "graphql",
-            "http",
-            "cli",
-            "operations",
-            "app",
-            "bench",
-        ],
+        &["commands", "graphql", "http", "cli", "operations", "app"],
     ),
 ];
 

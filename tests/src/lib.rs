@@ -8,3 +8,4 @@ pub mod fixtures;
 pub mod harness;
 pub mod independent;
 pub mod process;
+pub mod synthetic;

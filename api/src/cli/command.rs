@@ -56,8 +56,6 @@ pub enum Command {
     Reference(super::reference::ReferenceCommand),
     /// Re-wrap every person's data key under a new master key (atomic).
     RotateMasterKey(RotateMasterKeyArgs),
-    /// Measure casetrail beside PostgreSQL's ceiling (drops and recreates its own database).
-    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -105,7 +105,6 @@ pub async fn run(command: Command) -> Result<(), OperatorError> {
             Ok(())
         }
         Command::RotateMasterKey(args) => operations::keys::rotate_master_key(args).await,
-        Command::Bench(args) => crate::bench::run(args).await.map_err(OperatorError::Failed),
     }
 }
 
@@ -140,9 +139,9 @@ fn token(args: &TokenArgs) -> Result<(), OperatorError> {
 mod tests {
     use clap::CommandFactory;
 
-    /// Commands that create (and migrate) a missing database (bench: its own); every other
+    /// Commands that create (and migrate) a missing database; every other
     /// command that takes a database must not promise to.
-    const CREATING: [&str; 5] = ["serve", "migrate", "seed", "calls", "bench"];
+    const CREATING: [&str; 4] = ["serve", "migrate", "seed", "calls"];
 
     fn database_help(command: &clap::Command, path: &str, found: &mut Vec<(String, String)>) {
         for arg in command.get_arguments() {

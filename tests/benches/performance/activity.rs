@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use chrono::Duration as Days;
 
-use super::gen::{bench_context, Dice, Scenario};
 use super::writes::{concurrently, Run};
 use super::Fail;
-use crate::commands::CommandService;
-use crate::graphql::enums;
-use crate::graphql::inputs::{
+use api::commands::CommandService;
+use api::graphql::enums;
+use api::graphql::inputs::{
     ConsentInput, OpenCaseInput, ProvideSupportInput, ReceiveCallInput,
     RecordCounsellingSessionInput, RecordRescueInput, SendReferralInput,
 };
+use casetrail_tests::synthetic::{bench_context, Dice, Scenario};
 
 /// Realistic mixed activity through `CommandService` until about `events`
 /// events are recorded: calls, counselling, cases opened from calls,
@@ -52,7 +52,7 @@ pub async fn mixed_activity(
 /// The commands of one call; returns the number of events recorded and of commands run.
 async fn one_call(commands: &CommandService, s: &Scenario) -> Result<(u64, u64), Fail> {
     let fail = |what: &'static str| {
-        move |e: crate::error::ApiError| Fail::from(format!("{what} failed: {e}"))
+        move |e: api::error::ApiError| Fail::from(format!("{what} failed: {e}"))
     };
     let ctx = bench_context();
     let call = commands

@@ -14,11 +14,11 @@ use store::log::{read_stream, StreamRange};
 use store::{decide, EventStore, Loaded, UnitOfWork};
 use uuid::Uuid;
 
-use super::gen::bench_context;
 use super::writes::open_case_input;
 use super::Fail;
-use crate::commands::CommandService;
-use crate::graphql::inputs::ProvideSupportInput;
+use api::commands::CommandService;
+use api::graphql::inputs::ProvideSupportInput;
+use casetrail_tests::synthetic::bench_context;
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort_unstable();

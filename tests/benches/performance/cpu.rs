@@ -24,6 +24,25 @@ fn ticks(pid: &str) -> Option<u64> {
     Some(user + system)
 }
 
+/// User + system CPU ticks of this process's children that it has reaped
+/// (waited for): a child's whole CPU once it has exited.
+pub fn reaped_children_ticks() -> u64 {
+    let read = || {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let (_, after_comm) = stat.rsplit_once(')')?;
+        let fields: Vec<&str> = after_comm.split_whitespace().collect();
+        let user: u64 = fields.get(13)?.parse().ok()?;
+        let system: u64 = fields.get(14)?.parse().ok()?;
+        Some(user + system)
+    };
+    read().unwrap_or(0)
+}
+
+/// Microseconds of CPU per operation, from clock ticks.
+pub fn per_operation_us(ticks: u64, operations: u64) -> f64 {
+    ticks as f64 / TICKS_PER_SECOND * 1e6 / operations.max(1) as f64
+}
+
 async fn backends(pool: &PgPool) -> Result<Vec<String>, Fail> {
     let pids: Vec<i32> = sqlx::query_scalar(
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
@@ -98,7 +117,7 @@ impl CpuMeter {
                 Some(now.saturating_sub(self.server.get(pid).copied().unwrap_or(0)))
             })
             .sum();
-        let per = |t: u64| t as f64 / TICKS_PER_SECOND * 1e6 / operations.max(1) as f64;
+        let per = |t: u64| per_operation_us(t, operations);
         let process = self
             .process
             .and_then(|(pid, before)| ticks(&pid).map(|now| per(now.saturating_sub(before))));

@@ -3,7 +3,7 @@
 //! its resident memory is its own; `--in-process` runs `Application::build`
 //! inside the bench instead.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -13,8 +13,8 @@ use tokio::task::JoinHandle;
 
 use super::report::resident_mib;
 use super::Fail;
-use crate::settings::{Environment, JwtSettings, Settings};
-use crate::Application;
+use api::settings::{Environment, JwtSettings, Settings};
+use api::Application;
 
 /// Secrets of this run only: random, never the development ones.
 #[derive(Clone)]
@@ -36,7 +36,7 @@ impl Secrets {
                 audience: "casetrail".into(),
                 rsa_public_pem: None,
                 rsa_private_pem: None,
-                max_lifetime_seconds: crate::settings::DEFAULT_JWT_MAX_LIFETIME_SECONDS,
+                max_lifetime_seconds: api::settings::DEFAULT_JWT_MAX_LIFETIME_SECONDS,
             },
             master_key,
         }
@@ -61,8 +61,7 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// `--in-process`, else `--server-binary`, else the `casetrail` binary
-    /// beside this executable (this one itself when it is `casetrail`).
+    /// `--in-process`, else `--server-binary`, else this crate's `casetrail` binary.
     pub fn choose(in_process: bool, binary: Option<PathBuf>) -> Result<Self, Fail> {
         if in_process {
             return Ok(Self::InProcess);
@@ -70,26 +69,9 @@ impl Mode {
         if let Some(binary) = binary {
             return Ok(Self::Child(binary));
         }
-        let exe = std::env::current_exe()?;
-        if exe.file_stem().is_some_and(|s| s == "casetrail") {
-            return Ok(Self::Child(exe));
-        }
-        // target/release/examples/bench or target/release/deps/...: casetrail is one level up.
-        let beside = |dir: Option<&Path>| dir.map(|d| d.join("casetrail"));
-        let candidates = [
-            beside(exe.parent()),
-            beside(exe.parent().and_then(Path::parent)),
-        ];
-        candidates
-            .into_iter()
-            .flatten()
-            .find(|p| p.is_file())
-            .map(Self::Child)
-            .ok_or_else(|| {
-                "no casetrail binary beside the bench: build it (cargo build --release -p api \
-                 --bin casetrail), pass --server-binary PATH, or use --in-process"
-                    .into()
-            })
+        // Cargo builds this crate's `casetrail` binary (api/src/main.rs, the
+        // production one) with the bench target, in the same profile.
+        Ok(Self::Child(PathBuf::from(env!("CARGO_BIN_EXE_casetrail"))))
     }
 
     pub fn describe(&self) -> String {
@@ -132,9 +114,9 @@ impl Server {
                     max_connections: connections,
                     rate_limit_per_minute: u32::MAX,
                     shutdown_grace: std::time::Duration::from_secs(
-                        crate::settings::DEFAULT_SHUTDOWN_GRACE_SECONDS,
+                        api::settings::DEFAULT_SHUTDOWN_GRACE_SECONDS,
                     ),
-                    query_cost_budget: crate::settings::DEFAULT_QUERY_COST_BUDGET,
+                    query_cost_budget: api::settings::DEFAULT_QUERY_COST_BUDGET,
                 };
                 let app = Application::build(settings).await?;
                 let base = format!("http://127.0.0.1:{}", app.port());

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::report::{load_average, machine, rate, Figure, Latency, Report, Target};
 use super::server::{Mode, Secrets, Server};
-use super::{activity, db, gen, reads, BenchArgs, Fail, Phase, Scale};
-use crate::commands::CommandService;
+use super::{activity, db, reads, BenchArgs, Fail, Phase, Scale};
+use api::commands::CommandService;
 
 mod serving;
 mod writing;
@@ -49,7 +49,7 @@ pub async fn run(args: &BenchArgs, scale: Scale) -> Result<(), Fail> {
     let name = db::database_name(&url)?;
     let mode = Mode::choose(args.in_process, args.server_binary.clone())?;
     println!(
-        "casetrail bench — {}",
+        "casetrail performance bench — {}",
         if args.quick {
             "quick smoke run"
         } else {
@@ -66,7 +66,7 @@ pub async fn run(args: &BenchArgs, scale: Scale) -> Result<(), Fail> {
     println!("server: {}", mode.describe());
     println!("scale: {scale:?}");
     let secrets = Secrets::random();
-    let store = EventStore::new(pool, crate::app::domain_upcasters());
+    let store = EventStore::new(pool, domain::upcasters::upcasters());
     let commands = Arc::new(CommandService::new(
         store.clone(),
         Vault::new(secrets.master_key),
@@ -163,7 +163,8 @@ impl Bench<'_> {
             return Ok(());
         }
         let started = Instant::now();
-        let added = gen::fill_batches(&self.store, size - have, 2, size).await?;
+        let added =
+            casetrail_tests::synthetic::fill_batches(&self.store, size - have, 2, size).await?;
         let elapsed = started.elapsed();
         let settling = Instant::now();
         db::settle(&self.url).await?;
@@ -271,12 +272,12 @@ impl Bench<'_> {
             ),
             None => Figure::plain(label, history.describe()),
         });
-        let n = (self.scale.requests / 3).max(100);
+        let duration = (self.scale.request_time / 3).max(Duration::from_secs(2));
         let label = format!(
-            "GraphQL openCase over HTTP, {} clients, at {events} events",
+            "GraphQL openCase over HTTP, {} connections, at {events} events",
             self.args.clients
         );
-        let throughput = self.mutations(server, n, &label).await?;
+        let throughput = self.mutations(server, duration, &label).await?;
         if let Some(small) = self.small_e2e {
             self.report.note(format!(
                 "HTTP openCase throughput at {events} events is {:.2} of that at the small log",

@@ -1,6 +1,11 @@
-//! Realistic synthetic hotline activity: calls spread over the ministry
-//! report's period and regions, some counselled, some opening a case with a
-//! referral, a rescue and a support service. No personal data at all.
+//! Realistic synthetic hotline activity for the benchmarks: calls spread
+//! over the ministry report's period and regions, some counselled, some
+//! opening a case with a referral, a rescue and a support service. No
+//! personal data at all.
+//!
+//! The ONE event generator of both bench targets (`benches/performance`,
+//! `benches/rebuild`): it lives in this library because that is the one
+//! place both can import without a dependency cycle, so their logs match.
 //!
 //! [`fill_batches`] appends such activity fast, for the large logs: each
 //! aggregate decides its commands in memory and many new streams are
@@ -25,7 +30,8 @@ use rand::{Rng, SeedableRng};
 use store::{decide, Actor, CommandContext, EventStore, Loaded, UnitOfWork};
 use uuid::Uuid;
 
-use super::Fail;
+/// Why generating or appending stopped.
+pub type Fail = Box<dyn std::error::Error + Send + Sync>;
 
 /// The report's regional shares (per mille), in `Region::ALL` order.
 pub const REGION_WEIGHTS: [u32; 10] = [293, 160, 131, 104, 60, 55, 116, 80, 1, 0];

@@ -1,12 +1,15 @@
-//! `casetrail bench`: casetrail's performance beside PostgreSQL's own
+//! The performance bench: casetrail's performance beside PostgreSQL's own
 //! ceiling, measured in one run on one machine, printed with ratios.
+//! `cargo bench -p casetrail-tests --bench performance -- [--quick] [OPTIONS]`
+//! (docs/PERFORMANCE.md). A bench target of the tests crate, so that none
+//! of it is in the production `casetrail` binary.
 //!
 //! 1. command append rate (new case per `openCase`, 16 concurrent writers
 //!    through `CommandService`) vs raw one-row-per-transaction INSERTs into a
 //!    scratch table on the same pool at the same concurrency;
 //! 2. one hot case, 2,000 sequential commands: last tenth vs first tenth;
-//! 3. end-to-end GraphQL mutations from 32 concurrent HTTP clients against
-//!    the real server, vs (1);
+//! 3. end-to-end GraphQL mutations over 32 HTTP connections against the
+//!    real server, driven by an external load generator (wrk), vs (1);
 //! 4. projector full rebuild vs one raw SELECT + deserialise of the same
 //!    events; statistics latency at 10k and 1M events; caseHistory of a
 //!    1,000-event case through GraphQL over HTTP;
@@ -19,7 +22,6 @@
 mod activity;
 mod cpu;
 mod db;
-mod gen;
 mod grouped;
 mod hot;
 mod load;
@@ -29,6 +31,7 @@ mod reads;
 mod report;
 mod server;
 mod writes;
+mod wrk;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -55,7 +58,11 @@ pub enum Phase {
     Reads,
 }
 
-#[derive(clap::Args, Debug, Clone)]
+#[derive(clap::Parser, Debug, Clone)]
+#[command(
+    name = "performance",
+    about = "Measure casetrail beside PostgreSQL's ceiling (drops and recreates its own database)."
+)]
 pub struct BenchArgs {
     /// PostgreSQL URL of the bench's OWN database: it is DROPPED and recreated
     /// at the start of every run (its name must contain "bench").
@@ -86,10 +93,7 @@ pub struct BenchArgs {
     /// Sequential commands on the hot case [2000; quick 400].
     #[arg(long)]
     pub hot_commands: Option<u64>,
-    /// GraphQL mutations the load generator sends [6000; quick 600].
-    #[arg(long)]
-    pub requests: Option<u64>,
-    /// Longest the load generator runs, in seconds [60; quick 15].
+    /// Seconds the load generator (wrk) sends GraphQL mutations for in (3) [8; quick 4].
     #[arg(long)]
     pub request_seconds: Option<u64>,
     /// Events of the case whose caseHistory is read.
@@ -98,7 +102,7 @@ pub struct BenchArgs {
     /// Concurrent writers through CommandService and raw INSERT.
     #[arg(long, default_value_t = 16)]
     pub writers: usize,
-    /// Concurrent HTTP clients.
+    /// HTTP connections of the load generator (wrk), kept alive.
     #[arg(long, default_value_t = 32)]
     pub clients: usize,
     /// Connections of the bench's pool and of the server's pool.
@@ -116,6 +120,9 @@ pub struct BenchArgs {
     /// Keep the database after the run (it is still recreated by the next one).
     #[arg(long)]
     pub keep: bool,
+    /// `cargo bench` passes `--bench` to every bench binary; it means nothing here.
+    #[arg(long = "bench", hide = true)]
+    pub cargo_bench: bool,
 }
 
 /// The sizes of one run.
@@ -127,8 +134,8 @@ pub struct Scale {
     pub commands: u64,
     pub rounds: u64,
     pub hot: u64,
-    pub requests: u64,
-    pub request_cap: Duration,
+    /// How long wrk sends mutations in (3); a third of it at the large log.
+    pub request_time: Duration,
     pub history: u64,
     pub samples: usize,
     pub profile: usize,
@@ -148,8 +155,7 @@ impl Scale {
             commands: pick(a.commands, 6_000, 600),
             rounds: pick(a.rounds, 2, 1).max(1),
             hot: pick(a.hot_commands, 2_000, 400).max(10),
-            requests: pick(a.requests, 6_000, 600),
-            request_cap: Duration::from_secs(pick(a.request_seconds, 60, 15)),
+            request_time: Duration::from_secs(pick(a.request_seconds, 8, 4).max(1)),
             history: a.history_events.max(1),
             samples: if a.quick { 40 } else { 200 },
             profile: if a.quick { 50 } else { 300 },
@@ -157,8 +163,24 @@ impl Scale {
     }
 }
 
+fn main() -> std::process::ExitCode {
+    let args = <BenchArgs as clap::Parser>::parse();
+    let outcome = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|runtime| runtime.block_on(run(args)));
+    match outcome {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench failed: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the bench and prints its figures.
-pub async fn run(args: BenchArgs) -> Result<(), String> {
+async fn run(args: BenchArgs) -> Result<(), String> {
     let result = phases::run(&args, Scale::of(&args)).await;
     if !args.keep {
         if let Err(e) = db::drop_database(&args.database_url).await {

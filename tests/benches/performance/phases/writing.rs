@@ -9,13 +9,13 @@ use store::vault::Vault;
 use store::EventStore;
 
 use super::{per_s, Bench};
-use crate::bench::cpu::CpuMeter;
-use crate::bench::db::{self, WaitSampler, RAW_NOTIFIED_TABLE, RAW_TABLE};
-use crate::bench::grouped::{self, Fixes};
-use crate::bench::report::{millis, rate, Figure, Latency, Target};
-use crate::bench::writes::{self, Run};
-use crate::bench::{hot, profile, Fail};
-use crate::commands::CommandService;
+use crate::cpu::CpuMeter;
+use crate::db::{self, WaitSampler, RAW_NOTIFIED_TABLE, RAW_TABLE};
+use crate::grouped::{self, Fixes};
+use crate::report::{millis, rate, Figure, Latency, Target};
+use crate::writes::{self, Run};
+use crate::{hot, profile, Fail};
+use api::commands::CommandService;
 
 /// The measured variants of (1), run alternately in each round.
 #[derive(Default)]
@@ -75,7 +75,7 @@ impl Bench<'_> {
         let n = (self.scale.commands / self.scale.rounds).max(1);
         let pool = self.store.pool().clone();
         let lean = db::app_pool_without_ping(&self.url, self.args.connections).await?;
-        let lean_store = EventStore::new(lean.clone(), crate::app::domain_upcasters());
+        let lean_store = EventStore::new(lean.clone(), domain::upcasters::upcasters());
         let lean_commands = Arc::new(CommandService::new(
             lean_store.clone(),
             Vault::new(self.secrets.master_key),

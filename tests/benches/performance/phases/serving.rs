@@ -1,13 +1,16 @@
 //! Phase (3), and the server for (4) and (5): the real server over HTTP.
 
+use std::time::Duration;
+
+use chrono::{Duration as Days, Utc};
 use domain::values::Role;
 use uuid::Uuid;
 
 use super::{per_s, Bench};
-use crate::bench::cpu::CpuMeter;
-use crate::bench::report::{rate, Figure, Latency, Target};
-use crate::bench::server::Server;
-use crate::bench::{load, writes, Fail};
+use crate::cpu::{per_operation_us, CpuMeter};
+use crate::report::{rate, Figure, Latency, Target};
+use crate::server::Server;
+use crate::{load, writes, wrk, Fail};
 
 impl Bench<'_> {
     /// A case of `history` events, made once.
@@ -44,42 +47,50 @@ impl Bench<'_> {
         Ok(Latency::of(&mut latencies))
     }
 
-    /// 32 clients of openCase mutations; returns successes per second.
+    /// openCase mutations from wrk over 32 connections for `duration`;
+    /// returns successes per second.
     pub(super) async fn mutations(
         &mut self,
         server: &Server,
-        n: u64,
+        duration: Duration,
         label: &str,
     ) -> Result<f64, Fail> {
         let token = load::token(&self.secrets.jwt, Role::Counsellor)?;
+        let opened_at = (Utc::now() - Days::hours(1)).to_rfc3339();
         let cpu = CpuMeter::start(self.store.pool(), server.pid()).await?;
-        let load = load::open_cases(
+        let load = wrk::open_cases(
             &server.base,
             &token,
-            n,
+            &opened_at,
             self.args.clients,
-            self.scale.request_cap,
+            duration,
         )
         .await?;
-        let ok = load.run.count.saturating_sub(load.errors);
-        let cpu = cpu.per_operation(self.store.pool(), load.run.count).await?;
+        let ok = load.answered.saturating_sub(load.failed);
+        let mut cpu = cpu.per_operation(self.store.pool(), load.answered).await?;
+        // The load generator is wrk, not this process.
+        cpu.client_us = per_operation_us(load.cpu_ticks, load.answered);
         self.report.note(format!(
             "profile, {label}: CPU per mutation {}",
             cpu.describe()
         ));
-        let throughput = rate(ok, load.run.elapsed);
-        if load.errors > 0 {
+        let throughput = rate(ok, load.elapsed);
+        if load.failed > 0 || load.socket_errors > 0 {
             self.report.note(format!(
-                "{label}: {} of {} mutations failed (first: {})",
-                load.errors,
-                load.run.count,
+                "{label}: {} of {} mutations failed, {} connection errors (first failure: {})",
+                load.failed,
+                load.answered,
+                load.socket_errors,
                 load.first_error.unwrap_or_default()
             ));
+        }
+        if ok == 0 {
+            return Err(format!("{label}: no mutation succeeded").into());
         }
         let measured = format!(
             "{} ({}), {ok} ok",
             per_s(throughput),
-            load.run.latency().describe()
+            load.latency.describe()
         );
         let figure = match self.command_rate {
             Some(baseline) => Figure::ratio(
@@ -101,11 +112,13 @@ impl Bench<'_> {
         self.history_case().await?;
         let server = self.start_server().await?;
         let label = format!(
-            "(3) GraphQL openCase over HTTP, {} clients, at {} events",
+            "(3) GraphQL openCase over HTTP, {} connections, at {} events",
             self.args.clients,
             self.events().await?
         );
-        let result = self.mutations(&server, self.scale.requests, &label).await;
+        let result = self
+            .mutations(&server, self.scale.request_time, &label)
+            .await;
         let history = match result {
             Ok(throughput) => {
                 self.small_e2e = Some(throughput);

@@ -17,11 +17,11 @@ use sqlx::PgPool;
 use store::{decide, EventStore, Loaded, UnitOfWork};
 use uuid::Uuid;
 
-use super::gen::bench_context;
 use super::report::{rate, Latency};
 use super::Fail;
-use crate::commands::CommandService;
-use crate::graphql::inputs::OpenCaseInput;
+use api::commands::CommandService;
+use api::graphql::inputs::OpenCaseInput;
+use casetrail_tests::synthetic::bench_context;
 
 /// What a timed run did.
 #[derive(Clone, Debug, Default)]

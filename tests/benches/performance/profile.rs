@@ -13,9 +13,9 @@ use store::{decide, EventStore, UnitOfWork};
 use uuid::Uuid;
 
 use super::db::RAW_TABLE;
-use super::gen::bench_context;
 use super::report::millis;
 use super::Fail;
+use casetrail_tests::synthetic::bench_context;
 
 /// Median of each step, over `n` sequential new cases.
 pub struct Breakdown {

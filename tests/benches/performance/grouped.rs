@@ -23,9 +23,9 @@ use store::{decide, CommandContext, EventStore, Loaded, UnitOfWork};
 use tokio::sync::{mpsc, oneshot, Mutex};
 use uuid::Uuid;
 
-use super::gen::bench_context;
 use super::writes::{concurrently, Run};
 use super::Fail;
+use casetrail_tests::synthetic::bench_context;
 
 type Reply = oneshot::Sender<Result<(), String>>;
 type Job = (Loaded<Case>, Vec<CaseEvent>, CommandContext, Reply);
