@@ -8,6 +8,8 @@
 //!   recorded with the events.
 //! - [`checkpoint`]: signed statements of every stream's head, so a
 //!   rewrite by someone with full database access is still detected.
+//! - [`transparency`]: the RFC 9162 Merkle log over every event, signed
+//!   tree heads, proofs and offline-verifiable evidence bundles.
 //! - [`snapshots`]: verified, insert-only snapshots (chain hash + MAC).
 //! - [`vault`]: personal data sealed per subject; erasure destroys the key.
 //! - [`repository`]: cqrs-es's `PersistedEventRepository` on the same tables.
@@ -26,6 +28,7 @@ pub mod metadata;
 pub mod receipts;
 pub mod repository;
 pub mod snapshots;
+pub mod transparency;
 pub mod vault;
 
 pub use aggregates::{decide, EventStore, Loaded, UnitOfWork};
