@@ -87,6 +87,7 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Verify(args) => api::cli::integrity::verify(args).await,
         Command::Checkpoint(args) => api::cli::integrity::checkpoint(args).await,
+        Command::Audit(command) => api::cli::audit::run(command).await,
         Command::Projections(command) => {
             telemetry::init(false);
             api::cli::operations::projections(command).await

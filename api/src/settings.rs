@@ -48,6 +48,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print (or write) a signed checkpoint of every stream's head.
     Checkpoint(CheckpointArgs),
+    /// The transparency log: evidence bundles, proofs, offline verification, witnessing.
+    #[command(subcommand)]
+    Audit(crate::cli::audit::AuditCommand),
     /// Projection status, and rebuilds from the whole log.
     #[command(subcommand)]
     Projections(ProjectionsCommand),

@@ -34,7 +34,7 @@ pub use runtime::{spawn, ProjectionRuntime};
 pub use status::{status, wait_until_caught_up, ProjectionStatus};
 
 /// The names of the projections, for the CLI and the API.
-pub const PROJECTIONS: [&str; 4] = ["calls", "cases", "referrals", "statistics"];
+pub const PROJECTIONS: [&str; 5] = ["calls", "cases", "referrals", "statistics", "merkle_log"];
 
 /// How the projectors run.
 #[derive(Clone, Debug)]

@@ -23,14 +23,17 @@ pub(crate) enum Projection {
     Cases,
     Referrals,
     Statistics,
+    /// The transparency log's leaves (store::transparency).
+    MerkleLog,
 }
 
 impl Projection {
-    pub const ALL: [Projection; 4] = [
+    pub const ALL: [Projection; 5] = [
         Projection::Calls,
         Projection::Cases,
         Projection::Referrals,
         Projection::Statistics,
+        Projection::MerkleLog,
     ];
 
     /// The name used in status, the CLI and `projection_checkpoints`.
@@ -40,6 +43,7 @@ impl Projection {
             Projection::Cases => "cases",
             Projection::Referrals => "referrals",
             Projection::Statistics => "statistics",
+            Projection::MerkleLog => "merkle_log",
         }
     }
 
@@ -57,6 +61,7 @@ impl Projection {
             Projection::Cases => 2,
             Projection::Referrals => 3,
             Projection::Statistics => 4,
+            Projection::MerkleLog => 5,
         }
     }
 
@@ -73,6 +78,7 @@ impl Projection {
                 "statistics_cases_opened",
                 "statistics_referrals",
             ],
+            Projection::MerkleLog => &["merkle_leaves"],
         }
     }
 
@@ -91,6 +97,9 @@ impl Projection {
                 calls: true,
                 cases: true,
             },
+            // Every stream, of any type, but nothing decoded: a leaf needs
+            // only the event's coordinates and chain hash.
+            Projection::MerkleLog => Streams::default(),
         }
     }
 
@@ -107,6 +116,7 @@ impl Projection {
             Projection::Cases => models::cases::apply(conn, events, target).await,
             Projection::Referrals => models::referrals::apply(conn, events, target).await,
             Projection::Statistics => models::statistics::apply(conn, store, events, target).await,
+            Projection::MerkleLog => models::merkle_log::apply(conn, events, target).await,
         }
     }
 }

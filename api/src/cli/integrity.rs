@@ -71,6 +71,12 @@ pub struct CheckpointArgs {
     /// without touching the database.
     #[arg(long)]
     pub print_public_key: bool,
+    /// Also write a signed tree head of the transparency log to FILE (docs/AUDIT.md).
+    #[arg(long, value_name = "FILE")]
+    pub tree_head: Option<PathBuf>,
+    /// Write only the tree head (`--tree-head`), no checkpoint.
+    #[arg(long, requires = "tree_head")]
+    pub only_tree_head: bool,
 }
 
 impl CheckpointArgs {
@@ -108,6 +114,13 @@ pub async fn checkpoint(args: CheckpointArgs) -> Result<(), String> {
         return Ok(());
     }
     let pool = owner_pool(&args.database.database_url).await?;
+    if let Some(path) = &args.tree_head {
+        crate::cli::audit::write_tree_head(&pool, &key, path).await?;
+        if args.only_tree_head {
+            pool.close().await;
+            return Ok(());
+        }
+    }
     let checkpoint = checkpoint::create(&pool, &key).await.map_err(store_error)?;
     pool.close().await;
     let json = serde_json::to_string_pretty(&checkpoint)
@@ -260,7 +273,7 @@ fn unpinned_key(path: &Path, file: &Checkpoint) -> Result<VerifyingKey, String> 
 }
 
 /// Writes beside the target, then renames: a reader never sees half a checkpoint.
-fn write_atomically(path: &Path, contents: &str) -> Result<(), String> {
+pub(crate) fn write_atomically(path: &Path, contents: &str) -> Result<(), String> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = PathBuf::from(temporary);
@@ -270,7 +283,7 @@ fn write_atomically(path: &Path, contents: &str) -> Result<(), String> {
 }
 
 /// A small read-only pool as the URL's own user; never creates the database.
-async fn owner_pool(url: &str) -> Result<PgPool, String> {
+pub(crate) async fn owner_pool(url: &str) -> Result<PgPool, String> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|_| "DATABASE_URL is not a valid PostgreSQL URL".to_string())?
         .disable_statement_logging();
@@ -287,7 +300,7 @@ async fn owner_pool(url: &str) -> Result<PgPool, String> {
 }
 
 /// The store's error with its database cause (codes and messages, no values).
-fn store_error(e: StoreError) -> String {
+pub(crate) fn store_error(e: StoreError) -> String {
     match &e {
         StoreError::Database(source) | StoreError::Unavailable(source) => {
             format!("{e}: {}", store::db::short(source))
@@ -309,6 +322,8 @@ mod tests {
             environment,
             checkpoint_key: key.map(str::to_string),
             print_public_key: false,
+            tree_head: None,
+            only_tree_head: false,
         }
     }
 

@@ -76,7 +76,9 @@ impl std::fmt::Display for Unsound {
     /// The verdict line the Python verifier prints identically.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.event, self.sequence) {
-            (Some(i), Some(s)) => write!(f, "first bad event: #{i} (sequence {s}): {}", self.reason),
+            (Some(i), Some(s)) => {
+                write!(f, "first bad event: #{i} (sequence {s}): {}", self.reason)
+            }
             _ => write!(f, "bad bundle: {}", self.reason),
         }
     }

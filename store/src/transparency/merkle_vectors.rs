@@ -32,9 +32,21 @@ const ROOTS: [&str; 9] = [
 /// (index, size, audit path).
 const INCLUSION: [(usize, usize, &[&str]); 6] = [
     (0, 1, &[]),
-    (0, 2, &["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"]),
-    (1, 2, &["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"]),
-    (2, 3, &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
+    (
+        0,
+        2,
+        &["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"],
+    ),
+    (
+        1,
+        2,
+        &["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"],
+    ),
+    (
+        2,
+        3,
+        &["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"],
+    ),
     (
         1,
         5,
@@ -104,7 +116,11 @@ fn leaves() -> Vec<Hash> {
 fn roots_match_the_reference_trees() {
     let leaves = leaves();
     for (size, expected) in ROOTS.iter().enumerate() {
-        assert_eq!(hex::encode(Tree::new(leaves[..size].to_vec()).root()), *expected, "size {size}");
+        assert_eq!(
+            hex::encode(Tree::new(leaves[..size].to_vec()).root()),
+            *expected,
+            "size {size}"
+        );
     }
 }
 
@@ -112,7 +128,9 @@ fn roots_match_the_reference_trees() {
 fn inclusion_proofs_match_the_reference_and_verify() {
     let leaves = leaves();
     for (index, size, expected) in INCLUSION {
-        let proof = Tree::new(leaves[..size].to_vec()).inclusion_proof(index).unwrap_or_default();
+        let proof = Tree::new(leaves[..size].to_vec())
+            .inclusion_proof(index)
+            .unwrap_or_default();
         let expected: Vec<Hash> = expected.iter().map(|e| h(e)).collect();
         assert_eq!(proof, expected, "index {index} of {size}");
         let tree_root = h(ROOTS[size]);
@@ -130,7 +148,9 @@ fn inclusion_proofs_match_the_reference_and_verify() {
 fn consistency_proofs_match_the_reference_and_verify() {
     let leaves = leaves();
     for (old, new, expected) in CONSISTENCY {
-        let proof = Tree::new(leaves[..new].to_vec()).consistency_proof(old).unwrap_or_default();
+        let proof = Tree::new(leaves[..new].to_vec())
+            .consistency_proof(old)
+            .unwrap_or_default();
         let expected: Vec<Hash> = expected.iter().map(|e| h(e)).collect();
         assert_eq!(proof, expected, "{old} → {new}");
         assert!(verify_consistency(
@@ -156,30 +176,71 @@ fn every_small_proof_verifies_and_no_altered_one_does() {
         let tree = Tree::new(leaves[..size].to_vec());
         let tree_root = tree.root();
         for index in 0..size {
-            let proof = Tree::new(leaves[..size].to_vec()).inclusion_proof(index).unwrap_or_default();
+            let proof = Tree::new(leaves[..size].to_vec())
+                .inclusion_proof(index)
+                .unwrap_or_default();
             let (i, n) = (index as u64, size as u64);
             assert!(verify_inclusion(i, n, &leaves[index], &proof, &tree_root));
-            assert!(!verify_inclusion(i, n, &flip(leaves[index]), &proof, &tree_root));
-            assert!(!verify_inclusion(i, n, &leaves[index], &proof, &flip(tree_root)));
+            assert!(!verify_inclusion(
+                i,
+                n,
+                &flip(leaves[index]),
+                &proof,
+                &tree_root
+            ));
+            assert!(!verify_inclusion(
+                i,
+                n,
+                &leaves[index],
+                &proof,
+                &flip(tree_root)
+            ));
             assert!(!verify_inclusion(n, n, &leaves[index], &proof, &tree_root));
             if size > 1 {
-                assert!(!verify_inclusion((i + 1) % n, n, &leaves[index], &proof, &tree_root));
+                assert!(!verify_inclusion(
+                    (i + 1) % n,
+                    n,
+                    &leaves[index],
+                    &proof,
+                    &tree_root
+                ));
                 for k in 0..proof.len() {
                     let mut bad = proof.clone();
                     bad[k] = flip(bad[k]);
                     assert!(!verify_inclusion(i, n, &leaves[index], &bad, &tree_root));
                 }
-                assert!(!verify_inclusion(i, n, &leaves[index], &proof[1..], &tree_root));
+                assert!(!verify_inclusion(
+                    i,
+                    n,
+                    &leaves[index],
+                    &proof[1..],
+                    &tree_root
+                ));
             }
         }
         for old in 0..=size {
             let proof = tree.consistency_proof(old).unwrap_or_default();
             let old_root = Tree::new(leaves[..old].to_vec()).root();
             let (m, n) = (old as u64, size as u64);
-            assert!(verify_consistency(m, n, &old_root, &tree_root, &proof), "{old}→{size}");
+            assert!(
+                verify_consistency(m, n, &old_root, &tree_root, &proof),
+                "{old}→{size}"
+            );
             if old > 0 {
-                assert!(!verify_consistency(m, n, &flip(old_root), &tree_root, &proof));
-                assert!(!verify_consistency(m, n, &old_root, &flip(tree_root), &proof));
+                assert!(!verify_consistency(
+                    m,
+                    n,
+                    &flip(old_root),
+                    &tree_root,
+                    &proof
+                ));
+                assert!(!verify_consistency(
+                    m,
+                    n,
+                    &old_root,
+                    &flip(tree_root),
+                    &proof
+                ));
                 for k in 0..proof.len() {
                     let mut bad = proof.clone();
                     bad[k] = flip(bad[k]);
@@ -189,5 +250,7 @@ fn every_small_proof_verifies_and_no_altered_one_does() {
         }
     }
     assert!(Tree::new(leaves.clone()).inclusion_proof(8).is_none());
-    assert!(Tree::new(leaves[..3].to_vec()).consistency_proof(4).is_none());
+    assert!(Tree::new(leaves[..3].to_vec())
+        .consistency_proof(4)
+        .is_none());
 }

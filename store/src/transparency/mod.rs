@@ -11,6 +11,7 @@
 
 pub mod bundle;
 pub mod merkle;
+pub mod proofs;
 pub mod tree_head;
 
 use sha2::{Digest, Sha256};

@@ -108,9 +108,9 @@ pub async fn create(pool: &PgPool, key: &SigningKey) -> Result<(TreeHead, Tree),
             .fetch_one(&mut *tx)
             .await?;
     let size = u64::try_from(size).unwrap_or(0);
-    let leaves = leaves(&mut tx, size)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("the leaf indexes of merkle_leaves have a gap".into()))?;
+    let leaves = leaves(&mut tx, size).await?.ok_or_else(|| {
+        StoreError::Corrupt("the leaf indexes of merkle_leaves have a gap".into())
+    })?;
     let tree = Tree::new(leaves);
     tx.commit().await?;
     Ok((TreeHead::sign(size, tree.root(), timestamp, key), tree))
@@ -138,9 +138,9 @@ pub async fn stream_entries(
                 stream_type: stream_type.to_string(),
                 stream_id: stream_id.to_string(),
                 sequence: row.try_get("sequence")?,
-                chain_hash: hash
-                    .try_into()
-                    .map_err(|_| StoreError::Corrupt("a stored chain hash is not 32 bytes".into()))?,
+                chain_hash: hash.try_into().map_err(|_| {
+                    StoreError::Corrupt("a stored chain hash is not 32 bytes".into())
+                })?,
             })
         })
         .collect()
