@@ -4,6 +4,7 @@
 
 pub mod cost;
 pub mod enums;
+mod evidence;
 mod history;
 pub mod inputs;
 mod mutations;
