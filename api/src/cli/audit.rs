@@ -3,12 +3,12 @@
 //! owner; `verify` never touches a database; `consistency` and `witness`
 //! read only the proof from it and trust nothing but signed tree heads.
 
+mod files;
 mod witness;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use store::checkpoint::{parse_public_key, VerifyingKey};
 use store::log::{read_stream, StreamRange};
 use store::transparency::bundle::{Bundle, BundleEvent, Inclusion, FORMAT};
 use store::transparency::proofs::prove;
@@ -20,6 +20,7 @@ use crate::cli::integrity::{
     owner_pool, store_error, write_atomically, CheckpointArgs, ExistingDatabaseArgs,
 };
 use crate::settings::Environment;
+use files::{read_json, trusted};
 pub use witness::{consistency, witness, ConsistencyArgs, WitnessArgs};
 
 /// The `aggregate_type` of a case's stream.
@@ -123,20 +124,6 @@ fn case_id(text: &str) -> Result<String, String> {
     Uuid::parse_str(text.trim())
         .map(|id| id.to_string())
         .map_err(|_| "--case is not a case id (a UUID)".to_string())
-}
-
-/// Reads a JSON file of type `T`, naming the file in any error.
-pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    what: &str,
-) -> Result<T, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("{} is not a {what}: {e}", path.display()))
-}
-
-pub(crate) fn trusted(hex_key: &str) -> Result<VerifyingKey, String> {
-    parse_public_key(hex_key).map_err(|e| format!("--public-key: {e}"))
 }
 
 /// `casetrail audit bundle`.
@@ -265,25 +252,5 @@ async fn inclusion(args: InclusionArgs) -> Result<(), String> {
     })?;
     let json = serde_json::to_string_pretty(&proof).map_err(|e| e.to_string())?;
     println!("{json}");
-    Ok(())
-}
-
-/// `casetrail checkpoint --tree-head FILE`: signs the tree as the
-/// `merkle_log` projection holds it now and writes it to FILE.
-pub async fn write_tree_head(
-    pool: &sqlx::PgPool,
-    key: &store::checkpoint::SigningKey,
-    path: &Path,
-) -> Result<(), String> {
-    let (head, _) = tree_head::create(pool, key).await.map_err(store_error)?;
-    let json = serde_json::to_string_pretty(&head).map_err(|e| e.to_string())?;
-    write_atomically(path, &json)?;
-    eprintln!(
-        "tree head: {} entries, root {}, signed at {}, written to {}",
-        head.size,
-        head.root,
-        head.timestamp.to_rfc3339(),
-        path.display()
-    );
     Ok(())
 }

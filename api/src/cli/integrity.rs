@@ -115,7 +115,7 @@ pub async fn checkpoint(args: CheckpointArgs) -> Result<(), String> {
     }
     let pool = owner_pool(&args.database.database_url).await?;
     if let Some(path) = &args.tree_head {
-        crate::cli::audit::write_tree_head(&pool, &key, path).await?;
+        write_tree_head(&pool, &key, path).await?;
         if args.only_tree_head {
             pool.close().await;
             return Ok(());
@@ -147,6 +147,24 @@ pub async fn checkpoint(args: CheckpointArgs) -> Result<(), String> {
         checkpoint.merkle_root,
         checkpoint.public_key,
         checkpoint.public_key
+    );
+    Ok(())
+}
+
+/// `casetrail checkpoint --tree-head FILE`: signs the tree as the
+/// `merkle_log` projection holds it now and writes it to FILE.
+async fn write_tree_head(pool: &PgPool, key: &SigningKey, path: &Path) -> Result<(), String> {
+    let (head, _) = store::transparency::tree_head::create(pool, key)
+        .await
+        .map_err(store_error)?;
+    let json = serde_json::to_string_pretty(&head).map_err(|e| e.to_string())?;
+    write_atomically(path, &json)?;
+    eprintln!(
+        "tree head: {} entries, root {}, signed at {}, written to {}",
+        head.size,
+        head.root,
+        head.timestamp.to_rfc3339(),
+        path.display()
     );
     Ok(())
 }

@@ -9,7 +9,7 @@ use clap::Args;
 use store::transparency::proofs::{check_extends, consistency as prove_consistency, Divergence};
 use store::transparency::TreeHead;
 
-use super::{read_json, trusted};
+use super::files::{read_json, trusted};
 use crate::cli::integrity::{owner_pool, store_error, write_atomically, ExistingDatabaseArgs};
 
 #[derive(Args, Debug, Clone)]
