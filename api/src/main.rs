@@ -101,6 +101,7 @@ async fn run(command: Command) -> Result<(), String> {
             api::import::run(args).await
         }
         Command::Export(ExportCommand::Statistics(args)) => api::export::run(args).await,
+        Command::Export(ExportCommand::Events(args)) => api::cli::export_events::run(args).await,
         Command::Reference(command) => api::cli::reference::run(command),
         Command::RotateMasterKey(args) => api::cli::operations::rotate_master_key(args).await,
         Command::Bench(args) => api::bench::run(args).await,

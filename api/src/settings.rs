@@ -82,6 +82,8 @@ pub enum ImportCommand {
 pub enum ExportCommand {
     /// Write statistics as CSV or JSON, with the same small-cell suppression as the API.
     Statistics(ExportStatisticsArgs),
+    /// Write the log as CloudEvents JSON lines (personal data sealed), resumable with --from.
+    Events(crate::cli::export_events::ExportEventsArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -2,6 +2,7 @@
 //! `Args` struct and an async function that `main.rs` dispatches to.
 
 pub mod audit;
+pub mod export_events;
 pub mod integrity;
 pub mod keys;
 pub mod operations;
