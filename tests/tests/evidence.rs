@@ -193,6 +193,11 @@ async fn every_tamper_of_a_bundle_is_caught_by_rust_and_python_alike() {
     let mut b = sound.clone();
     b["tree_head"]["root"] = Value::String(hex::encode([1u8; 32]));
     cases.push(("the tree head's root", b, "bad bundle".into()));
+    let mut b = sound.clone();
+    b["events"][0]
+        .as_object_mut()
+        .map(|e| e.remove("recorded_at_us"));
+    cases.push(("a missing field", b, "bad bundle".into()));
     for (what, bundle, expected) in cases {
         let (code, found) = verify_both(&bundle, &dir).await;
         assert_eq!((code, found), (Some(1), expected), "tampered {what}");

@@ -193,7 +193,11 @@ async fn bundle(args: BundleArgs) -> Result<(), String> {
 /// scripts/verify_bundle.py words it.
 fn verify(args: &VerifyBundleArgs) -> Result<(), String> {
     let trusted = trusted(&args.public_key)?;
-    let bundle: Bundle = read_json(&args.file, "casetrail evidence bundle")?;
+    // An unreadable file is a verdict too, worded as the Python verifier words it.
+    let bundle: Bundle = read_json(&args.file, "casetrail evidence bundle").map_err(|e| {
+        println!("bad bundle: cannot read it: {e}");
+        format!("{} is NOT sound", args.file.display())
+    })?;
     match bundle.verify(&trusted) {
         Ok(sound) => {
             println!(
