@@ -35,11 +35,13 @@ pub enum Capability {
     ReadAccessLog,
     /// Read the reference data (provinces, regions): every role, since every role reads codes.
     ReadReferenceData,
+    /// Read the transparency log's root and proofs (docs/AUDIT.md).
+    ReadTransparencyLog,
 }
 
 impl Capability {
     /// Every capability, in the order of README's roles table (tested against it).
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 12] = [
         Capability::RecordCasework,
         Capability::ReadCasework,
         Capability::ReadReferrals,
@@ -51,6 +53,7 @@ impl Capability {
         Capability::ReadProjections,
         Capability::ReadAccessLog,
         Capability::ErasePersons,
+        Capability::ReadTransparencyLog,
     ];
 
     /// In the hotline's words: FORBIDDEN messages and README's roles table say this.
@@ -68,6 +71,7 @@ impl Capability {
             Capability::ErasePersons => "erase personal data",
             Capability::ReadAccessLog => "read the access log",
             Capability::ReadReferenceData => "read reference data",
+            Capability::ReadTransparencyLog => "read transparency log proofs",
         }
     }
 }
@@ -88,6 +92,7 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         ErasePersons => matches!(role, Admin),
         ReadAccessLog => matches!(role, Auditor),
         ReadReferenceData => true,
+        ReadTransparencyLog => matches!(role, Auditor),
     }
 }
 

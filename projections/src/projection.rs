@@ -10,7 +10,7 @@ use crate::target::Target;
 
 /// The names of the projections, for the CLI and the API (re-exported at
 /// the crate root).
-pub const PROJECTIONS: [&str; 4] = ["calls", "cases", "referrals", "statistics"];
+pub const PROJECTIONS: [&str; 5] = ["calls", "cases", "referrals", "statistics", "merkle_log"];
 
 /// Advisory-lock class of "this process runs projection N". Part of the
 /// deployment contract: every server version must use the same keys, or
@@ -26,14 +26,17 @@ pub(crate) enum Projection {
     Cases,
     Referrals,
     Statistics,
+    /// The transparency log's leaves (store::transparency).
+    MerkleLog,
 }
 
 impl Projection {
-    pub const ALL: [Projection; 4] = [
+    pub const ALL: [Projection; 5] = [
         Projection::Calls,
         Projection::Cases,
         Projection::Referrals,
         Projection::Statistics,
+        Projection::MerkleLog,
     ];
 
     /// The name used in status, the CLI and `projection_checkpoints`.
@@ -43,6 +46,7 @@ impl Projection {
             Projection::Cases => "cases",
             Projection::Referrals => "referrals",
             Projection::Statistics => "statistics",
+            Projection::MerkleLog => "merkle_log",
         }
     }
 
@@ -60,6 +64,7 @@ impl Projection {
             Projection::Cases => 2,
             Projection::Referrals => 3,
             Projection::Statistics => 4,
+            Projection::MerkleLog => 5,
         }
     }
 
@@ -76,6 +81,7 @@ impl Projection {
                 "statistics_cases_opened",
                 "statistics_referrals",
             ],
+            Projection::MerkleLog => &["merkle_leaves"],
         }
     }
 
@@ -94,6 +100,9 @@ impl Projection {
                 calls: true,
                 cases: true,
             },
+            // Every stream, of any type, but nothing decoded: a leaf needs
+            // only the event's coordinates and chain hash.
+            Projection::MerkleLog => Streams::default(),
         }
     }
 
@@ -110,6 +119,7 @@ impl Projection {
             Projection::Cases => models::cases::apply(conn, events, target).await,
             Projection::Referrals => models::referrals::apply(conn, events, target).await,
             Projection::Statistics => models::statistics::apply(conn, store, events, target).await,
+            Projection::MerkleLog => models::merkle_log::apply(conn, events, target).await,
         }
     }
 }

@@ -104,14 +104,32 @@ pub(crate) async fn prepare(
         );
         copies.push((name, sql));
     }
+    // The server's role gets exactly what it has on the live table, no more:
+    // an insert-only model (merkle_leaves) stays insert-only after a swap.
+    let granted: Vec<String> = sqlx::query_scalar(
+        "SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p \
+         WHERE has_table_privilege($2, to_regclass($1), p)",
+    )
+    .bind(table)
+    .bind(APP_ROLE)
+    .fetch_all(&mut *conn)
+    .await?;
     ddl(
         conn,
-        &format!(
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON {shadow} TO {}",
-            quote(APP_ROLE)
-        ),
+        &format!("REVOKE ALL ON {shadow} FROM {}", quote(APP_ROLE)),
     )
     .await?;
+    if !granted.is_empty() {
+        ddl(
+            conn,
+            &format!(
+                "GRANT {} ON {shadow} TO {}",
+                granted.join(", "),
+                quote(APP_ROLE)
+            ),
+        )
+        .await?;
+    }
     Ok(Shadow {
         table,
         constraints: keys,

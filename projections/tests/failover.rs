@@ -10,7 +10,8 @@ use common::{eventually, settings, TestDb};
 use store::EventStore;
 
 const WAIT: Duration = Duration::from_secs(30);
-const ALL: [&str; 4] = ["calls", "cases", "referrals", "statistics"];
+/// Every projection, in name order (as `holding` and `standing_by` list them).
+const ALL: [&str; 5] = ["calls", "cases", "merkle_log", "referrals", "statistics"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_standby_takes_over_when_the_holder_dies_and_catches_up() {

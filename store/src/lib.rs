@@ -8,6 +8,8 @@
 //!   recorded with the events.
 //! - [`checkpoint`]: signed statements of every stream's head, so a
 //!   rewrite by someone with full database access is still detected.
+//! - [`transparency`]: the RFC 9162 Merkle log over every event, signed
+//!   tree heads, proofs and offline-verifiable evidence bundles.
 //! - [`snapshots`]: verified, insert-only snapshots (chain hash + MAC).
 //! - [`vault`]: personal data sealed per subject; erasure destroys the key.
 //! - [`db`]: database creation, migrations, the server's role.
@@ -24,6 +26,7 @@ pub mod log;
 pub mod metadata;
 pub mod receipts;
 pub mod snapshots;
+pub mod transparency;
 pub mod vault;
 
 pub use aggregates::{decide, EventStore, Loaded, UnitOfWork};

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod browser;
 pub mod contract;
 pub mod docs;
+pub mod evidence;
 pub mod fixtures;
 pub mod harness;
 pub mod independent;

@@ -169,6 +169,17 @@ fn operations(w: &World) -> Vec<Op> {
             json!({}),
         ),
         q("projections", "{ projections { name } }", json!({})),
+        q("transparencyLog", "{ transparencyLog { size } }", json!({})),
+        q(
+            "inclusionProof",
+            "query($id: UUID!) { inclusionProof(caseId: $id, sequence: 1, treeSize: 0) { leafIndex } }",
+            json!({"id": w.case}),
+        ),
+        q(
+            "consistencyProof",
+            "{ consistencyProof(oldSize: 0, newSize: 0) { path } }",
+            json!({}),
+        ),
     ]
 }
 
@@ -195,6 +206,7 @@ fn allowed(op: &str, role: Role) -> bool {
         "referrals" => matches!(role, Counsellor | Supervisor | Agency),
         "statistics" => matches!(role, Counsellor | Supervisor | Auditor | Analyst),
         "projections" => matches!(role, Supervisor | Auditor | Admin),
+        "transparencyLog" | "inclusionProof" | "consistencyProof" => role == Auditor,
         other => panic!("no expectation for {other}"),
     }
 }

@@ -39,6 +39,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print (or write) a signed checkpoint of every stream's head.
     Checkpoint(CheckpointArgs),
+    /// The transparency log: evidence bundles, proofs, offline verification, witnessing.
+    #[command(subcommand)]
+    Audit(super::audit::AuditCommand),
     /// Projection status, and rebuilds from the whole log.
     #[command(subcommand)]
     Projections(ProjectionsCommand),
@@ -68,6 +71,8 @@ pub enum ImportCommand {
 pub enum ExportCommand {
     /// Write statistics as CSV or JSON, with the same small-cell suppression as the API.
     Statistics(ExportStatisticsArgs),
+    /// Write the log as CloudEvents JSON lines (personal data sealed), resumable with --from.
+    Events(super::export_events::ExportEventsArgs),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -56,6 +56,12 @@ pub struct CheckpointArgs {
     /// without touching the database.
     #[arg(long)]
     pub print_public_key: bool,
+    /// Also write a signed tree head of the transparency log to FILE (docs/AUDIT.md).
+    #[arg(long, value_name = "FILE")]
+    pub tree_head: Option<PathBuf>,
+    /// Write only the tree head (`--tree-head`), no checkpoint.
+    #[arg(long, requires = "tree_head")]
+    pub only_tree_head: bool,
 }
 
 impl CheckpointArgs {
@@ -93,6 +99,15 @@ pub async fn checkpoint(args: CheckpointArgs) -> Result<(), OperatorError> {
         return Ok(());
     }
     let pool = owner_pool(&args.database.database_url).await?;
+    if let Some(path) = &args.tree_head {
+        write_tree_head(&pool, &key, path)
+            .await
+            .map_err(OperatorError::Failed)?;
+        if args.only_tree_head {
+            pool.close().await;
+            return Ok(());
+        }
+    }
     let checkpoint = checkpoint::create(&pool, &key).await.map_err(store_error)?;
     pool.close().await;
     let json = serde_json::to_string_pretty(&checkpoint)
@@ -119,6 +134,24 @@ pub async fn checkpoint(args: CheckpointArgs) -> Result<(), OperatorError> {
         checkpoint.merkle_root,
         checkpoint.public_key,
         checkpoint.public_key
+    );
+    Ok(())
+}
+
+/// `casetrail checkpoint --tree-head FILE`: signs the tree as the
+/// `merkle_log` projection holds it now and writes it to FILE.
+async fn write_tree_head(pool: &PgPool, key: &SigningKey, path: &Path) -> Result<(), String> {
+    let (head, _) = store::transparency::tree_head::create(pool, key)
+        .await
+        .map_err(store_error)?;
+    let json = serde_json::to_string_pretty(&head).map_err(|e| e.to_string())?;
+    write_atomically(path, &json)?;
+    eprintln!(
+        "tree head: {} entries, root {}, signed at {}, written to {}",
+        head.size,
+        head.root,
+        head.timestamp.to_rfc3339(),
+        path.display()
     );
     Ok(())
 }
@@ -254,7 +287,7 @@ fn unpinned_key(path: &Path, file: &Checkpoint) -> Result<VerifyingKey, Operator
 }
 
 /// Writes beside the target, then renames: a reader never sees half a checkpoint.
-fn write_atomically(path: &Path, contents: &str) -> Result<(), OperatorError> {
+pub(crate) fn write_atomically(path: &Path, contents: &str) -> Result<(), OperatorError> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = PathBuf::from(temporary);
@@ -264,7 +297,7 @@ fn write_atomically(path: &Path, contents: &str) -> Result<(), OperatorError> {
 }
 
 /// A small read-only pool as the URL's own user; never creates the database.
-async fn owner_pool(url: &str) -> Result<PgPool, OperatorError> {
+pub(crate) async fn owner_pool(url: &str) -> Result<PgPool, OperatorError> {
     let options = PgConnectOptions::from_str(url)
         .map_err(|_| OperatorError::Settings("DATABASE_URL is not a valid PostgreSQL URL".into()))?
         .disable_statement_logging();
@@ -279,7 +312,7 @@ async fn owner_pool(url: &str) -> Result<PgPool, OperatorError> {
 }
 
 /// The store's error with its database cause (codes and messages, no values).
-fn store_error(e: StoreError) -> OperatorError {
+pub(crate) fn store_error(e: StoreError) -> OperatorError {
     OperatorError::Database(match &e {
         StoreError::Database(source) | StoreError::Unavailable(source) => {
             format!("{e}: {}", store::db::short(source))
@@ -301,6 +334,8 @@ mod tests {
             environment,
             checkpoint_key: key.map(str::to_string),
             print_public_key: false,
+            tree_head: None,
+            only_tree_head: false,
         }
     }
 

@@ -8,8 +8,10 @@
 //! of `commands`; `settings` is read by all and imports none of them.
 //! `python3 scripts/import_cycles.py --crate api` keeps the files free of cycles.
 
+pub mod audit;
 mod command;
 pub mod config_file;
+pub mod export_events;
 pub mod integrity;
 pub mod projections;
 pub mod reference;
@@ -87,6 +89,7 @@ pub async fn run(command: Command) -> Result<(), OperatorError> {
         Command::Token(args) => token(&args),
         Command::Verify(args) => integrity::verify(args).await,
         Command::Checkpoint(args) => integrity::checkpoint(args).await,
+        Command::Audit(command) => audit::run(command).await.map_err(OperatorError::Failed),
         Command::Projections(command) => {
             telemetry::init(false);
             projections::projections(command).await
@@ -100,6 +103,9 @@ pub async fn run(command: Command) -> Result<(), OperatorError> {
             operations::import::cli::run(args).await
         }
         Command::Export(ExportCommand::Statistics(args)) => operations::export::run(args).await,
+        Command::Export(ExportCommand::Events(args)) => export_events::run(args)
+            .await
+            .map_err(OperatorError::Failed),
         Command::Reference(command) => {
             reference::run(command);
             Ok(())

@@ -5,6 +5,7 @@
 mod context;
 pub mod cost;
 pub mod enums;
+mod evidence;
 mod history;
 pub mod inputs;
 mod mutations;

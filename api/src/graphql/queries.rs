@@ -27,6 +27,7 @@ pub struct Query(
     EventLogQuery,
     ReadModelQuery,
     super::reference::ReferenceQuery,
+    super::evidence::EvidenceQuery,
 );
 
 #[derive(Default)]

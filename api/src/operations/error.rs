@@ -62,3 +62,11 @@ impl From<store::StoreError> for OperatorError {
         Self::database(error)
     }
 }
+
+/// The audit commands (`cli/audit`, `cli/export_events`) report their
+/// verdicts as text; an operator error among them is reported the same way.
+impl From<OperatorError> for String {
+    fn from(e: OperatorError) -> String {
+        e.to_string()
+    }
+}

@@ -140,6 +140,7 @@ pub async fn read_models(conn: &mut PgConnection) -> Vec<(String, Vec<serde_json
         "statistics_counselling_sessions",
         "statistics_cases_opened",
         "statistics_referrals",
+        "merkle_leaves",
     ] {
         all.push((name.to_string(), table(conn, name).await));
     }

@@ -16,7 +16,9 @@
 //!   [`PERSONAL_DATA`] each (a vault open and an access-log row);
 //! - `caseHistory`/`callHistory`: [`HISTORY`]; `statistics`: [`STATISTICS`]
 //!   plus one per month of the period; `verifyIntegrity`: [`INTEGRITY_ALL`]
-//!   for the whole log, [`HISTORY`] for one stream; a mutation: [`COMMAND`];
+//!   for the whole log, [`HISTORY`] for one stream; `transparencyLog`,
+//!   `inclusionProof`, `consistencyProof`: [`INTEGRITY_ALL`] (each builds the
+//!   Merkle tree from every leaf); a mutation: [`COMMAND`];
 //! - lists multiply through nesting: a list inside a list costs
 //!   (outer items) x (inner items) x (inner selection).
 //!

@@ -206,6 +206,14 @@ impl<'a> Walker<'a> {
             weight = HISTORY;
         } else if name == "events" && parent.ends_with("History") {
             items = HISTORY_EVENTS;
+        } else if parent == "Query"
+            && matches!(
+                name,
+                "transparencyLog" | "inclusionProof" | "consistencyProof"
+            )
+        {
+            // Each reads every leaf hash of the tree and builds it.
+            weight = INTEGRITY_ALL;
         } else if name == "verifyIntegrity" {
             let one_stream = !matches!(self.argument(f, "streamId"), None | Some(Value::Null));
             weight = if one_stream { HISTORY } else { INTEGRITY_ALL };

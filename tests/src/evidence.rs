@@ -1,0 +1,68 @@
+//! Helpers of the transparency-log suites (tree_heads.rs, evidence_graphql.rs):
+//! the binary with the suites' checkpoint key, signed tree heads, temp dirs.
+
+use store::transparency::TreeHead;
+use uuid::Uuid;
+
+use crate::audit::{checkpoint_public_key, run_binary, Run, CHECKPOINT_SEED};
+use crate::harness::TestApp;
+
+/// Runs BINARY (the suite's `env!("CARGO_BIN_EXE_casetrail")`) with the suites' checkpoint key.
+pub async fn casetrail(binary: &str, args: &[&str]) -> Run {
+    run_binary(
+        binary,
+        args,
+        &[
+            ("CASETRAIL_CHECKPOINT_KEY", CHECKPOINT_SEED),
+            ("CASETRAIL_CHECKPOINT_PUBLIC_KEY", &checkpoint_public_key()),
+        ],
+    )
+    .await
+}
+
+pub fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("casetrail-heads-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+pub fn path(p: &std::path::Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+pub async fn tree_head(
+    binary: &str,
+    app: &TestApp,
+    dir: &std::path::Path,
+    name: &str,
+) -> (std::path::PathBuf, TreeHead) {
+    let file = dir.join(name);
+    let run = casetrail(
+        binary,
+        &[
+            "checkpoint",
+            "--database-url",
+            &app.db.url,
+            "--tree-head",
+            path(&file),
+            "--only-tree-head",
+        ],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        run.stdout.trim().is_empty(),
+        "no checkpoint with --only-tree-head: {run:?}"
+    );
+    let head: TreeHead = serde_json::from_str(&std::fs::read_to_string(&file).expect("written"))
+        .expect("a tree head");
+    (file, head)
+}
+
+pub fn signer() -> store::checkpoint::SigningKey {
+    let seed: [u8; 32] = hex::decode(CHECKPOINT_SEED)
+        .expect("hex")
+        .try_into()
+        .expect("32 bytes");
+    store::checkpoint::SigningKey::from_bytes(&seed)
+}
