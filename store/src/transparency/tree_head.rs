@@ -5,7 +5,8 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool, Row};
 
-use super::{field, parse_hash, Entry, Hash, Tree};
+use super::leaf::{field, parse_hash, Entry};
+use super::merkle::{Hash, Tree};
 use crate::error::StoreError;
 
 /// The `format` of a tree head file, and its signature's domain tag.
