@@ -4,7 +4,7 @@
 //! often as needed. A data key under a master key a server does not hold
 //! makes that person read as "[unavailable]", never a failed read.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -146,24 +146,37 @@ async fn rotation_under_load() {
     }
 
     let stop = Arc::new(AtomicBool::new(false));
+    // Cases each writer has recorded: the rotation starts once both are writing.
+    let recorded = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
     let writers: Vec<_> = [Arc::clone(&lagging), Arc::clone(&deployed)]
         .into_iter()
         .enumerate()
         .map(|(w, server)| {
             let (stop, http) = (Arc::clone(&stop), http.clone());
+            let recorded = Arc::clone(&recorded);
             tokio::spawn(async move {
                 let mut mine = Vec::new();
                 let mut i = 0;
                 while !stop.load(Ordering::Relaxed) || i < 5 {
                     let name = format!("Writer {w} person {i}");
                     mine.push((case_with(&http, &server, &name).await, name));
+                    recorded[w].fetch_add(1, Ordering::Relaxed);
                     i += 1;
                 }
                 mine
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let writing = tokio::time::timeout(Duration::from_secs(60), async {
+        while recorded.iter().any(|n| n.load(Ordering::Relaxed) < 2) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(
+        writing.is_ok(),
+        "both writers record cases before the rotation"
+    );
     let url = db.url.clone();
     let (old, new) = (old_key.clone(), new_key.clone());
     let during = tokio::task::spawn_blocking(move || rotate(&url, &new, Some(&old)))

@@ -43,10 +43,26 @@ async fn sigterm_finishes_in_flight_requests_and_exits_despite_a_stuck_client() 
     let _stuck = partial_request(&server.address, body, body.len() / 2);
     // A normal request in flight: the rest of its body arrives after SIGTERM.
     let mut in_flight = partial_request(&server.address, body, body.len() / 2);
-    std::thread::sleep(Duration::from_millis(500));
+    // A whole request answered on a third connection: the listener's queue is
+    // first in, first out, so the two connections above were accepted too.
+    let mut probe = partial_request(&server.address, body, body.len());
+    probe.set_read_timeout(Some(GUARD)).expect("timeout set");
+    let mut first = [0u8; 12];
+    probe.read_exact(&mut first).expect("the probe is answered");
+    assert_eq!(&first, b"HTTP/1.1 200", "the server answers before SIGTERM");
 
     server.terminate();
-    std::thread::sleep(Duration::from_millis(500));
+    // The rest of the body is sent only once the server is draining: it has
+    // stopped accepting connections.
+    let host = server.address.trim_start_matches("http://").to_string();
+    let draining = std::time::Instant::now();
+    while TcpStream::connect(&host).is_ok() {
+        assert!(
+            draining.elapsed() < GUARD,
+            "the server stops accepting after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     in_flight
         .write_all(&body.as_bytes()[body.len() / 2..])
         .expect("the rest of the body is accepted during the grace");
