@@ -27,7 +27,7 @@ async fn when_the_process_running_the_projections_is_killed_the_other_takes_over
     // lock; a second one started at that moment could win some of them (a
     // split the runtime allows, but not what this test sets up).
     let deadline = Instant::now() + Duration::from_secs(30);
-    while holds_projections(&first) < 4 {
+    while holds_projections(&first) < projections::PROJECTIONS.len() {
         assert!(
             Instant::now() < deadline,
             "the first process did not take the projections: {}",
