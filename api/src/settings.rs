@@ -254,6 +254,12 @@ impl SecurityArgs {
         })
     }
 
+    /// The vault an operator's command opens and seals with: the current
+    /// master key, and the previous one during a rotation.
+    pub fn vault(&self) -> Result<store::vault::Vault, String> {
+        Ok(store::vault::Vault::new(self.master_key()?).with_previous(self.previous_master_key()?))
+    }
+
     /// The previous master key, if one is configured: 64 hex digits, not the
     /// current key, and (like the master key) never the development key in production.
     pub fn previous_master_key(&self) -> Result<Option<[u8; 32]>, String> {

@@ -9,7 +9,6 @@
 //! is in the README ("Rotating the master key").
 
 use clap::Args;
-use store::vault::Vault;
 
 use super::OperatorError;
 use crate::settings::{ExistingDatabaseArgs, SecurityArgs};
@@ -25,16 +24,7 @@ pub struct RotateMasterKeyArgs {
 
 /// Re-wraps every data key that is not under the current master key.
 pub async fn rotate_master_key(args: RotateMasterKeyArgs) -> Result<(), OperatorError> {
-    let vault = Vault::new(
-        args.security
-            .master_key()
-            .map_err(OperatorError::Settings)?,
-    )
-    .with_previous(
-        args.security
-            .previous_master_key()
-            .map_err(OperatorError::Settings)?,
-    );
+    let vault = args.security.vault().map_err(OperatorError::Settings)?;
     let current = hex::encode(vault.master_keys().current.id());
     let pool = super::existing_app_pool(&args.database.database_url, 2).await?;
     let report = vault

@@ -2,7 +2,6 @@
 
 use clap::Args;
 use domain::clock::Clock;
-use store::vault::Vault;
 use store::EventStore;
 
 use super::super::OperatorError;
@@ -32,16 +31,7 @@ pub async fn run(args: SeedArgs) -> Result<(), OperatorError> {
     store::db::ensure_database(url).await?;
     store::db::migrate(url).await?;
     let pool = store::db::app_pool(url, 16).await?;
-    let vault = Vault::new(
-        args.security
-            .master_key()
-            .map_err(OperatorError::Settings)?,
-    )
-    .with_previous(
-        args.security
-            .previous_master_key()
-            .map_err(OperatorError::Settings)?,
-    );
+    let vault = args.security.vault().map_err(OperatorError::Settings)?;
     let commands = CommandService::new(
         EventStore::new(pool, domain::upcasters::upcasters()),
         vault,
