@@ -227,3 +227,20 @@ pub async fn post_graphql(
     let body = response.json::<Value>().await.unwrap_or(Value::Null);
     Answer { status, body }
 }
+
+/// The value of the `/metrics` line that starts with `line` (a metric name
+/// with its labels and a trailing space), from the server at `address`.
+pub async fn metric_value(http: &reqwest::Client, address: &str, line: &str) -> u64 {
+    let text = http
+        .get(format!("{address}/metrics"))
+        .send()
+        .await
+        .expect("metrics answer")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .find_map(|l| l.strip_prefix(line))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{line} missing from /metrics:\n{text}"))
+}

@@ -68,18 +68,7 @@ async fn names(http: &reqwest::Client, server: &ServerProcess, case: Uuid) -> Ve
 }
 
 async fn metric(http: &reqwest::Client, server: &ServerProcess, line: &str) -> u64 {
-    let text = http
-        .get(format!("{}/metrics", server.address))
-        .send()
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .find_map(|l| l.strip_prefix(line))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{line} missing from /metrics:\n{text}"))
+    casetrail_tests::harness::metric_value(http, &server.address, line).await
 }
 
 #[tokio::test]

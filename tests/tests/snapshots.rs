@@ -11,19 +11,7 @@ use uuid::Uuid;
 const MISMATCH: &str = "casetrail_snapshots_discarded_total{reason=\"mismatch\"} ";
 
 async fn metric(app: &TestApp, line: &str) -> u64 {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("metrics text");
-    text.lines()
-        .find_map(|l| l.strip_prefix(line))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{line} missing from /metrics:\n{text}"))
+    casetrail_tests::harness::metric_value(&app.client, &app.address, line).await
 }
 
 /// A case with a referral to the criminal police, pushed past its first snapshot.
