@@ -89,8 +89,16 @@ pub async fn graphql(
         };
         let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let is_json = content_type.trim_start().to_ascii_lowercase().starts_with(JSON);
-        let parsed = is_json.then(|| serde_json::from_slice::<async_graphql::Request>(&body).ok()).flatten();
-        let analysis = parsed.as_ref().and_then(|r| state.cost.analyse(&r.query, r.operation_name.as_deref(), &r.variables));
+        let mut parsed = is_json.then(|| serde_json::from_slice::<async_graphql::Request>(&body).ok()).flatten();
+        // The document is parsed once, here: the request keeps the parse, so
+        // what is priced is what runs, and naming the operation reuses it.
+        let analysis = parsed.as_mut().and_then(|r| {
+            let operation = r.operation_name.clone();
+            let variables = std::mem::take(&mut r.variables);
+            let analysis = r.parsed_query().ok().and_then(|doc| state.cost.analyse_document(doc, operation.as_deref(), &variables));
+            r.variables = variables;
+            analysis
+        });
         // Each root field is a request for the rate limit: aliases cannot multiply the rate.
         let weight = analysis.map_or(1, |a| a.root_fields.max(1));
         if !state.rate_limiter.allow_n(&principal.subject, weight) {
@@ -144,7 +152,7 @@ pub async fn graphql(
 /// The operation the request runs, as the access log and traces name it:
 /// the body's `operationName`, or else the name of the document's single
 /// operation (`None` when it is anonymous, or the document does not parse).
-/// The document is parsed once here and the parse is reused by execution.
+/// The parse `graphql` made for the cost model is reused, as by execution.
 /// Names are the client's words: kept short and to identifier characters.
 fn operation_name(request: &mut async_graphql::Request) -> Option<String> {
     use async_graphql::parser::types::DocumentOperations;

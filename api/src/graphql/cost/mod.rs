@@ -129,13 +129,24 @@ impl CostModel {
         variables: &Variables,
     ) -> Option<Analysis> {
         let doc = async_graphql::parser::parse_query(query).ok()?;
-        let op = pick(&doc, operation)?;
+        self.analyse_document(&doc, operation, variables)
+    }
+
+    /// The same, for a document already parsed (the server parses a request
+    /// once: the parse priced here is the one that runs).
+    pub fn analyse_document(
+        &self,
+        doc: &ExecutableDocument,
+        operation: Option<&str>,
+        variables: &Variables,
+    ) -> Option<Analysis> {
+        let op = pick(doc, operation)?;
         let root = match op.ty {
             async_graphql::parser::types::OperationType::Query => "Query",
             async_graphql::parser::types::OperationType::Mutation => "Mutation",
             async_graphql::parser::types::OperationType::Subscription => "Subscription",
         };
-        let mut walker = walk::Walker::new(&self.fields, &doc, op, variables);
+        let mut walker = walk::Walker::new(&self.fields, doc, op, variables);
         let priced = walker.selection_set(&op.selection_set.node, root);
         Some(Analysis {
             cost: priced.cost,
