@@ -119,6 +119,29 @@ pub enum DomainError {
     SupportExists(Uuid),
     #[error("a reason is required")]
     ReasonRequired,
+    #[error("'{0}' is not an assigned ISO 3166-1 alpha-2 country code")]
+    UnassignedCountry(String),
+    #[error("the correction changes nothing: every value given is already recorded")]
+    NothingToCorrect,
+    #[error("case {0} is closed: only a SUPERVISOR may correct it")]
+    ClosedCaseNeedsSupervisor(Uuid),
+    #[error("referral {referral} is {status}: it can no longer be handed on or answered")]
+    ReferralNotOpen {
+        referral: Uuid,
+        status: &'static str,
+    },
+    #[error("referral {0} is already held by that agency")]
+    HandOnToHolder(Uuid),
+    #[error("referral {0} is held by another agency now")]
+    ReferralHeldElsewhere(Uuid),
+    #[error("feedback {0} already exists")]
+    FeedbackExists(Uuid),
+    #[error(
+        "the counselling sessions of this call start before {0}: receivedAt cannot move after them"
+    )]
+    ReceivedAfterSessions(DateTime<Utc>),
+    #[error("person {0} was erased: their personal data cannot be recorded again")]
+    PersonIsErased(Uuid),
 }
 
 impl DomainError {
@@ -141,25 +164,34 @@ impl DomainError {
             | OverrideWithConsent
             | OutcomeRequired
             | OutcomeWithoutCompletion
-            | ReasonRequired => ErrorKind::InvalidInput,
+            | ReasonRequired
+            | UnassignedCountry(_)
+            | NothingToCorrect
+            | HandOnToHolder(_) => ErrorKind::InvalidInput,
             BeforePrevious { .. }
             | CaseClosed(_)
             | CaseAlreadyOpen(_)
             | TooManyPersons(_)
             | ConsentRequired
             | IllegalTransition { .. }
-            | ReferralRefusesRescue { .. } => ErrorKind::InvalidState,
+            | ReferralRefusesRescue { .. }
+            | ReferralNotOpen { .. }
+            | ReceivedAfterSessions(_)
+            | PersonIsErased(_) => ErrorKind::InvalidState,
             CallNotFound(_) | CaseNotFound(_) | PersonNotFound(_) | ReferralNotFound(_) => {
                 ErrorKind::NotFound
             }
-            OverrideNeedsSupervisor => ErrorKind::Forbidden,
+            OverrideNeedsSupervisor | ClosedCaseNeedsSupervisor(_) | ReferralHeldElsewhere(_) => {
+                ErrorKind::Forbidden
+            }
             CallAlreadyReceived(_)
             | SessionExists(_)
             | CaseAlreadyOpened(_)
             | PersonExists(_)
             | ReferralExists(_)
             | RescueExists(_)
-            | SupportExists(_) => ErrorKind::Conflict,
+            | SupportExists(_)
+            | FeedbackExists(_) => ErrorKind::Conflict,
         }
     }
 }

@@ -8,6 +8,7 @@
 pub mod call;
 pub mod case;
 pub mod clock;
+pub mod countries;
 pub mod error;
 pub mod occurred;
 pub mod reference;

@@ -14,7 +14,8 @@ impl OccurredAt for crate::call::CallEvent {
         match self {
             CallReceived { received_at, .. } => Some(*received_at),
             CounsellingSessionRecorded { started_at, .. } => Some(*started_at),
-            CallLinkedToCase { .. } => None,
+            // A correction happens at its recording; it speaks of no business time.
+            CallLinkedToCase { .. } | CallCorrected { .. } => None,
         }
     }
 }
@@ -24,7 +25,15 @@ impl OccurredAt for crate::case::CaseEvent {
         use crate::case::CaseEvent::*;
         match self {
             CaseOpened { opened_at, .. } => Some(*opened_at),
-            PersonAttached { .. } | CallAttached { .. } | PersonErased { .. } => None,
+            PersonAttached { .. }
+            | CallAttached { .. }
+            | PersonErased { .. }
+            | PersonCorrected { .. }
+            | PersonDetailsRecorded { .. }
+            | DestinationRecorded { .. } => None,
+            VictimStatusDecided { decided_at, .. } => Some(*decided_at),
+            ReferralFeedbackAdded { added_at, .. } => Some(*added_at),
+            ReferralHandedOn { at, .. } => Some(*at),
             ReferralSent { referred_at, .. } => Some(*referred_at),
             ReferralStatusChanged { at, .. } => Some(*at),
             RescueRecorded { rescued_at, .. } => Some(*rescued_at),

@@ -344,3 +344,30 @@ pub fn normalised<T: Ord + Copy>(items: &[T]) -> Vec<T> {
     out.dedup();
     out
 }
+
+wire_enum!(
+    /// Whether a person is a victim of trafficking, as an authority decided
+    /// (Law 53/2024/QH15: identification is an authority's decision, not the hotline's).
+    VictimStatus {
+        Suspected => "SUSPECTED",
+        Identified => "IDENTIFIED",
+        NotAVictim => "NOT_A_VICTIM",
+    }
+);
+
+wire_enum!(
+    /// What a correction corrects: the fields of a call or a person it names.
+    CorrectedField {
+        Category => "CATEGORY",
+        Topics => "TOPICS",
+        Channel => "CHANNEL",
+        CallerType => "CALLER_TYPE",
+        Location => "LOCATION",
+        ReceivedAt => "RECEIVED_AT",
+        Role => "ROLE",
+        Gender => "GENDER",
+        BirthYear => "BIRTH_YEAR",
+        FullName => "FULL_NAME",
+        Phone => "PHONE",
+    }
+);

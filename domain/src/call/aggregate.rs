@@ -68,6 +68,7 @@ impl Aggregate for Call {
             CallCommand::Receive(cmd) => self.receive(cmd, clock)?,
             CallCommand::RecordCounsellingSession(cmd) => self.record_session(cmd, clock)?,
             CallCommand::LinkToCase { call_id, case_id } => self.link_to_case(call_id, case_id)?,
+            CallCommand::Correct(cmd) => self.correct(cmd, clock)?,
         };
         for event in events {
             sink.write(event, self).await;
@@ -118,6 +119,18 @@ impl Aggregate for Call {
             CallEvent::CallLinkedToCase { case_id } => {
                 if !self.case_ids.contains(&case_id) {
                     self.case_ids.push(case_id)
+                }
+            }
+            CallEvent::CallCorrected { after, .. } => {
+                if let Some(call) = self.received.as_mut() {
+                    call.received_at = after.received_at;
+                    call.channel = after.channel;
+                    call.region = after.region;
+                    call.province = after.province;
+                    call.country = after.country;
+                    call.caller_type = after.caller_type;
+                    call.category = after.category;
+                    call.topics = after.topics;
                 }
             }
         }

@@ -17,6 +17,7 @@ pub enum CallCommand {
         call_id: Uuid,
         case_id: Uuid,
     },
+    Correct(super::correction::CorrectCall),
 }
 
 #[derive(Clone, Debug, PartialEq)]

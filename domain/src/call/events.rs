@@ -6,8 +6,9 @@ use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::correction::CallFacts;
 use crate::sealed::Sealed;
-use crate::values::{CallCategory, CallerType, Channel, CounsellingTopic, Region};
+use crate::values::{CallCategory, CallerType, Channel, CorrectedField, CounsellingTopic, Region};
 
 /// The current version of `CounsellingSessionRecorded` (1.0 had minutes).
 pub const COUNSELLING_SESSION_RECORDED_VERSION: &str = "2.0";
@@ -40,6 +41,14 @@ pub enum CallEvent {
     CallLinkedToCase {
         case_id: Uuid,
     },
+    /// A correction of the call's facts: which fields, what they were, what
+    /// they are now, and why (sealed). The original event stays as it was.
+    CallCorrected {
+        corrects: Vec<CorrectedField>,
+        before: CallFacts,
+        after: CallFacts,
+        reason: Sealed,
+    },
 }
 
 impl DomainEvent for CallEvent {
@@ -48,6 +57,7 @@ impl DomainEvent for CallEvent {
             CallEvent::CallReceived { .. } => "CallReceived",
             CallEvent::CounsellingSessionRecorded { .. } => "CounsellingSessionRecorded",
             CallEvent::CallLinkedToCase { .. } => "CallLinkedToCase",
+            CallEvent::CallCorrected { .. } => "CallCorrected",
         }
         .to_string()
     }
@@ -55,7 +65,9 @@ impl DomainEvent for CallEvent {
     fn event_version(&self) -> String {
         match self {
             CallEvent::CounsellingSessionRecorded { .. } => COUNSELLING_SESSION_RECORDED_VERSION,
-            CallEvent::CallReceived { .. } | CallEvent::CallLinkedToCase { .. } => "1.0",
+            CallEvent::CallReceived { .. }
+            | CallEvent::CallLinkedToCase { .. }
+            | CallEvent::CallCorrected { .. } => "1.0",
         }
         .to_string()
     }

@@ -2,10 +2,13 @@
 
 mod aggregate;
 mod commands;
+mod correcting;
+mod correction;
 mod events;
 #[cfg(test)]
 mod tests;
 
 pub use aggregate::{Call, CounsellingSession, ReceivedCall};
 pub use commands::{CallCommand, ReceiveCall, RecordCounsellingSession};
+pub use correction::{CallFacts, CorrectCall, CorrectedLocation};
 pub use events::{CallEvent, COUNSELLING_SESSION_RECORDED_VERSION};

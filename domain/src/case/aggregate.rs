@@ -7,6 +7,7 @@ use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::casework_state::{Feedback, HandOn, VictimDecision};
 use super::commands::CaseCommand;
 use super::events::CaseEvent;
 use crate::clock::Clock;
@@ -39,6 +40,12 @@ pub struct Case {
     pub referrals: Vec<Referral>,
     pub rescues: Vec<Rescue>,
     pub support: Vec<SupportProvision>,
+    /// The country of exploitation, as last recorded.
+    #[serde(default)]
+    pub destination_country: Option<String>,
+    /// The agencies' feedback notes, oldest first.
+    #[serde(default)]
+    pub feedback: Vec<Feedback>,
 }
 
 impl Default for Case {
@@ -58,6 +65,8 @@ impl Default for Case {
             referrals: vec![],
             rescues: vec![],
             support: vec![],
+            destination_country: None,
+            feedback: vec![],
         }
     }
 }
@@ -73,6 +82,20 @@ pub struct Person {
     /// Whether the person's personal data was erased.
     #[serde(default)]
     pub erased: bool,
+    /// ISO 3166-1 alpha-2, as last recorded.
+    #[serde(default)]
+    pub nationality: Option<String>,
+    /// Sealed under the person's key (`PersonDetailsRecorded`).
+    #[serde(default)]
+    pub ethnicity: Option<Sealed>,
+    #[serde(default)]
+    pub victim_status: Option<VictimDecision>,
+    /// Whether `full_name` / `phone` come from a `PersonCorrected` (their
+    /// ciphertexts are bound to that event, not to `PersonAttached`).
+    #[serde(default)]
+    pub full_name_corrected: bool,
+    #[serde(default)]
+    pub phone_corrected: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -87,7 +110,17 @@ pub struct Referral {
     pub persons_at_risk: u16,
     pub persons_rescued: u32,
     pub consent_overridden: bool,
+    /// Why it was sent (sealed). Required in the state's shape, so that a
+    /// snapshot taken before it was kept is discarded, not read as "no reason".
+    pub reason: ReferralReason,
+    /// Its holders before the current one, in order.
+    #[serde(default)]
+    pub chain: Vec<HandOn>,
 }
+
+/// A referral's reason as sent (see `Referral::reason`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReferralReason(pub Option<Sealed>);
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Rescue {
@@ -162,6 +195,11 @@ impl Aggregate for Case {
                 full_name,
                 phone,
                 erased: false,
+                nationality: None,
+                ethnicity: None,
+                victim_status: None,
+                full_name_corrected: false,
+                phone_corrected: false,
             }),
             CaseEvent::CallAttached { call_id } => {
                 if !self.call_ids.contains(&call_id) {
@@ -174,6 +212,7 @@ impl Aggregate for Case {
                 referred_at,
                 persons_at_risk,
                 consent_given,
+                reason,
                 ..
             } => {
                 self.referrals.push(Referral {
@@ -186,6 +225,8 @@ impl Aggregate for Case {
                     persons_at_risk,
                     persons_rescued: 0,
                     consent_overridden: !consent_given,
+                    reason: ReferralReason(reason),
+                    chain: vec![],
                 });
                 self.touch(referred_at);
             }
@@ -256,6 +297,7 @@ impl Aggregate for Case {
                     person.erased = true;
                 }
             }
+            later => self.apply_casework(later),
         }
     }
 }
@@ -281,13 +323,13 @@ impl Case {
             .sum()
     }
 
-    fn referral_mut(&mut self, referral_id: Uuid) -> Option<&mut Referral> {
+    pub(super) fn referral_mut(&mut self, referral_id: Uuid) -> Option<&mut Referral> {
         self.referrals
             .iter_mut()
             .find(|r| r.referral_id == referral_id)
     }
 
-    fn touch(&mut self, at: DateTime<Utc>) {
+    pub(super) fn touch(&mut self, at: DateTime<Utc>) {
         if at > self.latest_at {
             self.latest_at = at;
         }

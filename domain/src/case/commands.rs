@@ -21,6 +21,12 @@ pub enum CaseCommand {
     Reopen(ReopenCase),
     /// Records that a person's personal data was erased (their key destroyed).
     ErasePerson(ErasePerson),
+    CorrectPerson(super::casework_commands::CorrectPerson),
+    RecordPersonDetails(super::casework_commands::RecordPersonDetails),
+    RecordDestination(super::casework_commands::RecordDestination),
+    DecideVictimStatus(super::casework_commands::DecideVictimStatus),
+    AddReferralFeedback(super::casework_commands::AddReferralFeedback),
+    HandOnReferral(super::casework_commands::HandOnReferral),
 }
 
 impl CaseCommand {
@@ -37,6 +43,12 @@ impl CaseCommand {
             CaseCommand::Close(c) => c.case_id,
             CaseCommand::Reopen(c) => c.case_id,
             CaseCommand::ErasePerson(c) => c.case_id,
+            CaseCommand::CorrectPerson(c) => c.case_id,
+            CaseCommand::RecordPersonDetails(c) => c.case_id,
+            CaseCommand::RecordDestination(c) => c.case_id,
+            CaseCommand::DecideVictimStatus(c) => c.case_id,
+            CaseCommand::AddReferralFeedback(c) => c.case_id,
+            CaseCommand::HandOnReferral(c) => c.case_id,
         }
     }
 }

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::sealed::Sealed;
 use crate::values::{
-    Agency, ExploitationType, Gender, PersonRole, ReferralOutcome, ReferralStatus, Region,
-    SupportService,
+    Agency, CorrectedField, ExploitationType, Gender, PersonRole, ReferralOutcome, ReferralStatus,
+    Region, SupportService, VictimStatus,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,6 +77,52 @@ pub enum CaseEvent {
         person_id: Uuid,
         reason: Sealed,
     },
+    /// A correction of a person's details: the fields it names, their new
+    /// values (name and phone sealed under the person's key), and why.
+    PersonCorrected {
+        person_id: Uuid,
+        corrects: Vec<CorrectedField>,
+        role: Option<PersonRole>,
+        gender: Option<Gender>,
+        birth_year: Option<u16>,
+        full_name: Option<Sealed>,
+        phone: Option<Sealed>,
+        reason: Sealed,
+    },
+    /// Nationality (ISO 3166-1 alpha-2) and ethnicity (sealed) of a person.
+    PersonDetailsRecorded {
+        person_id: Uuid,
+        nationality: Option<String>,
+        ethnicity: Option<Sealed>,
+    },
+    /// The country of exploitation (ISO 3166-1 alpha-2).
+    DestinationRecorded {
+        country: String,
+    },
+    /// An authority decided whether a person is a victim.
+    VictimStatusDecided {
+        person_id: Uuid,
+        status: VictimStatus,
+        authority: Agency,
+        decided_at: DateTime<Utc>,
+    },
+    /// The agency holding a referral wrote to the hotline (sealed note).
+    ReferralFeedbackAdded {
+        feedback_id: Uuid,
+        referral_id: Uuid,
+        agency: Agency,
+        added_at: DateTime<Utc>,
+        note: Sealed,
+    },
+    /// The referral moved from one agency to another: same referral, same
+    /// case; the new holder receives it as SENT.
+    ReferralHandedOn {
+        referral_id: Uuid,
+        from: Agency,
+        to: Agency,
+        at: DateTime<Utc>,
+        reason: Option<Sealed>,
+    },
 }
 
 impl DomainEvent for CaseEvent {
@@ -92,6 +138,12 @@ impl DomainEvent for CaseEvent {
             CaseEvent::CaseClosed { .. } => "CaseClosed",
             CaseEvent::CaseReopened { .. } => "CaseReopened",
             CaseEvent::PersonErased { .. } => "PersonErased",
+            CaseEvent::PersonCorrected { .. } => "PersonCorrected",
+            CaseEvent::PersonDetailsRecorded { .. } => "PersonDetailsRecorded",
+            CaseEvent::DestinationRecorded { .. } => "DestinationRecorded",
+            CaseEvent::VictimStatusDecided { .. } => "VictimStatusDecided",
+            CaseEvent::ReferralFeedbackAdded { .. } => "ReferralFeedbackAdded",
+            CaseEvent::ReferralHandedOn { .. } => "ReferralHandedOn",
         }
         .to_string()
     }

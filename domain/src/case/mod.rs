@@ -1,14 +1,28 @@
 //! A Case: one trafficking situation, possibly several people, and everything
 //! the hotline and the agencies did about it.
 
+mod agencies;
 mod aggregate;
+mod casework;
+mod casework_commands;
+mod casework_state;
 mod commands;
+mod corrections;
 mod events;
+mod facts;
 mod rules;
 #[cfg(test)]
 mod tests;
 
-pub use aggregate::{Case, Person, Referral, Rescue, SupportProvision, MAX_PERSONS};
+pub use agencies::MAX_FEEDBACK;
+pub use aggregate::{
+    Case, Person, Referral, ReferralReason, Rescue, SupportProvision, MAX_PERSONS,
+};
+pub use casework_commands::{
+    AddReferralFeedback, CorrectPerson, DecideVictimStatus, HandOnReferral, RecordDestination,
+    RecordPersonDetails,
+};
+pub use casework_state::{Feedback, HandOn, VictimDecision};
 pub use commands::{
     AttachCall, AttachPerson, CallRef, CaseCommand, CloseCase, Consent, ErasePerson, NewPerson,
     OpenCase, ProvideSupport, RecordRescue, ReopenCase, SendReferral, UpdateReferral,

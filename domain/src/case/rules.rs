@@ -26,6 +26,8 @@ impl Case {
             CaseCommand::Reopen(cmd) => self.reopen(cmd, clock),
             // Erasure is a legal duty, not casework: it applies to closed cases too.
             CaseCommand::ErasePerson(cmd) => self.erase_person(cmd),
+            // A closed case takes corrections, from a SUPERVISOR only.
+            CaseCommand::CorrectPerson(cmd) => self.correct_person(cmd, clock.now().year()),
             other => {
                 self.require_open(other.case_id())?;
                 match other {
@@ -36,9 +38,15 @@ impl Case {
                     CaseCommand::RecordRescue(cmd) => self.record_rescue(cmd, clock),
                     CaseCommand::ProvideSupport(cmd) => self.provide_support(cmd, clock),
                     CaseCommand::Close(cmd) => self.close(cmd, clock),
-                    CaseCommand::Open(_) | CaseCommand::Reopen(_) | CaseCommand::ErasePerson(_) => {
-                        Ok(vec![])
-                    }
+                    CaseCommand::RecordPersonDetails(cmd) => self.record_person_details(cmd),
+                    CaseCommand::RecordDestination(cmd) => self.record_destination(cmd),
+                    CaseCommand::DecideVictimStatus(cmd) => self.decide_victim_status(cmd, clock),
+                    CaseCommand::AddReferralFeedback(cmd) => self.add_referral_feedback(cmd, clock),
+                    CaseCommand::HandOnReferral(cmd) => self.hand_on_referral(cmd, clock),
+                    CaseCommand::Open(_)
+                    | CaseCommand::Reopen(_)
+                    | CaseCommand::ErasePerson(_)
+                    | CaseCommand::CorrectPerson(_) => Ok(vec![]),
                 }
             }
         }

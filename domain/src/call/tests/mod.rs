@@ -3,6 +3,7 @@
 
 mod fixtures;
 
+mod corrections;
 mod counselling_sessions;
 mod links_to_cases;
 mod locations;

@@ -4,10 +4,13 @@
 
 mod fixtures;
 
+mod agencies;
 mod bounded_values;
 mod calls_and_persons;
 mod closing;
+mod corrections;
 mod erasure;
+mod facts;
 mod opening;
 mod properties;
 mod random_steps;

@@ -52,9 +52,15 @@ fn event_time(event: &CaseEvent) -> Option<DateTime<Utc>> {
         CaseEvent::SupportProvided { provided_at, .. } => Some(*provided_at),
         CaseEvent::CaseClosed { closed_at, .. } => Some(*closed_at),
         CaseEvent::CaseReopened { reopened_at, .. } => Some(*reopened_at),
+        CaseEvent::VictimStatusDecided { decided_at, .. } => Some(*decided_at),
+        CaseEvent::ReferralFeedbackAdded { added_at, .. } => Some(*added_at),
+        CaseEvent::ReferralHandedOn { at, .. } => Some(*at),
         CaseEvent::PersonAttached { .. }
         | CaseEvent::CallAttached { .. }
-        | CaseEvent::PersonErased { .. } => None,
+        | CaseEvent::PersonErased { .. }
+        | CaseEvent::PersonCorrected { .. }
+        | CaseEvent::PersonDetailsRecorded { .. }
+        | CaseEvent::DestinationRecorded { .. } => None,
     }
 }
 
@@ -81,11 +87,12 @@ fn check_decision(
         );
     } else if before.status == CaseStatus::Closed {
         prop_assert!(
-            matches!(
-                command,
-                CaseCommand::Reopen(_) | CaseCommand::ErasePerson(_)
-            ),
-            "nothing but a reopening or an erasure is recorded on a closed case"
+            matches!(command, CaseCommand::Reopen(_) | CaseCommand::ErasePerson(_))
+                || matches!(
+                    command,
+                    CaseCommand::CorrectPerson(c) if c.requested_by == Role::Supervisor
+                ),
+            "nothing but a reopening, an erasure or a supervisor's correction is recorded on a closed case"
         );
     }
     for event in events {
@@ -188,7 +195,18 @@ fn check_decision(
             CaseEvent::PersonErased { person_id, .. } => {
                 prop_assert!(before.person(*person_id).is_some_and(|p| !p.erased));
             }
-            CaseEvent::CaseOpened { .. } | CaseEvent::CallAttached { .. } => {}
+            CaseEvent::PersonCorrected { person_id, .. }
+            | CaseEvent::PersonDetailsRecorded { person_id, .. }
+            | CaseEvent::VictimStatusDecided { person_id, .. } => {
+                prop_assert!(before.person(*person_id).is_some());
+            }
+            CaseEvent::ReferralFeedbackAdded { referral_id, .. }
+            | CaseEvent::ReferralHandedOn { referral_id, .. } => {
+                prop_assert!(before.referral(*referral_id).is_some());
+            }
+            CaseEvent::CaseOpened { .. }
+            | CaseEvent::CallAttached { .. }
+            | CaseEvent::DestinationRecorded { .. } => {}
         }
     }
     Ok(())

@@ -1,0 +1,110 @@
+//! Correcting a call: the rules (what `CorrectCall` may record).
+
+use super::aggregate::{Call, ReceivedCall};
+use super::correction::{CallFacts, CorrectCall};
+use super::events::CallEvent;
+use crate::clock::Clock;
+use crate::error::DomainError;
+use crate::reference::resolve_location;
+use crate::values::{normalised, CorrectedField, CountryCode};
+
+fn facts_of(call: &ReceivedCall) -> CallFacts {
+    CallFacts {
+        received_at: call.received_at,
+        channel: call.channel,
+        region: call.region,
+        province: call.province.clone(),
+        country: call.country.clone(),
+        caller_type: call.caller_type,
+        category: call.category,
+        topics: call.topics.clone(),
+    }
+}
+
+impl Call {
+    pub(super) fn correct(
+        &self,
+        cmd: CorrectCall,
+        clock: &Clock,
+    ) -> Result<Vec<CallEvent>, DomainError> {
+        let before = facts_of(self.existing(cmd.call_id)?);
+        let mut after = before.clone();
+        if let Some(at) = cmd.received_at {
+            clock.check_not_future("receivedAt", at)?;
+            if let Some(first) = self.sessions.iter().map(|s| s.started_at).min() {
+                if at > first {
+                    return Err(DomainError::ReceivedAfterSessions(first));
+                }
+            }
+            after.received_at = at;
+        }
+        after.channel = cmd.channel.unwrap_or(after.channel);
+        after.caller_type = cmd.caller_type.unwrap_or(after.caller_type);
+        after.category = cmd.category.unwrap_or(after.category);
+        if let Some(topics) = &cmd.topics {
+            after.topics = normalised(topics);
+        }
+        // A province means the province as it stood on the call's (corrected)
+        // day, so a moved time re-checks the place, corrected or not.
+        let place = match &cmd.location {
+            Some(l) => (l.region, l.province.clone(), l.country.clone()),
+            None if after.received_at != before.received_at => (
+                before.province.is_none().then_some(before.region),
+                before.province.clone(),
+                before
+                    .country
+                    .as_deref()
+                    .map(CountryCode::try_from)
+                    .transpose()?,
+            ),
+            None => (None, None, None),
+        };
+        if cmd.location.is_some() || after.received_at != before.received_at {
+            let location = resolve_location(
+                place.0,
+                place.1.as_deref(),
+                place.2.as_ref(),
+                after.received_at,
+                None,
+            )?;
+            after.region = location.region;
+            after.province = location.province;
+            after.country = location.country;
+        }
+        let corrects = changed(&before, &after);
+        if corrects.is_empty() {
+            return Err(DomainError::NothingToCorrect);
+        }
+        Ok(vec![CallEvent::CallCorrected {
+            corrects,
+            before,
+            after,
+            reason: cmd.reason,
+        }])
+    }
+}
+
+/// The fields whose values differ, in a fixed order.
+fn changed(before: &CallFacts, after: &CallFacts) -> Vec<CorrectedField> {
+    let location = |f: &CallFacts| (f.region, f.province.clone(), f.country.clone());
+    [
+        (before.category != after.category, CorrectedField::Category),
+        (before.topics != after.topics, CorrectedField::Topics),
+        (before.channel != after.channel, CorrectedField::Channel),
+        (
+            before.caller_type != after.caller_type,
+            CorrectedField::CallerType,
+        ),
+        (
+            location(before) != location(after),
+            CorrectedField::Location,
+        ),
+        (
+            before.received_at != after.received_at,
+            CorrectedField::ReceivedAt,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(differs, field)| differs.then_some(field))
+    .collect()
+}
