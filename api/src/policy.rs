@@ -37,11 +37,17 @@ pub enum Capability {
     ReadReferenceData,
     /// Read the transparency log's root and proofs (docs/AUDIT.md).
     ReadTransparencyLog,
+    /// Correct a call's facts or a person's details (a closed case: SUPERVISOR only, in the domain).
+    CorrectCasework,
+    /// Read a referral's packet (agencies: only the referrals they hold now).
+    ReadReferralPackets,
+    /// Add feedback to a referral or hand it on to another agency: its holder only.
+    AnswerReferrals,
 }
 
 impl Capability {
     /// Every capability, in the order of README's roles table (tested against it).
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 15] = [
         Capability::RecordCasework,
         Capability::ReadCasework,
         Capability::ReadReferrals,
@@ -54,6 +60,9 @@ impl Capability {
         Capability::ReadAccessLog,
         Capability::ErasePersons,
         Capability::ReadTransparencyLog,
+        Capability::CorrectCasework,
+        Capability::ReadReferralPackets,
+        Capability::AnswerReferrals,
     ];
 
     /// In the hotline's words: FORBIDDEN messages and README's roles table say this.
@@ -72,6 +81,9 @@ impl Capability {
             Capability::ReadAccessLog => "read the access log",
             Capability::ReadReferenceData => "read reference data",
             Capability::ReadTransparencyLog => "read transparency log proofs",
+            Capability::CorrectCasework => "correct calls and persons",
+            Capability::ReadReferralPackets => "read referral packets",
+            Capability::AnswerReferrals => "add referral feedback or hand referrals on",
         }
     }
 }
@@ -93,6 +105,9 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         ReadAccessLog => matches!(role, Auditor),
         ReadReferenceData => true,
         ReadTransparencyLog => matches!(role, Auditor),
+        CorrectCasework => matches!(role, Counsellor | Supervisor),
+        ReadReferralPackets => matches!(role, Counsellor | Supervisor | Agency),
+        AnswerReferrals => matches!(role, Agency),
     }
 }
 

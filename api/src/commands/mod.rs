@@ -7,8 +7,12 @@
 //! burning retries; between processes the database's unique sequence is
 //! the arbiter.
 
+mod agencies;
 mod calls;
 mod cases;
+pub mod casework_inputs;
+mod corrections;
+mod facts;
 mod idempotency;
 pub mod inputs;
 mod parse;
@@ -142,7 +146,7 @@ impl CommandService {
 }
 
 /// The kind of thing a mutation's `id` names, for mutations whose key is that id.
-const KEYED_BY_ID: [(&str, &str); 7] = [
+const KEYED_BY_ID: [(&str, &str); 8] = [
     ("receiveCall", "call"),
     ("recordCounsellingSession", "counselling session"),
     ("openCase", "case"),
@@ -150,6 +154,7 @@ const KEYED_BY_ID: [(&str, &str); 7] = [
     ("sendReferral", "referral"),
     ("recordRescue", "rescue"),
     ("provideSupport", "support"),
+    ("addReferralFeedback", "referral feedback"),
 ];
 
 /// A key reused with a different input. When the key is an id (a UUID,

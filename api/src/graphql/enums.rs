@@ -167,6 +167,14 @@ pub enum SupportService {
     InitialAllowance,
 }
 
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "domain::values::VictimStatus")]
+pub enum VictimStatus {
+    Suspected,
+    Identified,
+    NotAVictim,
+}
+
 /// Which kind of stream an event belongs to.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 pub enum StreamKind {
@@ -216,6 +224,7 @@ mod tests {
             Gender,
             ExploitationType,
             SupportService,
+            VictimStatus,
         );
         assert!(compared > 90, "only {compared} values compared");
     }

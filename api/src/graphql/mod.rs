@@ -2,6 +2,8 @@
 //! `policy`, run commands through `commands`, read through `store` and
 //! `projections`, and shape answers into the contract's types.
 
+mod casework;
+mod casework_inputs;
 mod context;
 pub mod cost;
 pub mod enums;
@@ -9,6 +11,7 @@ mod evidence;
 mod history;
 pub mod inputs;
 mod mutations;
+mod packet;
 mod privacy;
 mod queries;
 mod read_models;
@@ -24,7 +27,9 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, Schema};
 
 pub use context::{AppState, RequestContext, MAX_DEPTH};
-pub use mutations::Mutation;
+/// Every mutation: the contract's, and the casework's (corrections, facts, agencies).
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(mutations::HotlineMutation, casework::CaseworkMutation);
 pub use queries::Query;
 
 pub type CasetrailSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -34,8 +39,8 @@ pub fn build_schema(state: Option<Arc<AppState>>, introspection: bool) -> Casetr
     // Depth and cost are admitted by `cost::CostModel` in `http::graphql`
     // before execution, not by async-graphql's limits, which count the
     // introspection query like any other and lists as single fields.
-    let mut builder =
-        Schema::build(Query::default(), Mutation, EmptySubscription).disable_suggestions();
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .disable_suggestions();
     if let Some(state) = state {
         builder = builder.data(state);
     }

@@ -34,6 +34,7 @@ pub const UNAVAILABLE: &str = "[unavailable]";
 pub struct Selected {
     pub full_name: bool,
     pub phone: bool,
+    pub ethnicity: bool,
 }
 
 impl Selected {
@@ -42,6 +43,7 @@ impl Selected {
         Selected {
             full_name: person.field("fullName").exists(),
             phone: person.field("phone").exists(),
+            ethnicity: person.field("ethnicity").exists(),
         }
     }
 
@@ -57,6 +59,7 @@ impl std::ops::BitOr for Selected {
         Selected {
             full_name: self.full_name || other.full_name,
             phone: self.phone || other.phone,
+            ethnicity: self.ethnicity || other.ethnicity,
         }
     }
 }
@@ -81,6 +84,53 @@ pub async fn persons(
     field: &str,
     selected: Selected,
 ) -> ApiResult<Vec<PersonNode>> {
+    let clear = sees_personal_data(&req.principal);
+    persons_opened_if(vault, pool, case, req, field, selected, clear).await
+}
+
+/// Where each personal field of a person was sealed: a corrected value is
+/// bound to its `PersonCorrected`, not to the `PersonAttached`.
+fn personal_fields<'a>(
+    case_id: Uuid,
+    p: &'a domain::case::Person,
+    selected: Selected,
+) -> [(
+    bool,
+    &'static str,
+    Binding,
+    &'a Option<domain::sealed::Sealed>,
+); 3] {
+    let name = match p.full_name_corrected {
+        true => Binding::person_corrected_full_name(case_id),
+        false => Binding::person_full_name(case_id),
+    };
+    let phone = match p.phone_corrected {
+        true => Binding::person_corrected_phone(case_id),
+        false => Binding::person_phone(case_id),
+    };
+    [
+        (selected.full_name, "fullName", name, &p.full_name),
+        (selected.phone, "phone", phone, &p.phone),
+        (
+            selected.ethnicity,
+            "ethnicity",
+            Binding::person_ethnicity(case_id),
+            &p.ethnicity,
+        ),
+    ]
+}
+
+/// As [`persons`], with personal data opened only when `clear` (the
+/// caller's role, or the consent a referral carries for its agency).
+pub async fn persons_opened_if(
+    vault: &Vault,
+    pool: &sqlx::PgPool,
+    case: &Case,
+    req: &RequestContext,
+    field: &str,
+    selected: Selected,
+    clear: bool,
+) -> ApiResult<Vec<PersonNode>> {
     let Some(case_id) = case.id else {
         return Ok(vec![]);
     };
@@ -90,28 +140,13 @@ pub async fn persons(
         .await?
         .into_iter()
         .collect();
-    let clear = sees_personal_data(&req.principal);
     let mut wanted = Vec::new();
     if clear {
         for (i, p) in case.persons.iter().enumerate() {
             if erased.contains(&p.person_id) {
                 continue;
             }
-            let fields = [
-                (
-                    selected.full_name,
-                    "fullName",
-                    Binding::person_full_name(case_id),
-                    &p.full_name,
-                ),
-                (
-                    selected.phone,
-                    "phone",
-                    Binding::person_phone(case_id),
-                    &p.phone,
-                ),
-            ];
-            for (asked, name, binding, sealed) in fields {
+            for (asked, name, binding, sealed) in personal_fields(case_id, p, selected) {
                 if let (true, Some(sealed)) = (asked, sealed) {
                     wanted.push(Wanted {
                         person: i,
@@ -131,8 +166,7 @@ pub async fn persons(
 
     // What is actually returned in clear, per person, from what actually
     // opened (a key destroyed since the check above reads as erased).
-    let mut clear_values: Vec<(Option<String>, Option<String>)> =
-        vec![(None, None); case.persons.len()];
+    let mut clear_values: Vec<[Option<String>; 3]> = vec![Default::default(); case.persons.len()];
     let mut accesses: Vec<Access> = Vec::new();
     for (w, value) in wanted.iter().zip(opened) {
         let text = match value {
@@ -153,11 +187,13 @@ pub async fn persons(
             // counted by the vault, and nothing was read in clear.
             Opened::Unavailable => UNAVAILABLE.to_string(),
         };
-        let slot = &mut clear_values[w.person];
-        if w.field == "fullName" {
-            slot.0 = Some(text);
-        } else {
-            slot.1 = Some(text);
+        let slot = match w.field {
+            "fullName" => 0,
+            "phone" => 1,
+            _ => 2,
+        };
+        if let Some(value) = clear_values[w.person].get_mut(slot) {
+            *value = Some(text);
         }
     }
     access_log::record(
@@ -172,7 +208,7 @@ pub async fn persons(
         .persons
         .iter()
         .zip(clear_values)
-        .map(|(p, (full_name, phone))| {
+        .map(|(p, [full_name, phone, ethnicity])| {
             let is_erased = erased.contains(&p.person_id);
             let erased_or = |value: Option<String>| {
                 if clear && is_erased {
@@ -189,6 +225,9 @@ pub async fn persons(
                 full_name: erased_or(full_name),
                 phone: erased_or(phone),
                 erased: is_erased,
+                nationality: p.nationality.clone(),
+                ethnicity: erased_or(ethnicity),
+                victim_status: p.victim_status.as_ref().map(Into::into),
             }
         })
         .collect())

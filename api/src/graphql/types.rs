@@ -82,6 +82,40 @@ pub struct PersonNode {
     pub full_name: Option<String>,
     pub phone: Option<String>,
     pub erased: bool,
+    /// ISO 3166-1 alpha-2.
+    pub nationality: Option<String>,
+    /// Personal data, like fullName: null when the caller may not see it.
+    pub ethnicity: Option<String>,
+    /// Whether an authority identified the person as a victim, and when.
+    pub victim_status: Option<VictimDecisionNode>,
+}
+
+/// An authority's decision on whether a person is a victim.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(name = "VictimDecision")]
+pub struct VictimDecisionNode {
+    pub status: VictimStatus,
+    pub authority: Agency,
+    pub decided_at: DateTime<Utc>,
+}
+
+impl From<&domain::case::VictimDecision> for VictimDecisionNode {
+    fn from(d: &domain::case::VictimDecision) -> Self {
+        VictimDecisionNode {
+            status: d.status.into(),
+            authority: d.authority.into(),
+            decided_at: d.decided_at,
+        }
+    }
+}
+
+/// One step of a referral's chain: an agency handed it to another.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(name = "ReferralHandOn")]
+pub struct HandOnNode {
+    pub from: Agency,
+    pub to: Agency,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(SimpleObject, Clone, Debug)]
@@ -96,6 +130,8 @@ pub struct ReferralNode {
     pub persons_at_risk: i32,
     pub persons_rescued: i32,
     pub consent_overridden: bool,
+    /// The agencies that held it before the current one, oldest first.
+    pub handed_on: Vec<HandOnNode>,
 }
 
 impl ReferralNode {
@@ -110,6 +146,15 @@ impl ReferralNode {
             persons_at_risk: int(r.persons_at_risk),
             persons_rescued: int(r.persons_rescued),
             consent_overridden: r.consent_overridden,
+            handed_on: r
+                .chain
+                .iter()
+                .map(|h| HandOnNode {
+                    from: h.from.into(),
+                    to: h.to.into(),
+                    at: h.at,
+                })
+                .collect(),
         }
     }
 }
@@ -164,6 +209,8 @@ pub struct CaseNode {
     pub rescues: Vec<RescueNode>,
     pub support_provided: Vec<SupportProvisionNode>,
     pub version: i32,
+    /// The country of exploitation (ISO 3166-1 alpha-2), as last recorded.
+    pub destination_country: Option<String>,
 }
 
 impl CaseNode {
@@ -204,6 +251,7 @@ impl CaseNode {
                 })
                 .collect(),
             version: int(version),
+            destination_country: case.destination_country.clone(),
         })
     }
 }

@@ -52,7 +52,7 @@ pub(crate) async fn apply(
         }
     }
     if new.id.is_empty() {
-        return Ok(());
+        return super::call_corrections::apply(conn, events, target).await;
     }
     // A plain INSERT: a call applied twice is a bug that must surface, not be absorbed.
     let sql = format!(
@@ -72,5 +72,5 @@ pub(crate) async fn apply(
         .bind(&new.category)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    super::call_corrections::apply(conn, events, target).await
 }

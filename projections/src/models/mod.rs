@@ -5,9 +5,11 @@
 //! size: a rebuild's speed is then bound by reading the log, not by round
 //! trips. Rows hold codes, ids, counts and times only, never personal data.
 
+pub(crate) mod call_corrections;
 pub(crate) mod calls;
 pub(crate) mod cases;
 pub(crate) mod merkle_log;
+pub(crate) mod referral_hand_ons;
 pub(crate) mod referrals;
 pub(crate) mod statistics;
 

@@ -150,5 +150,5 @@ pub(crate) async fn apply(
             return Err(missing("referrals", ids.len(), updated));
         }
     }
-    Ok(())
+    super::referral_hand_ons::apply(conn, events, target).await
 }

@@ -28,6 +28,8 @@ use crate::error::ProjectionError;
 use crate::feed::{look_up, Fact, Logged, CALL_STREAM, CASE_STREAM};
 use crate::target::{month_of, Target};
 
+mod call_regions;
+mod corrections;
 mod counters;
 
 /// The two grains each counter is kept at.
@@ -74,7 +76,7 @@ fn count(
 /// What earlier events said that later ones are attributed by.
 #[derive(Default)]
 struct Memory {
-    call_regions: HashMap<Uuid, Region>,
+    call_regions: call_regions::CallRegions,
     case_regions: HashMap<Uuid, Region>,
     /// By (case, referral id).
     referral_agencies: HashMap<(Uuid, Uuid), Agency>,
@@ -137,12 +139,20 @@ impl Tally {
                             1,
                         );
                     }
-                    memory.call_regions.insert(*call_id, *region);
+                    memory
+                        .call_regions
+                        .set(*call_id, event.at.position, *region);
+                }
+                Fact::Call(CallEvent::CallCorrected { before, after, .. }) => {
+                    self.correct_call(conn, store, event, (before, after), target)
+                        .await?;
+                    let (call, at) = (event.stream, event.at.position);
+                    memory.call_regions.set(call, at, after.region);
                 }
                 Fact::Call(CallEvent::CounsellingSessionRecorded { started_at, .. }) => {
-                    let region = *memory
+                    let region = memory
                         .call_regions
-                        .get(&event.stream)
+                        .at(event.stream, event.at.position)
                         .ok_or_else(|| unknown("call"))?;
                     for period in periods(target.day(*started_at)) {
                         count(&mut self.sessions, period, region, "", 0, 1);
@@ -252,7 +262,8 @@ async fn recall(
     let streams = |ids: HashSet<Uuid>| ids.into_iter().map(|id| id.to_string()).collect::<Vec<_>>();
     let mut found = Vec::new();
     if !calls.is_empty() {
-        found.extend(look_up(conn, store, CALL_STREAM, streams(calls), &["CallReceived"]).await?);
+        let types = ["CallReceived", "CallCorrected"];
+        found.extend(look_up(conn, store, CALL_STREAM, streams(calls), &types).await?);
     }
     if !cases.is_empty() {
         found.extend(
@@ -267,12 +278,15 @@ async fn recall(
         );
     }
     for event in found {
-        let stream = event.stream;
+        let (stream, at) = (event.stream, event.at.position);
         match event.fact {
             Fact::Call(CallEvent::CallReceived {
                 call_id, region, ..
             }) => {
-                memory.call_regions.insert(call_id, region);
+                memory.call_regions.set(call_id, at, region);
+            }
+            Fact::Call(CallEvent::CallCorrected { after, .. }) => {
+                memory.call_regions.set(stream, at, after.region);
             }
             Fact::Case(CaseEvent::CaseOpened {
                 case_id, region, ..

@@ -67,6 +67,41 @@ impl Binding {
         Self::event_field("Case", case_id, "PersonErased", "reason")
     }
 
+    /// Why a call was corrected, under the call's key.
+    pub fn call_corrected_reason(call_id: Uuid) -> Self {
+        Self::event_field("Call", call_id, "CallCorrected", "reason")
+    }
+
+    /// A person's corrected name, under the person's key.
+    pub fn person_corrected_full_name(case_id: Uuid) -> Self {
+        Self::event_field("Case", case_id, "PersonCorrected", "full_name")
+    }
+
+    /// A person's corrected phone number, under the person's key.
+    pub fn person_corrected_phone(case_id: Uuid) -> Self {
+        Self::event_field("Case", case_id, "PersonCorrected", "phone")
+    }
+
+    /// Why a person's details were corrected, under the case's key.
+    pub fn person_corrected_reason(case_id: Uuid) -> Self {
+        Self::event_field("Case", case_id, "PersonCorrected", "reason")
+    }
+
+    /// A person's ethnicity, under the person's key.
+    pub fn person_ethnicity(case_id: Uuid) -> Self {
+        Self::event_field("Case", case_id, "PersonDetailsRecorded", "ethnicity")
+    }
+
+    /// An agency's feedback note on a referral, under the case's key.
+    pub fn referral_feedback_note(case_id: Uuid) -> Self {
+        Self::event_field("Case", case_id, "ReferralFeedbackAdded", "note")
+    }
+
+    /// Why an agency handed a referral on, under the case's key.
+    pub fn referral_handed_on_reason(case_id: Uuid) -> Self {
+        Self::event_field("Case", case_id, "ReferralHandedOn", "reason")
+    }
+
     /// A data key wrapped by a master key: binds the key to its subject, so a
     /// wrapped key moved to another row does not unwrap.
     pub(crate) fn data_key(subject_kind: &str, subject_id: Uuid) -> Self {
@@ -88,7 +123,7 @@ mod tests {
     #[test]
     fn the_bindings_are_todays_bytes() {
         let id = Uuid::parse_str("0192f0c1-7a3b-7cde-8f01-23456789abcd").unwrap_or_default();
-        let cases: [(Binding, &str); 9] = [
+        let cases: [(Binding, &str); 16] = [
             (
                 Binding::person_full_name(id),
                 "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/PersonAttached/full_name",
@@ -120,6 +155,34 @@ mod tests {
             (
                 Binding::person_erased_reason(id),
                 "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/PersonErased/reason",
+            ),
+            (
+                Binding::call_corrected_reason(id),
+                "Call/0192f0c1-7a3b-7cde-8f01-23456789abcd/CallCorrected/reason",
+            ),
+            (
+                Binding::person_corrected_full_name(id),
+                "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/PersonCorrected/full_name",
+            ),
+            (
+                Binding::person_corrected_phone(id),
+                "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/PersonCorrected/phone",
+            ),
+            (
+                Binding::person_corrected_reason(id),
+                "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/PersonCorrected/reason",
+            ),
+            (
+                Binding::person_ethnicity(id),
+                "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/PersonDetailsRecorded/ethnicity",
+            ),
+            (
+                Binding::referral_feedback_note(id),
+                "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/ReferralFeedbackAdded/note",
+            ),
+            (
+                Binding::referral_handed_on_reason(id),
+                "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/ReferralHandedOn/reason",
             ),
             (
                 Binding::data_key("person", id),

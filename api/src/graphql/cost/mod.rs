@@ -12,7 +12,7 @@
 //!   [`NESTED_LIST`] items; a history's `events`: [`HISTORY_EVENTS`];
 //!   `statistics.monthly`: the months of the period;
 //! - a node loaded from its stream (`node` of an edge, root `case`/`call`):
-//!   [`STREAM_LOAD`]; personal data in clear (`fullName`, `phone`, `notes`):
+//!   [`STREAM_LOAD`]; personal data in clear (`fullName`, `phone`, `notes`, `ethnicity`, `reason`):
 //!   [`PERSONAL_DATA`] each (a vault open and an access-log row);
 //! - `caseHistory`/`callHistory`: [`HISTORY`]; `statistics`: [`STATISTICS`]
 //!   plus one per month of the period; `verifyIntegrity`: [`INTEGRITY_ALL`]
