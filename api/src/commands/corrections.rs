@@ -34,14 +34,12 @@ impl CommandService {
         let reason = required_text("reason", &input.reason)?;
         let province = province(input.province.as_deref())?;
         let country = country(input.country.as_deref())?;
-        let location =
-            (input.region.is_some() || province.is_some() || country.is_some()).then(|| {
-                CorrectedLocation {
-                    region: input.region,
-                    province,
-                    country,
-                }
-            });
+        let moved = input.region.is_some() || province.is_some() || country.is_some();
+        let location = moved.then_some(CorrectedLocation {
+            region: input.region,
+            province,
+            country,
+        });
         if let Some(done) = self.replay::<Call>(key.as_ref()).await? {
             return Ok(done);
         }

@@ -90,16 +90,11 @@ pub async fn persons(
 
 /// Where each personal field of a person was sealed: a corrected value is
 /// bound to its `PersonCorrected`, not to the `PersonAttached`.
-fn personal_fields<'a>(
+fn personal_fields(
     case_id: Uuid,
-    p: &'a domain::case::Person,
+    p: &domain::case::Person,
     selected: Selected,
-) -> [(
-    bool,
-    &'static str,
-    Binding,
-    &'a Option<domain::sealed::Sealed>,
-); 3] {
+) -> [(bool, &'static str, Binding, &Option<domain::sealed::Sealed>); 3] {
     let name = match p.full_name_corrected {
         true => Binding::person_corrected_full_name(case_id),
         false => Binding::person_full_name(case_id),
