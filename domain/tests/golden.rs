@@ -22,6 +22,9 @@ use domain::values::*;
 use serde_json::Value;
 use uuid::Uuid;
 
+/// The samples of the events of issue 12 (corrections, facts, agencies).
+mod casework_samples;
+
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
@@ -112,24 +115,6 @@ fn variant(sample: &Sample) -> usize {
 }
 const VARIANTS: usize = 20;
 
-/// What a call was before and after a correction, for `CallCorrected`.
-fn call_facts(
-    category: CallCategory,
-    region: Region,
-    province: Option<&str>,
-) -> domain::call::CallFacts {
-    domain::call::CallFacts {
-        received_at: at("2025-09-15T02:10:00Z"),
-        channel: Channel::Zalo,
-        region,
-        province: province.map(str::to_string),
-        country: None,
-        caller_type: CallerType::RelativeOrFriend,
-        category,
-        topics: vec![CounsellingTopic::Psychological],
-    }
-}
-
 /// One event of every type, at its current version, with every optional field set.
 fn samples() -> Vec<Sample> {
     vec![
@@ -213,65 +198,24 @@ fn samples() -> Vec<Sample> {
             person_id: id(4),
             reason: sealed(3),
         }),
-        Sample::Call(CallEvent::CallCorrected {
-            corrects: vec![CorrectedField::Category, CorrectedField::Location],
-            before: call_facts(
-                CallCategory::Information,
-                Region::Northeast,
-                Some("TUYEN_QUANG"),
-            ),
-            after: call_facts(
-                CallCategory::Counselling,
-                Region::Northwest,
-                Some("LAO_CAI"),
-            ),
-            reason: sealed(1),
-        }),
-        Sample::Case(CaseEvent::PersonCorrected {
-            person_id: id(4),
-            corrects: vec![
-                CorrectedField::Role,
-                CorrectedField::Gender,
-                CorrectedField::BirthYear,
-                CorrectedField::FullName,
-                CorrectedField::Phone,
-            ],
-            role: Some(PersonRole::Victim),
-            gender: Some(Gender::Male),
-            birth_year: Some(2005),
-            full_name: Some(sealed(4)),
-            phone: Some(sealed(4)),
-            reason: sealed(3),
-        }),
-        Sample::Case(CaseEvent::PersonDetailsRecorded {
-            person_id: id(4),
-            nationality: Some("VN".into()),
-            ethnicity: Some(sealed(4)),
-        }),
-        Sample::Case(CaseEvent::DestinationRecorded {
-            country: "CN".into(),
-        }),
-        Sample::Case(CaseEvent::VictimStatusDecided {
-            person_id: id(4),
-            status: VictimStatus::Identified,
-            authority: Agency::BorderGuard,
-            decided_at: at("2025-09-20T03:00:00Z"),
-        }),
-        Sample::Case(CaseEvent::ReferralFeedbackAdded {
-            feedback_id: id(9),
-            referral_id: id(6),
-            agency: Agency::CriminalPolice,
-            added_at: at("2025-09-16T03:00:00Z"),
-            note: sealed(3),
-        }),
-        Sample::Case(CaseEvent::ReferralHandedOn {
-            referral_id: id(6),
-            from: Agency::CriminalPolice,
-            to: Agency::BorderGuard,
-            at: at("2025-09-17T03:00:00Z"),
-            reason: Some(sealed(3)),
-        }),
     ]
+    .into_iter()
+    .chain(casework_samples())
+    .collect()
+}
+
+fn casework_samples() -> Vec<Sample> {
+    let helpers = casework_samples::Helpers { id, sealed, at };
+    let calls = casework_samples::call_events(&helpers)
+        .into_iter()
+        .map(Sample::Call);
+    calls
+        .chain(
+            casework_samples::case_events(&helpers)
+                .into_iter()
+                .map(Sample::Case),
+        )
+        .collect()
 }
 
 fn fixture_name(event_type: &str, version: &str) -> String {
