@@ -119,6 +119,24 @@ pub enum DomainError {
     SupportExists(Uuid),
     #[error("a reason is required")]
     ReasonRequired,
+    #[error("case {0} already has an owner: a supervisor assigns it, or its owner transfers it")]
+    CaseAlreadyOwned(Uuid),
+    #[error("case {0} is not yours: only its owner or a SUPERVISOR may do this")]
+    NotCaseOwner(Uuid),
+    #[error("case note {0} already exists")]
+    NoteExists(Uuid),
+    #[error("a case holds at most {0} notes")]
+    TooManyNotes(usize),
+    #[error("follow-up {0} already exists")]
+    FollowUpExists(Uuid),
+    #[error("follow-up {0} is not part of this case")]
+    FollowUpNotFound(Uuid),
+    #[error("a case holds at most {0} follow-ups")]
+    TooManyFollowUps(usize),
+    #[error("follow-up {0} is neither yours nor on a case you own")]
+    NotYourFollowUp(Uuid),
+    #[error("dueAt is more than {0} days after the follow-up is created")]
+    DueTooLate(i64),
 }
 
 impl DomainError {
@@ -141,25 +159,30 @@ impl DomainError {
             | OverrideWithConsent
             | OutcomeRequired
             | OutcomeWithoutCompletion
-            | ReasonRequired => ErrorKind::InvalidInput,
+            | ReasonRequired
+            | DueTooLate(_) => ErrorKind::InvalidInput,
             BeforePrevious { .. }
             | CaseClosed(_)
             | CaseAlreadyOpen(_)
             | TooManyPersons(_)
             | ConsentRequired
             | IllegalTransition { .. }
-            | ReferralRefusesRescue { .. } => ErrorKind::InvalidState,
-            CallNotFound(_) | CaseNotFound(_) | PersonNotFound(_) | ReferralNotFound(_) => {
-                ErrorKind::NotFound
-            }
-            OverrideNeedsSupervisor => ErrorKind::Forbidden,
+            | ReferralRefusesRescue { .. }
+            | CaseAlreadyOwned(_)
+            | TooManyNotes(_)
+            | TooManyFollowUps(_) => ErrorKind::InvalidState,
+            CallNotFound(_) | CaseNotFound(_) | PersonNotFound(_) | ReferralNotFound(_)
+            | FollowUpNotFound(_) => ErrorKind::NotFound,
+            OverrideNeedsSupervisor | NotCaseOwner(_) | NotYourFollowUp(_) => ErrorKind::Forbidden,
             CallAlreadyReceived(_)
             | SessionExists(_)
             | CaseAlreadyOpened(_)
             | PersonExists(_)
             | ReferralExists(_)
             | RescueExists(_)
-            | SupportExists(_) => ErrorKind::Conflict,
+            | SupportExists(_)
+            | NoteExists(_)
+            | FollowUpExists(_) => ErrorKind::Conflict,
         }
     }
 }

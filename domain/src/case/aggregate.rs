@@ -7,6 +7,7 @@ use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::casework_values::{FollowUp, Note};
 use super::commands::CaseCommand;
 use super::events::CaseEvent;
 use crate::clock::Clock;
@@ -39,6 +40,17 @@ pub struct Case {
     pub referrals: Vec<Referral>,
     pub rescues: Vec<Rescue>,
     pub support: Vec<SupportProvision>,
+    /// The token subject of the counsellor who owns the case; `None`: unassigned.
+    /// (Defaults: snapshots taken before casework existed hold none of these.)
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// When the current owner got the case (taken or assigned).
+    #[serde(default)]
+    pub owned_since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub notes: Vec<Note>,
+    #[serde(default)]
+    pub follow_ups: Vec<FollowUp>,
 }
 
 impl Default for Case {
@@ -58,6 +70,10 @@ impl Default for Case {
             referrals: vec![],
             rescues: vec![],
             support: vec![],
+            owner: None,
+            owned_since: None,
+            notes: vec![],
+            follow_ups: vec![],
         }
     }
 }
@@ -256,6 +272,11 @@ impl Aggregate for Case {
                     person.erased = true;
                 }
             }
+            casework @ (CaseEvent::CaseTaken { .. }
+            | CaseEvent::CaseAssigned { .. }
+            | CaseEvent::CaseNoteWritten { .. }
+            | CaseEvent::FollowUpCreated { .. }
+            | CaseEvent::FollowUpCompleted { .. }) => self.apply_casework(casework),
         }
     }
 }
@@ -287,7 +308,7 @@ impl Case {
             .find(|r| r.referral_id == referral_id)
     }
 
-    fn touch(&mut self, at: DateTime<Utc>) {
+    pub(super) fn touch(&mut self, at: DateTime<Utc>) {
         if at > self.latest_at {
             self.latest_at = at;
         }

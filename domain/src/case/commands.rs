@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::casework_values::{AssignCase, CompleteFollowUp, CreateFollowUp, TakeCase, WriteNote};
 use crate::sealed::Sealed;
 use crate::values::{
     Agency, BirthYear, CountryCode, ExploitationType, Gender, PersonCount, PersonRole,
@@ -21,6 +22,12 @@ pub enum CaseCommand {
     Reopen(ReopenCase),
     /// Records that a person's personal data was erased (their key destroyed).
     ErasePerson(ErasePerson),
+    Take(TakeCase),
+    /// Assigning (a supervisor) and transferring (the owner) alike.
+    Assign(AssignCase),
+    WriteNote(WriteNote),
+    CreateFollowUp(CreateFollowUp),
+    CompleteFollowUp(CompleteFollowUp),
 }
 
 impl CaseCommand {
@@ -37,6 +44,11 @@ impl CaseCommand {
             CaseCommand::Close(c) => c.case_id,
             CaseCommand::Reopen(c) => c.case_id,
             CaseCommand::ErasePerson(c) => c.case_id,
+            CaseCommand::Take(c) => c.case_id,
+            CaseCommand::Assign(c) => c.case_id,
+            CaseCommand::WriteNote(c) => c.case_id,
+            CaseCommand::CreateFollowUp(c) => c.case_id,
+            CaseCommand::CompleteFollowUp(c) => c.case_id,
         }
     }
 }

@@ -36,6 +36,11 @@ impl Case {
                     CaseCommand::RecordRescue(cmd) => self.record_rescue(cmd, clock),
                     CaseCommand::ProvideSupport(cmd) => self.provide_support(cmd, clock),
                     CaseCommand::Close(cmd) => self.close(cmd, clock),
+                    CaseCommand::Take(cmd) => self.take(cmd, clock),
+                    CaseCommand::Assign(cmd) => self.assign(cmd, clock),
+                    CaseCommand::WriteNote(cmd) => self.write_note(cmd, clock),
+                    CaseCommand::CreateFollowUp(cmd) => self.create_follow_up(cmd, clock),
+                    CaseCommand::CompleteFollowUp(cmd) => self.complete_follow_up(cmd, clock),
                     CaseCommand::Open(_) | CaseCommand::Reopen(_) | CaseCommand::ErasePerson(_) => {
                         Ok(vec![])
                     }

@@ -6,6 +6,8 @@ mod fixtures;
 
 mod bounded_values;
 mod calls_and_persons;
+mod casework;
+mod casework_steps;
 mod closing;
 mod erasure;
 mod opening;
