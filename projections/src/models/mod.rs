@@ -7,6 +7,7 @@
 
 pub(crate) mod calls;
 pub(crate) mod cases;
+pub(crate) mod casework;
 pub(crate) mod merkle_log;
 pub(crate) mod referrals;
 pub(crate) mod statistics;
