@@ -37,11 +37,27 @@ pub enum Capability {
     ReadReferenceData,
     /// Read the transparency log's root and proofs (docs/AUDIT.md).
     ReadTransparencyLog,
+    /// Take an unassigned case: the taker owns it.
+    TakeCases,
+    /// Assign any case to a counsellor.
+    AssignCases,
+    /// Hand a case to another counsellor (a COUNSELLOR only their own: the domain checks).
+    TransferCases,
+    /// Read case queues (a COUNSELLOR: their own and the unassigned; see `require_queue`).
+    ReadQueues,
+    /// Write notes on a case's timeline.
+    WriteNotes,
+    /// Read case notes and counselling notes (an AUDITOR sees them redacted).
+    ReadNotes,
+    /// Create, complete and list follow-ups (a COUNSELLOR on their own cases and tasks).
+    ManageFollowUps,
+    /// See referrals an agency has not acknowledged in time.
+    ReadOverdueReferrals,
 }
 
 impl Capability {
     /// Every capability, in the order of README's roles table (tested against it).
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 20] = [
         Capability::RecordCasework,
         Capability::ReadCasework,
         Capability::ReadReferrals,
@@ -54,6 +70,14 @@ impl Capability {
         Capability::ReadAccessLog,
         Capability::ErasePersons,
         Capability::ReadTransparencyLog,
+        Capability::TakeCases,
+        Capability::AssignCases,
+        Capability::TransferCases,
+        Capability::ReadQueues,
+        Capability::WriteNotes,
+        Capability::ReadNotes,
+        Capability::ManageFollowUps,
+        Capability::ReadOverdueReferrals,
     ];
 
     /// In the hotline's words: FORBIDDEN messages and README's roles table say this.
@@ -72,6 +96,14 @@ impl Capability {
             Capability::ReadAccessLog => "read the access log",
             Capability::ReadReferenceData => "read reference data",
             Capability::ReadTransparencyLog => "read transparency log proofs",
+            Capability::TakeCases => "take unassigned cases",
+            Capability::AssignCases => "assign cases",
+            Capability::TransferCases => "hand a case to another counsellor",
+            Capability::ReadQueues => "read case queues",
+            Capability::WriteNotes => "write case notes",
+            Capability::ReadNotes => "read case and counselling notes",
+            Capability::ManageFollowUps => "create, complete and list follow-ups",
+            Capability::ReadOverdueReferrals => "see overdue referrals",
         }
     }
 }
@@ -93,7 +125,34 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         ReadAccessLog => matches!(role, Auditor),
         ReadReferenceData => true,
         ReadTransparencyLog => matches!(role, Auditor),
+        TakeCases => matches!(role, Counsellor),
+        AssignCases | ReadOverdueReferrals => matches!(role, Supervisor),
+        TransferCases | ReadQueues | WriteNotes | ManageFollowUps => {
+            matches!(role, Counsellor | Supervisor)
+        }
+        ReadNotes => matches!(role, Counsellor | Supervisor | Auditor),
     }
+}
+
+/// A COUNSELLOR reads their own queue (and the unassigned one); a SUPERVISOR every queue.
+pub fn require_queue(principal: &Principal, owner: &str) -> ApiResult<()> {
+    require(principal, Capability::ReadQueues)?;
+    if principal.role == Role::Supervisor || principal.subject == owner {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only a SUPERVISOR reads another counsellor's queue".into(),
+        ))
+    }
+}
+
+/// Whose follow-ups a list shows: a COUNSELLOR only their own, a SUPERVISOR everyone's.
+pub fn follow_ups_of(principal: &Principal) -> ApiResult<Option<String>> {
+    require(principal, Capability::ManageFollowUps)?;
+    Ok(match principal.role {
+        Role::Supervisor => None,
+        _ => Some(principal.subject.clone()),
+    })
 }
 
 pub fn require(principal: &Principal, capability: Capability) -> ApiResult<()> {

@@ -27,7 +27,15 @@ const MAX_KEY_LEN: usize = 200;
 /// Input fields (at any depth) that hold personal data: sealed before they
 /// enter a command, and never part of a fingerprint. A new personal field of
 /// an input must be added here.
-pub const PERSONAL_FIELDS: &[&str] = &["full_name", "phone", "notes", "reason", "override_reason"];
+pub const PERSONAL_FIELDS: &[&str] = &[
+    "full_name",
+    "phone",
+    "notes",
+    "reason",
+    "override_reason",
+    "text",
+    "description",
+];
 
 #[derive(Clone, Debug)]
 pub struct Idempotency {

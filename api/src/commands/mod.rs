@@ -9,6 +9,8 @@
 
 mod calls;
 mod cases;
+mod casework;
+pub mod casework_inputs;
 mod idempotency;
 pub mod inputs;
 mod parse;

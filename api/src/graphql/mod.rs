@@ -2,6 +2,10 @@
 //! `policy`, run commands through `commands`, read through `store` and
 //! `projections`, and shape answers into the contract's types.
 
+mod casework_mutations;
+mod casework_queries;
+mod casework_reads;
+pub mod casework_types;
 mod context;
 pub mod cost;
 pub mod enums;
@@ -24,8 +28,12 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, Schema};
 
 pub use context::{AppState, RequestContext, MAX_DEPTH};
-pub use mutations::Mutation;
+pub use mutations::ContractMutation;
 pub use queries::Query;
+
+/// Every mutation: the contract's, then casework's (issue 12).
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(ContractMutation, casework_mutations::CaseworkMutation);
 
 pub type CasetrailSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -34,8 +42,8 @@ pub fn build_schema(state: Option<Arc<AppState>>, introspection: bool) -> Casetr
     // Depth and cost are admitted by `cost::CostModel` in `http::graphql`
     // before execution, not by async-graphql's limits, which count the
     // introspection query like any other and lists as single fields.
-    let mut builder =
-        Schema::build(Query::default(), Mutation, EmptySubscription).disable_suggestions();
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .disable_suggestions();
     if let Some(state) = state {
         builder = builder.data(state);
     }

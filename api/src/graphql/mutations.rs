@@ -13,7 +13,8 @@ use crate::error::ApiError;
 use crate::policy::{require, require_agency_scope, Capability};
 use store::access_log::{self, Access, Action};
 
-pub struct Mutation;
+#[derive(Default)]
+pub struct ContractMutation;
 
 fn call_node(done: Done<domain::call::Call>) -> Result<CallNode> {
     Ok(CallNode::from_state(&done.loaded.state, done.loaded.version).ok_or(ApiError::Internal)?)
@@ -72,7 +73,7 @@ async fn check_referral_scope(
 }
 
 #[Object]
-impl Mutation {
+impl ContractMutation {
     async fn receive_call(&self, ctx: &Context<'_>, input: ReceiveCallInput) -> Result<CallNode> {
         let (app, req) = request(ctx)?;
         require(&req.principal, Capability::RecordCasework)?;

@@ -164,6 +164,8 @@ pub struct CaseNode {
     pub rescues: Vec<RescueNode>,
     pub support_provided: Vec<SupportProvisionNode>,
     pub version: i32,
+    /// The token subject of the counsellor who owns the case; null while unassigned.
+    pub owner: Option<String>,
 }
 
 impl CaseNode {
@@ -204,6 +206,7 @@ impl CaseNode {
                 })
                 .collect(),
             version: int(version),
+            owner: case.owner.clone(),
         })
     }
 }

@@ -123,7 +123,10 @@ pub(super) fn months(from: Option<&Value>, to: Option<&Value>) -> u64 {
 
 /// Fields that read personal data in clear.
 pub(super) fn is_personal(name: &str) -> bool {
-    matches!(name, "fullName" | "phone" | "notes")
+    matches!(
+        name,
+        "fullName" | "phone" | "notes" | "text" | "description"
+    )
 }
 
 pub(super) fn selection_items(set: &SelectionSet) -> impl Iterator<Item = &Selection> {
