@@ -60,7 +60,12 @@ impl Application {
 
         let commands = CommandService::new(store, vault, Clock::system());
         let dev = settings.environment == Environment::Dev;
-        let schema = build_schema(Some(Arc::new(AppState { commands })), dev);
+        let referral_ack = chrono::Duration::hours(i64::from(settings.referral_ack_hours));
+        let state = AppState {
+            commands,
+            referral_ack,
+        };
+        let schema = build_schema(Some(Arc::new(state)), dev);
         let cost = crate::graphql::cost::CostModel::new(&schema.sdl(), settings.query_cost_budget);
         let state = Arc::new(HttpState {
             schema,

@@ -43,11 +43,27 @@ pub enum Capability {
     ReadReferralPackets,
     /// Add feedback to a referral or hand it on to another agency: its holder only.
     AnswerReferrals,
+    /// Take an unassigned case: the taker owns it.
+    TakeCases,
+    /// Assign any case to a counsellor.
+    AssignCases,
+    /// Hand a case to another counsellor (a COUNSELLOR only their own: the domain checks).
+    TransferCases,
+    /// Read case queues (a COUNSELLOR: their own and the unassigned; see `require_queue`).
+    ReadQueues,
+    /// Write notes on a case's timeline.
+    WriteNotes,
+    /// Read case notes and counselling notes (an AUDITOR sees them redacted).
+    ReadNotes,
+    /// Create, complete and list follow-ups (a COUNSELLOR on their own cases and tasks).
+    ManageFollowUps,
+    /// See referrals an agency has not acknowledged in time.
+    ReadOverdueReferrals,
 }
 
 impl Capability {
     /// Every capability, in the order of README's roles table (tested against it).
-    pub const ALL: [Capability; 15] = [
+    pub const ALL: [Capability; 23] = [
         Capability::RecordCasework,
         Capability::ReadCasework,
         Capability::ReadReferrals,
@@ -63,6 +79,14 @@ impl Capability {
         Capability::CorrectCasework,
         Capability::ReadReferralPackets,
         Capability::AnswerReferrals,
+        Capability::TakeCases,
+        Capability::AssignCases,
+        Capability::TransferCases,
+        Capability::ReadQueues,
+        Capability::WriteNotes,
+        Capability::ReadNotes,
+        Capability::ManageFollowUps,
+        Capability::ReadOverdueReferrals,
     ];
 
     /// In the hotline's words: FORBIDDEN messages and README's roles table say this.
@@ -84,6 +108,14 @@ impl Capability {
             Capability::CorrectCasework => "correct calls and persons",
             Capability::ReadReferralPackets => "read referral packets",
             Capability::AnswerReferrals => "add referral feedback or hand referrals on",
+            Capability::TakeCases => "take unassigned cases",
+            Capability::AssignCases => "assign cases",
+            Capability::TransferCases => "hand a case to another counsellor",
+            Capability::ReadQueues => "read case queues",
+            Capability::WriteNotes => "write case notes",
+            Capability::ReadNotes => "read case and counselling notes",
+            Capability::ManageFollowUps => "create, complete and list follow-ups",
+            Capability::ReadOverdueReferrals => "see overdue referrals",
         }
     }
 }
@@ -108,7 +140,34 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         CorrectCasework => matches!(role, Counsellor | Supervisor),
         ReadReferralPackets => matches!(role, Counsellor | Supervisor | Agency),
         AnswerReferrals => matches!(role, Agency),
+        TakeCases => matches!(role, Counsellor),
+        AssignCases | ReadOverdueReferrals => matches!(role, Supervisor),
+        TransferCases | ReadQueues | WriteNotes | ManageFollowUps => {
+            matches!(role, Counsellor | Supervisor)
+        }
+        ReadNotes => matches!(role, Counsellor | Supervisor | Auditor),
     }
+}
+
+/// A COUNSELLOR reads their own queue (and the unassigned one); a SUPERVISOR every queue.
+pub fn require_queue(principal: &Principal, owner: &str) -> ApiResult<()> {
+    require(principal, Capability::ReadQueues)?;
+    if principal.role == Role::Supervisor || principal.subject == owner {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "only a SUPERVISOR reads another counsellor's queue".into(),
+        ))
+    }
+}
+
+/// Whose follow-ups a list shows: a COUNSELLOR only their own, a SUPERVISOR everyone's.
+pub fn follow_ups_of(principal: &Principal) -> ApiResult<Option<String>> {
+    require(principal, Capability::ManageFollowUps)?;
+    Ok(match principal.role {
+        Role::Supervisor => None,
+        _ => Some(principal.subject.clone()),
+    })
 }
 
 pub fn require(principal: &Principal, capability: Capability) -> ApiResult<()> {

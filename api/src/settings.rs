@@ -120,7 +120,16 @@ pub struct ServeArgs {
     /// `api/src/graphql/cost.rs`, README "Cost model").
     #[arg(long, env = "CASETRAIL_QUERY_COST_BUDGET", default_value_t = DEFAULT_QUERY_COST_BUDGET)]
     pub query_cost_budget: u64,
+    /// Hours an agency has to acknowledge a referral: one still SENT after
+    /// this long is in the supervisors' `overdueReferrals` view (1 to 720).
+    #[arg(long, env = "CASETRAIL_REFERRAL_ACK_HOURS", default_value_t = DEFAULT_REFERRAL_ACK_HOURS)]
+    pub referral_ack_hours: u32,
 }
+
+/// Hours an agency has to acknowledge a referral, unless configured.
+pub const DEFAULT_REFERRAL_ACK_HOURS: u32 = 24;
+/// The longest acknowledgement time accepted: a month.
+pub const MAX_REFERRAL_ACK_HOURS: u32 = 720;
 
 /// Validated configuration of the token machinery. With an RSA public key
 /// the algorithm is pinned to RS256 and the secret is unused; otherwise HS256.
@@ -150,6 +159,8 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     pub shutdown_grace: std::time::Duration,
     pub query_cost_budget: u64,
+    /// Hours after which a referral still SENT is overdue (`CASETRAIL_REFERRAL_ACK_HOURS`).
+    pub referral_ack_hours: u32,
 }
 
 /// `--bind`/`CASETRAIL_BIND`: `HOST:PORT` (an IP or a name such as
@@ -311,6 +322,11 @@ impl ServeArgs {
         if self.max_connections < 2 {
             return Err("CASETRAIL_DB_MAX_CONNECTIONS must be at least 2".into());
         }
+        if !(1..=MAX_REFERRAL_ACK_HOURS).contains(&self.referral_ack_hours) {
+            return Err(format!(
+                "CASETRAIL_REFERRAL_ACK_HOURS must be between 1 and {MAX_REFERRAL_ACK_HOURS}"
+            ));
+        }
         Ok(Settings {
             bind: self.bind,
             database_url: self.database.database_url.clone(),
@@ -323,6 +339,7 @@ impl ServeArgs {
             rate_limit_per_minute: self.rate_limit_per_minute,
             shutdown_grace: std::time::Duration::from_secs(self.shutdown_grace_seconds),
             query_cost_budget: self.query_cost_budget,
+            referral_ack_hours: self.referral_ack_hours,
         })
     }
 }

@@ -142,6 +142,24 @@ pub enum DomainError {
     ReceivedAfterSessions(DateTime<Utc>),
     #[error("person {0} was erased: their personal data cannot be recorded again")]
     PersonIsErased(Uuid),
+    #[error("case {0} already has an owner: a supervisor assigns it, or its owner transfers it")]
+    CaseAlreadyOwned(Uuid),
+    #[error("case {0} is not yours: only its owner or a SUPERVISOR may do this")]
+    NotCaseOwner(Uuid),
+    #[error("case note {0} already exists")]
+    NoteExists(Uuid),
+    #[error("a case holds at most {0} notes")]
+    TooManyNotes(usize),
+    #[error("follow-up {0} already exists")]
+    FollowUpExists(Uuid),
+    #[error("follow-up {0} is not part of this case")]
+    FollowUpNotFound(Uuid),
+    #[error("a case holds at most {0} follow-ups")]
+    TooManyFollowUps(usize),
+    #[error("follow-up {0} is neither yours nor on a case you own")]
+    NotYourFollowUp(Uuid),
+    #[error("dueAt is more than {0} days after the follow-up is created")]
+    DueTooLate(i64),
 }
 
 impl DomainError {
@@ -167,7 +185,8 @@ impl DomainError {
             | ReasonRequired
             | UnassignedCountry(_)
             | NothingToCorrect
-            | HandOnToHolder(_) => ErrorKind::InvalidInput,
+            | HandOnToHolder(_)
+            | DueTooLate(_) => ErrorKind::InvalidInput,
             BeforePrevious { .. }
             | CaseClosed(_)
             | CaseAlreadyOpen(_)
@@ -177,13 +196,17 @@ impl DomainError {
             | ReferralRefusesRescue { .. }
             | ReferralNotOpen { .. }
             | ReceivedAfterSessions(_)
-            | PersonIsErased(_) => ErrorKind::InvalidState,
-            CallNotFound(_) | CaseNotFound(_) | PersonNotFound(_) | ReferralNotFound(_) => {
-                ErrorKind::NotFound
-            }
-            OverrideNeedsSupervisor | ClosedCaseNeedsSupervisor(_) | ReferralHeldElsewhere(_) => {
-                ErrorKind::Forbidden
-            }
+            | PersonIsErased(_)
+            | CaseAlreadyOwned(_)
+            | TooManyNotes(_)
+            | TooManyFollowUps(_) => ErrorKind::InvalidState,
+            CallNotFound(_) | CaseNotFound(_) | PersonNotFound(_) | ReferralNotFound(_)
+            | FollowUpNotFound(_) => ErrorKind::NotFound,
+            OverrideNeedsSupervisor
+            | ClosedCaseNeedsSupervisor(_)
+            | ReferralHeldElsewhere(_)
+            | NotCaseOwner(_)
+            | NotYourFollowUp(_) => ErrorKind::Forbidden,
             CallAlreadyReceived(_)
             | SessionExists(_)
             | CaseAlreadyOpened(_)
@@ -191,7 +214,9 @@ impl DomainError {
             | ReferralExists(_)
             | RescueExists(_)
             | SupportExists(_)
-            | FeedbackExists(_) => ErrorKind::Conflict,
+            | FeedbackExists(_)
+            | NoteExists(_)
+            | FollowUpExists(_) => ErrorKind::Conflict,
         }
     }
 }

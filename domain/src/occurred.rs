@@ -40,6 +40,11 @@ impl OccurredAt for crate::case::CaseEvent {
             SupportProvided { provided_at, .. } => Some(*provided_at),
             CaseClosed { closed_at, .. } => Some(*closed_at),
             CaseReopened { reopened_at, .. } => Some(*reopened_at),
+            CaseTaken { taken_at, .. } => Some(*taken_at),
+            CaseAssigned { assigned_at, .. } => Some(*assigned_at),
+            CaseNoteWritten { written_at, .. } => Some(*written_at),
+            FollowUpCreated { created_at, .. } => Some(*created_at),
+            FollowUpCompleted { completed_at, .. } => Some(*completed_at),
         }
     }
 }

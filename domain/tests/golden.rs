@@ -110,10 +110,15 @@ fn variant(sample: &Sample) -> usize {
             CaseEvent::VictimStatusDecided { .. } => 17,
             CaseEvent::ReferralFeedbackAdded { .. } => 18,
             CaseEvent::ReferralHandedOn { .. } => 19,
+            CaseEvent::CaseTaken { .. } => 20,
+            CaseEvent::CaseAssigned { .. } => 21,
+            CaseEvent::CaseNoteWritten { .. } => 22,
+            CaseEvent::FollowUpCreated { .. } => 23,
+            CaseEvent::FollowUpCompleted { .. } => 24,
         },
     }
 }
-const VARIANTS: usize = 20;
+const VARIANTS: usize = 25;
 
 /// One event of every type, at its current version, with every optional field set.
 fn samples() -> Vec<Sample> {
@@ -197,6 +202,34 @@ fn samples() -> Vec<Sample> {
         Sample::Case(CaseEvent::PersonErased {
             person_id: id(4),
             reason: sealed(3),
+        }),
+        Sample::Case(CaseEvent::CaseTaken {
+            owner: "lan".into(),
+            taken_at: at("2025-09-15T02:35:00Z"),
+        }),
+        Sample::Case(CaseEvent::CaseAssigned {
+            owner: "hoa".into(),
+            previous_owner: Some("lan".into()),
+            assigned_at: at("2025-09-16T01:00:00Z"),
+            reason: sealed(3),
+        }),
+        Sample::Case(CaseEvent::CaseNoteWritten {
+            note_id: id(9),
+            author: "lan".into(),
+            written_at: at("2025-09-15T02:40:00Z"),
+            text: sealed(3),
+        }),
+        Sample::Case(CaseEvent::FollowUpCreated {
+            follow_up_id: id(10),
+            assignee: "hoa".into(),
+            created_at: at("2025-09-15T02:45:00Z"),
+            due_at: at("2025-09-17T02:00:00Z"),
+            description: sealed(3),
+        }),
+        Sample::Case(CaseEvent::FollowUpCompleted {
+            follow_up_id: id(10),
+            completed_by: "hoa".into(),
+            completed_at: at("2025-09-16T09:00:00Z"),
         }),
     ]
     .into_iter()

@@ -72,7 +72,7 @@ impl Projection {
     pub fn tables(self) -> &'static [&'static str] {
         match self {
             Projection::Calls => &["calls"],
-            Projection::Cases => &["cases"],
+            Projection::Cases => &["cases", "follow_ups"],
             Projection::Referrals => &["referrals"],
             Projection::Statistics => &[
                 "statistics_calls_by_category",
@@ -116,7 +116,10 @@ impl Projection {
     ) -> Result<(), ProjectionError> {
         match self {
             Projection::Calls => models::calls::apply(conn, events, target).await,
-            Projection::Cases => models::cases::apply(conn, events, target).await,
+            Projection::Cases => {
+                models::cases::apply(conn, events, target).await?;
+                models::casework::apply(conn, events, target).await
+            }
             Projection::Referrals => models::referrals::apply(conn, events, target).await,
             Projection::Statistics => models::statistics::apply(conn, store, events, target).await,
             Projection::MerkleLog => models::merkle_log::apply(conn, events, target).await,

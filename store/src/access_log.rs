@@ -77,6 +77,46 @@ pub async fn record(
     Ok(())
 }
 
+/// One read in clear of a sealed text that belongs to a case or a call
+/// rather than to a person: a case note, a follow-up's description, a
+/// counselling session's notes. `item_id` names the note, follow-up or session.
+#[derive(Clone, Debug)]
+pub struct TextAccess {
+    pub case_id: Option<Uuid>,
+    pub call_id: Option<Uuid>,
+    pub item_id: Uuid,
+    pub field: &'static str,
+}
+
+/// Records text reads in one statement (READ_PERSONAL_DATA, no person).
+#[tracing::instrument(skip_all, fields(accesses = accesses.len()))]
+pub async fn record_texts(
+    pool: &PgPool,
+    purpose: &Purpose,
+    accesses: &[TextAccess],
+) -> Result<(), StoreError> {
+    if accesses.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO access_log (actor, actor_role, action, case_id, call_id, item_id, fields, operation, correlation_id) \
+         SELECT $1, $2, $3, c, l, i, ARRAY[f], $4, $5 \
+         FROM UNNEST($6::uuid[], $7::uuid[], $8::uuid[], $9::text[]) AS u(c, l, i, f)",
+    )
+    .bind(&purpose.actor.subject)
+    .bind(purpose.actor.role.as_str())
+    .bind(Action::ReadPersonalData.as_str())
+    .bind(&purpose.operation)
+    .bind(&purpose.correlation_id)
+    .bind(accesses.iter().map(|a| a.case_id).collect::<Vec<_>>())
+    .bind(accesses.iter().map(|a| a.call_id).collect::<Vec<_>>())
+    .bind(accesses.iter().map(|a| a.item_id).collect::<Vec<_>>())
+    .bind(accesses.iter().map(|a| a.field).collect::<Vec<_>>())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// An entry as an auditor reads it.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Entry {
@@ -87,6 +127,10 @@ pub struct Entry {
     pub action: String,
     pub case_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
+    /// The call whose text was read (counselling notes), since migration 0011.
+    pub call_id: Option<Uuid>,
+    /// The note, follow-up or counselling session whose text was read.
+    pub item_id: Option<Uuid>,
     pub fields: Vec<String>,
     pub operation: String,
     pub correlation_id: String,
@@ -100,7 +144,7 @@ pub async fn entries(
     limit: i64,
 ) -> Result<Vec<Entry>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT id, accessed_at, actor, actor_role, action, case_id, person_id, fields, operation, correlation_id \
+        "SELECT id, accessed_at, actor, actor_role, action, case_id, person_id, call_id, item_id, fields, operation, correlation_id \
          FROM access_log WHERE ($1::uuid IS NULL OR case_id = $1) AND ($2::bigint IS NULL OR id < $2) \
          ORDER BY id DESC LIMIT $3",
     )

@@ -23,7 +23,8 @@ use crate::log::NewEvent;
 
 /// (stream type, event type, payload field, kind): the events that bring a
 /// new thing into the world, and the field holding its id. Mirrored by
-/// migrations/0005_entity_ids.sql; payload field names never change.
+/// migrations/0005_entity_ids.sql (whose backfill predates the casework
+/// events at the end); payload field names never change.
 pub const INTRODUCED_BY: &[(&str, &str, &str, &str)] = &[
     ("Call", "CallReceived", "call_id", "call"),
     (
@@ -37,6 +38,9 @@ pub const INTRODUCED_BY: &[(&str, &str, &str, &str)] = &[
     ("Case", "ReferralSent", "referral_id", "referral"),
     ("Case", "RescueRecorded", "rescue_id", "rescue"),
     ("Case", "SupportProvided", "provision_id", "support"),
+    // Casework (migration 0010): new event types, so nothing to backfill.
+    ("Case", "CaseNoteWritten", "note_id", "case_note"),
+    ("Case", "FollowUpCreated", "follow_up_id", "follow_up"),
 ];
 
 /// One introduced id and the stream it lives in.

@@ -8,7 +8,7 @@ use store::vault::{Binding, Subject};
 use store::CommandContext;
 use uuid::Uuid;
 
-use super::casework_inputs::{AddReferralFeedbackInput, HandOnReferralInput};
+use super::amendment_inputs::{AddReferralFeedbackInput, HandOnReferralInput};
 use super::corrections::not_yet_sealed;
 use super::parse::{required_text, seal, text, MAX_TEXT};
 use super::{CommandService, Done, Idempotency};

@@ -1,89 +1,52 @@
-//! What the casework commands take (corrections, trafficking facts, the
-//! agencies' work on a referral), like `inputs.rs`: plain values, fingerprinted
-//! for idempotency with every personal field (`reason`, `notes`, `full_name`,
-//! `phone`, `ethnicity`) reduced to whether it was given.
+//! What the casework commands take (ownership, notes, follow-ups), as plain
+//! Rust values, serialisable for their idempotency fingerprints like
+//! `inputs.rs`. Times a caller may leave out default to the server's now.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use domain::values::{
-    Agency, CallCategory, CallerType, Channel, CounsellingTopic, Gender, PersonRole, Region,
-    VictimStatus,
-};
-
 #[derive(Serialize, Clone, Debug)]
-pub struct CorrectCallInput {
-    pub call_id: Uuid,
-    pub received_at: Option<DateTime<Utc>>,
-    pub channel: Option<Channel>,
-    pub caller_type: Option<CallerType>,
-    pub category: Option<CallCategory>,
-    pub topics: Option<Vec<CounsellingTopic>>,
-    /// A new place: region, province (its region derived) and/or country, as for receiveCall.
-    pub region: Option<Region>,
-    pub province: Option<String>,
-    pub country: Option<String>,
+pub struct TakeCaseInput {
+    pub case_id: Uuid,
+    pub at: Option<DateTime<Utc>>,
+    pub idempotency_key: Option<String>,
+}
+
+/// `assignCase` (a supervisor) and `transferCase` (the owner) alike.
+#[derive(Serialize, Clone, Debug)]
+pub struct AssignCaseInput {
+    pub case_id: Uuid,
+    /// The new owner's token subject.
+    pub owner: String,
     pub reason: String,
+    pub at: Option<DateTime<Utc>>,
     pub idempotency_key: Option<String>,
 }
 
 #[derive(Serialize, Clone, Debug)]
-pub struct CorrectPersonInput {
-    pub case_id: Uuid,
-    pub person_id: Uuid,
-    pub role: Option<PersonRole>,
-    pub gender: Option<Gender>,
-    pub birth_year: Option<i32>,
-    pub full_name: Option<String>,
-    pub phone: Option<String>,
-    pub reason: String,
-    pub idempotency_key: Option<String>,
-}
-
-#[derive(Serialize, Clone, Debug)]
-pub struct RecordPersonDetailsInput {
-    pub case_id: Uuid,
-    pub person_id: Uuid,
-    /// ISO 3166-1 alpha-2.
-    pub nationality: Option<String>,
-    pub ethnicity: Option<String>,
-    pub idempotency_key: Option<String>,
-}
-
-#[derive(Serialize, Clone, Debug)]
-pub struct RecordDestinationInput {
-    pub case_id: Uuid,
-    /// ISO 3166-1 alpha-2.
-    pub country: String,
-    pub idempotency_key: Option<String>,
-}
-
-#[derive(Serialize, Clone, Debug)]
-pub struct DecideVictimStatusInput {
-    pub case_id: Uuid,
-    pub person_id: Uuid,
-    pub status: VictimStatus,
-    pub authority: Agency,
-    pub decided_at: DateTime<Utc>,
-    pub idempotency_key: Option<String>,
-}
-
-#[derive(Serialize, Clone, Debug)]
-pub struct AddReferralFeedbackInput {
+pub struct WriteCaseNoteInput {
     pub id: Option<Uuid>,
     pub case_id: Uuid,
-    pub referral_id: Uuid,
-    pub added_at: DateTime<Utc>,
-    pub notes: String,
+    pub text: String,
+    pub written_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, Clone, Debug)]
-pub struct HandOnReferralInput {
+pub struct CreateFollowUpInput {
+    pub id: Option<Uuid>,
     pub case_id: Uuid,
-    pub referral_id: Uuid,
-    pub to_agency: Agency,
-    pub at: DateTime<Utc>,
-    pub reason: Option<String>,
+    /// The token subject who should do it; the creator when left out.
+    pub assignee: Option<String>,
+    pub due_at: DateTime<Utc>,
+    pub description: String,
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct CompleteFollowUpInput {
+    pub case_id: Uuid,
+    pub follow_up_id: Uuid,
+    pub completed_at: Option<DateTime<Utc>>,
     pub idempotency_key: Option<String>,
 }

@@ -8,7 +8,7 @@ use store::vault::{Binding, Subject};
 use store::CommandContext;
 use uuid::Uuid;
 
-use super::casework_inputs::{CorrectCallInput, CorrectPersonInput};
+use super::amendment_inputs::{CorrectCallInput, CorrectPersonInput};
 use super::parse::{bounded, country, province, required_text, seal, text, MAX_NAME, MAX_PHONE};
 use super::{CommandService, Done, Idempotency};
 use crate::error::{ApiError, ApiResult};

@@ -6,7 +6,7 @@ use domain::countries::assigned_country;
 use store::vault::{Binding, Subject};
 use store::CommandContext;
 
-use super::casework_inputs::{
+use super::amendment_inputs::{
     DecideVictimStatusInput, RecordDestinationInput, RecordPersonDetailsInput,
 };
 use super::corrections::not_yet_sealed;

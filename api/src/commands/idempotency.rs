@@ -34,6 +34,8 @@ pub const PERSONAL_FIELDS: &[&str] = &[
     "reason",
     "override_reason",
     "ethnicity",
+    "text",
+    "description",
 ];
 
 #[derive(Clone, Debug)]

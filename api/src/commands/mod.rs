@@ -8,8 +8,10 @@
 //! the arbiter.
 
 mod agencies;
+pub mod amendment_inputs;
 mod calls;
 mod cases;
+mod casework;
 pub mod casework_inputs;
 mod corrections;
 mod facts;

@@ -20,6 +20,8 @@ pub const MAX_DEPTH: usize = 12;
 /// What every resolver can reach.
 pub struct AppState {
     pub commands: CommandService,
+    /// How long an agency has to acknowledge a referral (`CASETRAIL_REFERRAL_ACK_HOURS`).
+    pub referral_ack: chrono::Duration,
 }
 
 /// Who is asking, in this request.

@@ -135,6 +135,10 @@ pub struct AccessLogEntry {
     pub action: String,
     pub case_id: Option<Uuid>,
     pub person_id: Option<Uuid>,
+    /// The call whose counselling notes were read.
+    pub call_id: Option<Uuid>,
+    /// The case note, follow-up or counselling session whose text was read.
+    pub item_id: Option<Uuid>,
     pub fields: Vec<String>,
     /// The GraphQL operation and field that asked.
     pub operation: String,
@@ -151,6 +155,8 @@ impl From<store::access_log::Entry> for AccessLogEntry {
             action: e.action,
             case_id: e.case_id,
             person_id: e.person_id,
+            call_id: e.call_id,
+            item_id: e.item_id,
             fields: e.fields,
             operation: e.operation,
             correlation_id: e.correlation_id,

@@ -2,8 +2,12 @@
 //! `policy`, run commands through `commands`, read through `store` and
 //! `projections`, and shape answers into the contract's types.
 
-mod casework;
-mod casework_inputs;
+mod amendment_inputs;
+mod amendments;
+mod casework_mutations;
+mod casework_queries;
+mod casework_reads;
+pub mod casework_types;
 mod context;
 pub mod cost;
 pub mod enums;
@@ -27,10 +31,17 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, Schema};
 
 pub use context::{AppState, RequestContext, MAX_DEPTH};
-/// Every mutation: the contract's, and the casework's (corrections, facts, agencies).
-#[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(mutations::HotlineMutation, casework::CaseworkMutation);
+pub use mutations::ContractMutation;
 pub use queries::Query;
+
+/// Every mutation: the contract's, then casework's (issue 12): queues, notes
+/// and follow-ups; corrections, trafficking facts and the agencies' work.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(
+    ContractMutation,
+    casework_mutations::CaseworkMutation,
+    amendments::AmendmentMutation,
+);
 
 pub type CasetrailSchema = Schema<Query, Mutation, EmptySubscription>;
 

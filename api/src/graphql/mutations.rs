@@ -14,7 +14,7 @@ use crate::policy::{require, require_agency_scope, Capability};
 use store::access_log::{self, Access, Action};
 
 #[derive(Default)]
-pub struct HotlineMutation;
+pub struct ContractMutation;
 
 fn call_node(done: Done<domain::call::Call>) -> Result<CallNode> {
     Ok(CallNode::from_state(&done.loaded.state, done.loaded.version).ok_or(ApiError::Internal)?)
@@ -73,7 +73,7 @@ async fn check_referral_scope(
 }
 
 #[Object]
-impl HotlineMutation {
+impl ContractMutation {
     async fn receive_call(&self, ctx: &Context<'_>, input: ReceiveCallInput) -> Result<CallNode> {
         let (app, req) = request(ctx)?;
         require(&req.principal, Capability::RecordCasework)?;

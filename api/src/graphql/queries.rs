@@ -29,6 +29,7 @@ pub struct Query(
     super::reference::ReferenceQuery,
     super::evidence::EvidenceQuery,
     super::packet::PacketQuery,
+    super::casework_queries::CaseworkQuery,
 );
 
 #[derive(Default)]

@@ -25,7 +25,7 @@ pub struct TotalCount {
     pub total_count: i32,
 }
 
-type Page<T> = Connection<String, T, TotalCount, EmptyFields>;
+pub(super) type Page<T> = Connection<String, T, TotalCount, EmptyFields>;
 
 /// The smallest minCellSize an ANALYST gets, whatever they ask.
 pub const ANALYST_MIN_CELL_SIZE: i32 = 5;
@@ -37,7 +37,7 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 /// The largest minCellSize accepted: beyond it every cell is suppressed anyway.
 pub const MAX_MIN_CELL_SIZE: i32 = 1_000_000;
 
-fn first(first: Option<i32>) -> Result<usize> {
+pub(super) fn first(first: Option<i32>) -> Result<usize> {
     let n = check_int(
         "first",
         first.unwrap_or(DEFAULT_PAGE_SIZE),
@@ -47,7 +47,7 @@ fn first(first: Option<i32>) -> Result<usize> {
     Ok(usize::try_from(n).unwrap_or(1))
 }
 
-fn projection_error(e: projections::ProjectionError) -> ApiError {
+pub(super) fn projection_error(e: projections::ProjectionError) -> ApiError {
     match e {
         projections::ProjectionError::BadCursor => {
             ApiError::BadUserInput("after is not a cursor this list gave out".into())
@@ -59,7 +59,7 @@ fn projection_error(e: projections::ProjectionError) -> ApiError {
     }
 }
 
-fn page<T: async_graphql::OutputType>(
+pub(super) fn page<T: async_graphql::OutputType>(
     has_next: bool,
     total: i64,
     edges: Vec<(String, T)>,
@@ -77,6 +77,54 @@ fn page<T: async_graphql::OutputType>(
             .map(|(cursor, node)| Edge::new(cursor, node)),
     );
     page
+}
+
+/// A list of cases for the caller: each loaded from its stream, its persons'
+/// personal data opened as the request selected (and access-logged).
+pub(super) async fn case_page(
+    ctx: &Context<'_>,
+    found: queries::Page<Uuid>,
+    field: &str,
+) -> Result<Page<CaseNode>> {
+    let (app, req) = request(ctx)?;
+    let store = app.commands.store();
+    let page_ahead = ctx.look_ahead();
+    let selected = privacy::Selected::in_case(&page_ahead.field("edges").field("node"))
+        | privacy::Selected::in_case(&page_ahead.field("nodes"));
+    let mut edges = Vec::with_capacity(found.items.len());
+    for (cursor, id) in found.items {
+        let loaded = store.load::<Case>(id).await.map_err(ApiError::from)?;
+        let node = privacy::case_node(
+            app.commands.vault(),
+            store.pool(),
+            &loaded.state,
+            loaded.version,
+            req,
+            field,
+            selected,
+        )
+        .await?;
+        if let Some(node) = node {
+            edges.push((cursor, node));
+        }
+    }
+    Ok(page(found.has_next_page, found.total_count, edges))
+}
+
+/// A list of referrals, each loaded from its case's stream.
+pub(super) async fn referral_page(
+    app: &super::context::AppState,
+    found: queries::Page<(Uuid, Uuid)>,
+) -> Result<Page<ReferralNode>> {
+    let store = app.commands.store();
+    let mut edges = Vec::with_capacity(found.items.len());
+    for (cursor, (case_id, referral_id)) in found.items {
+        let loaded = store.load::<Case>(case_id).await.map_err(ApiError::from)?;
+        if let Some(r) = loaded.state.referral(referral_id) {
+            edges.push((cursor, ReferralNode::new(case_id, r)));
+        }
+    }
+    Ok(page(found.has_next_page, found.total_count, edges))
 }
 
 #[derive(async_graphql::InputObject)]
@@ -155,31 +203,10 @@ impl ReadModelQuery {
             opened_from: f.opened_from.map(|d| d.0),
             opened_to: f.opened_to.map(|d| d.0),
         });
-        let store = app.commands.store();
-        let page_ahead = ctx.look_ahead();
-        let selected = privacy::Selected::in_case(&page_ahead.field("edges").field("node"))
-            | privacy::Selected::in_case(&page_ahead.field("nodes"));
-        let found = queries::cases(store.pool(), &f, n, after.as_deref())
+        let found = queries::cases(app.commands.store().pool(), &f, n, after.as_deref())
             .await
             .map_err(projection_error)?;
-        let mut edges = Vec::with_capacity(found.items.len());
-        for (cursor, id) in found.items {
-            let loaded = store.load::<Case>(id).await.map_err(ApiError::from)?;
-            let node = privacy::case_node(
-                app.commands.vault(),
-                store.pool(),
-                &loaded.state,
-                loaded.version,
-                req,
-                "cases",
-                selected,
-            )
-            .await?;
-            if let Some(node) = node {
-                edges.push((cursor, node));
-            }
-        }
-        Ok(page(found.has_next_page, found.total_count, edges))
+        case_page(ctx, found, "cases").await
     }
 
     async fn referrals(
@@ -199,18 +226,11 @@ impl ReadModelQuery {
                 case_id: f.case_id,
             }
         });
-        let store = app.commands.store();
-        let found = queries::referrals(store.pool(), &f, n, after.as_deref(), req.principal.agency)
+        let pool = app.commands.store().pool();
+        let found = queries::referrals(pool, &f, n, after.as_deref(), req.principal.agency)
             .await
             .map_err(projection_error)?;
-        let mut edges = Vec::with_capacity(found.items.len());
-        for (cursor, (case_id, referral_id)) in found.items {
-            let loaded = store.load::<Case>(case_id).await.map_err(ApiError::from)?;
-            if let Some(r) = loaded.state.referral(referral_id) {
-                edges.push((cursor, ReferralNode::new(case_id, r)));
-            }
-        }
-        Ok(page(found.has_next_page, found.total_count, edges))
+        referral_page(app, found).await
     }
 
     /// from and to are inclusive calendar days in the hotline's time zone.

@@ -211,6 +211,8 @@ pub struct CaseNode {
     pub version: i32,
     /// The country of exploitation (ISO 3166-1 alpha-2), as last recorded.
     pub destination_country: Option<String>,
+    /// The token subject of the counsellor who owns the case; null while unassigned.
+    pub owner: Option<String>,
 }
 
 impl CaseNode {
@@ -252,6 +254,7 @@ impl CaseNode {
                 .collect(),
             version: int(version),
             destination_country: case.destination_country.clone(),
+            owner: case.owner.clone(),
         })
     }
 }

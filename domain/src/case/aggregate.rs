@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::casework_state::{Feedback, HandOn, VictimDecision};
+use super::casework_values::{FollowUp, Note};
 use super::commands::CaseCommand;
 use super::events::CaseEvent;
 use crate::clock::Clock;
@@ -46,6 +47,17 @@ pub struct Case {
     /// The agencies' feedback notes, oldest first.
     #[serde(default)]
     pub feedback: Vec<Feedback>,
+    /// The token subject of the counsellor who owns the case; `None`: unassigned.
+    /// (Defaults: snapshots taken before casework existed hold none of these.)
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// When the current owner got the case (taken or assigned).
+    #[serde(default)]
+    pub owned_since: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub notes: Vec<Note>,
+    #[serde(default)]
+    pub follow_ups: Vec<FollowUp>,
 }
 
 impl Default for Case {
@@ -67,6 +79,10 @@ impl Default for Case {
             support: vec![],
             destination_country: None,
             feedback: vec![],
+            owner: None,
+            owned_since: None,
+            notes: vec![],
+            follow_ups: vec![],
         }
     }
 }
@@ -297,7 +313,12 @@ impl Aggregate for Case {
                     person.erased = true;
                 }
             }
-            later => self.apply_casework(later),
+            casework @ (CaseEvent::CaseTaken { .. }
+            | CaseEvent::CaseAssigned { .. }
+            | CaseEvent::CaseNoteWritten { .. }
+            | CaseEvent::FollowUpCreated { .. }
+            | CaseEvent::FollowUpCompleted { .. }) => self.apply_casework(casework),
+            later => self.apply_amendments(later),
         }
     }
 }

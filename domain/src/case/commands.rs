@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::casework_values::{AssignCase, CompleteFollowUp, CreateFollowUp, TakeCase, WriteNote};
 use crate::sealed::Sealed;
 use crate::values::{
     Agency, BirthYear, CountryCode, ExploitationType, Gender, PersonCount, PersonRole,
@@ -27,6 +28,12 @@ pub enum CaseCommand {
     DecideVictimStatus(super::casework_commands::DecideVictimStatus),
     AddReferralFeedback(super::casework_commands::AddReferralFeedback),
     HandOnReferral(super::casework_commands::HandOnReferral),
+    Take(TakeCase),
+    /// Assigning (a supervisor) and transferring (the owner) alike.
+    Assign(AssignCase),
+    WriteNote(WriteNote),
+    CreateFollowUp(CreateFollowUp),
+    CompleteFollowUp(CompleteFollowUp),
 }
 
 impl CaseCommand {
@@ -49,6 +56,11 @@ impl CaseCommand {
             CaseCommand::DecideVictimStatus(c) => c.case_id,
             CaseCommand::AddReferralFeedback(c) => c.case_id,
             CaseCommand::HandOnReferral(c) => c.case_id,
+            CaseCommand::Take(c) => c.case_id,
+            CaseCommand::Assign(c) => c.case_id,
+            CaseCommand::WriteNote(c) => c.case_id,
+            CaseCommand::CreateFollowUp(c) => c.case_id,
+            CaseCommand::CompleteFollowUp(c) => c.case_id,
         }
     }
 }

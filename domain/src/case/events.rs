@@ -123,6 +123,39 @@ pub enum CaseEvent {
         at: DateTime<Utc>,
         reason: Option<Sealed>,
     },
+    /// A counsellor took the unassigned case: they own it from now on.
+    CaseTaken {
+        owner: String,
+        taken_at: DateTime<Utc>,
+    },
+    /// The case changed hands: a supervisor assigned it, or its owner
+    /// transferred it, for a reason (sealed: it may speak of the persons).
+    CaseAssigned {
+        owner: String,
+        previous_owner: Option<String>,
+        assigned_at: DateTime<Utc>,
+        reason: Sealed,
+    },
+    /// A note on the case's timeline; notes are never edited or removed.
+    CaseNoteWritten {
+        note_id: Uuid,
+        author: String,
+        written_at: DateTime<Utc>,
+        text: Sealed,
+    },
+    /// A task on the case for `assignee`, due at `due_at`.
+    FollowUpCreated {
+        follow_up_id: Uuid,
+        assignee: String,
+        created_at: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+        description: Sealed,
+    },
+    FollowUpCompleted {
+        follow_up_id: Uuid,
+        completed_by: String,
+        completed_at: DateTime<Utc>,
+    },
 }
 
 impl DomainEvent for CaseEvent {
@@ -144,6 +177,11 @@ impl DomainEvent for CaseEvent {
             CaseEvent::VictimStatusDecided { .. } => "VictimStatusDecided",
             CaseEvent::ReferralFeedbackAdded { .. } => "ReferralFeedbackAdded",
             CaseEvent::ReferralHandedOn { .. } => "ReferralHandedOn",
+            CaseEvent::CaseTaken { .. } => "CaseTaken",
+            CaseEvent::CaseAssigned { .. } => "CaseAssigned",
+            CaseEvent::CaseNoteWritten { .. } => "CaseNoteWritten",
+            CaseEvent::FollowUpCreated { .. } => "FollowUpCreated",
+            CaseEvent::FollowUpCompleted { .. } => "FollowUpCompleted",
         }
         .to_string()
     }

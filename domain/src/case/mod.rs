@@ -3,9 +3,11 @@
 
 mod agencies;
 mod aggregate;
+mod amendments;
 mod casework;
 mod casework_commands;
 mod casework_state;
+mod casework_values;
 mod commands;
 mod corrections;
 mod events;
@@ -23,6 +25,10 @@ pub use casework_commands::{
     RecordPersonDetails,
 };
 pub use casework_state::{Feedback, HandOn, VictimDecision};
+pub use casework_values::{
+    AssignCase, CompleteFollowUp, CreateFollowUp, FollowUp, Note, TakeCase, WriteNote,
+    MAX_DUE_DAYS, MAX_FOLLOW_UPS, MAX_NOTES,
+};
 pub use commands::{
     AttachCall, AttachPerson, CallRef, CaseCommand, CloseCase, Consent, ErasePerson, NewPerson,
     OpenCase, ProvideSupport, RecordRescue, ReopenCase, SendReferral, UpdateReferral,

@@ -43,6 +43,11 @@ impl Case {
                     CaseCommand::DecideVictimStatus(cmd) => self.decide_victim_status(cmd, clock),
                     CaseCommand::AddReferralFeedback(cmd) => self.add_referral_feedback(cmd, clock),
                     CaseCommand::HandOnReferral(cmd) => self.hand_on_referral(cmd, clock),
+                    CaseCommand::Take(cmd) => self.take(cmd, clock),
+                    CaseCommand::Assign(cmd) => self.assign(cmd, clock),
+                    CaseCommand::WriteNote(cmd) => self.write_note(cmd, clock),
+                    CaseCommand::CreateFollowUp(cmd) => self.create_follow_up(cmd, clock),
+                    CaseCommand::CompleteFollowUp(cmd) => self.complete_follow_up(cmd, clock),
                     CaseCommand::Open(_)
                     | CaseCommand::Reopen(_)
                     | CaseCommand::ErasePerson(_)

@@ -8,6 +8,7 @@
 pub(crate) mod call_corrections;
 pub(crate) mod calls;
 pub(crate) mod cases;
+pub(crate) mod casework;
 pub(crate) mod merkle_log;
 pub(crate) mod referral_hand_ons;
 pub(crate) mod referrals;

@@ -47,23 +47,29 @@ pub struct ReferralFilter {
 }
 
 /// A bound value of a filter condition.
-#[derive(Clone, Copy, Debug)]
-enum Value {
+#[derive(Clone, Debug)]
+pub(super) enum Value {
     Code(&'static str),
     Day(NaiveDate),
     Time(DateTime<Utc>),
     Id(Uuid),
+    /// A token subject (an owner, an assignee).
+    Text(String),
+    /// Nothing to bind: the condition is complete in its SQL (`owner IS NULL`).
+    Nothing,
 }
 
 /// One list's table and sort key.
-struct List {
+pub(super) struct List {
     /// Also the cursor's tag.
-    name: &'static str,
-    table: &'static str,
-    time: &'static str,
-    id: &'static str,
-    /// Selected after (id, time): the referral's case.
-    extra: Option<&'static str>,
+    pub name: &'static str,
+    pub table: &'static str,
+    pub time: &'static str,
+    pub id: &'static str,
+    /// Selected after (id, time): the referral's or follow-up's case.
+    pub extra: Option<&'static str>,
+    /// Oldest (soonest due) first instead of newest first.
+    pub ascending: bool,
 }
 
 /// Calls received in the hotline's local days `filter.from..=filter.to`, etc.
@@ -87,6 +93,7 @@ pub async fn calls(
         time: "received_at",
         id: "id",
         extra: None,
+        ascending: false,
     };
     let page = fetch(pool, &list, &conditions, first, after).await?;
     Ok(map_page(page, |(id, _)| id))
@@ -109,6 +116,7 @@ pub async fn cases(
         time: "opened_at",
         id: "id",
         extra: None,
+        ascending: false,
     };
     let page = fetch(pool, &list, &conditions, first, after).await?;
     Ok(map_page(page, |(id, _)| id))
@@ -152,6 +160,7 @@ pub async fn referrals(
         time: "referred_at",
         id: "referral_id",
         extra: Some("case_id"),
+        ascending: false,
     };
     let page = fetch(pool, &list, &conditions, first, after).await?;
     Ok(map_page(page, |(referral, case)| (case, referral)))
@@ -221,17 +230,19 @@ fn push_conditions<'a>(
     query.push(" WHERE true");
     for (sql, value) in conditions {
         query.push(" AND ").push(*sql);
-        match *value {
-            Value::Code(v) => query.push_bind(v),
-            Value::Day(v) => query.push_bind(v),
-            Value::Time(v) => query.push_bind(v),
-            Value::Id(v) => query.push_bind(v),
+        match value {
+            Value::Code(v) => query.push_bind(*v),
+            Value::Day(v) => query.push_bind(*v),
+            Value::Time(v) => query.push_bind(*v),
+            Value::Id(v) => query.push_bind(*v),
+            Value::Text(v) => query.push_bind(v.clone()),
+            Value::Nothing => continue,
         };
     }
 }
 
 /// Rows as (id, extra id or nil), with cursors; page and count read one snapshot.
-async fn fetch(
+pub(super) async fn fetch(
     pool: &PgPool,
     list: &List,
     conditions: &[(&'static str, Value)],
@@ -250,15 +261,19 @@ async fn fetch(
         table = list.table
     ));
     push_conditions(&mut page, conditions);
+    let (beyond, order) = match list.ascending {
+        true => (">", "ASC"),
+        false => ("<", "DESC"),
+    };
     if let Some(after) = after {
-        page.push(format!(" AND ({}, {}) < (", list.time, list.id));
+        page.push(format!(" AND ({}, {}) {beyond} (", list.time, list.id));
         page.push_bind(after.at)
             .push(", ")
             .push_bind(after.id)
             .push(")");
     }
     page.push(format!(
-        " ORDER BY {time} DESC, {id} DESC LIMIT ",
+        " ORDER BY {time} {order}, {id} {order} LIMIT ",
         time = list.time,
         id = list.id
     ));
@@ -291,7 +306,7 @@ async fn fetch(
     })
 }
 
-fn map_page<T, U>(page: Page<T>, f: impl Fn(T) -> U) -> Page<U> {
+pub(super) fn map_page<T, U>(page: Page<T>, f: impl Fn(T) -> U) -> Page<U> {
     Page {
         items: page
             .items

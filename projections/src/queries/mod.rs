@@ -2,11 +2,13 @@
 //! first) and statistics. Lists return ids; the API loads each node from its
 //! aggregate, so a list never shows more than the caller may see of it.
 
+mod casework;
 mod cursor;
 mod lists;
 mod period;
 mod statistics;
 
+pub use casework::{case_queue, follow_ups, unacknowledged_referrals, FollowUpFilter, Queue};
 pub use lists::{calls, cases, referrals, CallFilter, CaseFilter, Page, ReferralFilter};
 pub use statistics::{
     statistics, AgencyCount, CategoryCount, ChannelCount, MonthStatistics, RegionCount, Statistics,

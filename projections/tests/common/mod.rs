@@ -134,6 +134,7 @@ pub async fn read_models(conn: &mut PgConnection) -> Vec<(String, Vec<serde_json
     for name in [
         "calls",
         "cases",
+        "follow_ups",
         "referrals",
         "statistics_calls_by_category",
         "statistics_calls_by_channel",

@@ -102,6 +102,21 @@ impl Binding {
         Self::event_field("Case", case_id, "ReferralHandedOn", "reason")
     }
 
+    /// Why a case changed hands (assigned or transferred), under the case's key.
+    pub fn case_assigned_reason(case_id: Uuid) -> Self {
+        Self::event_field("Case", case_id, "CaseAssigned", "reason")
+    }
+
+    /// A note on a case's timeline, under the case's key.
+    pub fn case_note_text(case_id: Uuid) -> Self {
+        Self::event_field("Case", case_id, "CaseNoteWritten", "text")
+    }
+
+    /// What a follow-up asks for, under the case's key.
+    pub fn follow_up_description(case_id: Uuid) -> Self {
+        Self::event_field("Case", case_id, "FollowUpCreated", "description")
+    }
+
     /// A data key wrapped by a master key: binds the key to its subject, so a
     /// wrapped key moved to another row does not unwrap.
     pub(crate) fn data_key(subject_kind: &str, subject_id: Uuid) -> Self {
@@ -123,7 +138,7 @@ mod tests {
     #[test]
     fn the_bindings_are_todays_bytes() {
         let id = Uuid::parse_str("0192f0c1-7a3b-7cde-8f01-23456789abcd").unwrap_or_default();
-        let cases: [(Binding, &str); 16] = [
+        let cases: [(Binding, &str); 19] = [
             (
                 Binding::person_full_name(id),
                 "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/PersonAttached/full_name",
@@ -183,6 +198,18 @@ mod tests {
             (
                 Binding::referral_handed_on_reason(id),
                 "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/ReferralHandedOn/reason",
+            ),
+            (
+                Binding::case_assigned_reason(id),
+                "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/CaseAssigned/reason",
+            ),
+            (
+                Binding::case_note_text(id),
+                "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/CaseNoteWritten/text",
+            ),
+            (
+                Binding::follow_up_description(id),
+                "Case/0192f0c1-7a3b-7cde-8f01-23456789abcd/FollowUpCreated/description",
             ),
             (
                 Binding::data_key("person", id),

@@ -125,7 +125,7 @@ pub(super) fn months(from: Option<&Value>, to: Option<&Value>) -> u64 {
 pub(super) fn is_personal(name: &str) -> bool {
     matches!(
         name,
-        "fullName" | "phone" | "notes" | "ethnicity" | "reason"
+        "fullName" | "phone" | "notes" | "ethnicity" | "reason" | "text" | "description"
     )
 }
 

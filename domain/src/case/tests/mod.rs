@@ -7,6 +7,8 @@ mod fixtures;
 mod agencies;
 mod bounded_values;
 mod calls_and_persons;
+mod casework;
+mod casework_steps;
 mod closing;
 mod corrections;
 mod erasure;

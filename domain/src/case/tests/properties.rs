@@ -12,8 +12,9 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 
+use super::casework_steps::check_casework;
 use super::fixtures::now;
-use super::random_steps::{command, steps, Step};
+use super::random_steps::{casework_steps, command, steps, Step};
 use crate::case::{Case, CaseCommand, CaseEvent, Consent, MAX_PERSONS};
 use crate::clock::{earliest_record, Clock, MAX_CLOCK_SKEW_SECONDS};
 use crate::values::{CaseStatus, ReferralStatus, Role};
@@ -55,6 +56,15 @@ fn event_time(event: &CaseEvent) -> Option<DateTime<Utc>> {
         CaseEvent::VictimStatusDecided { decided_at, .. } => Some(*decided_at),
         CaseEvent::ReferralFeedbackAdded { added_at, .. } => Some(*added_at),
         CaseEvent::ReferralHandedOn { at, .. } => Some(*at),
+        CaseEvent::CaseTaken { taken_at: at, .. }
+        | CaseEvent::CaseAssigned {
+            assigned_at: at, ..
+        }
+        | CaseEvent::CaseNoteWritten { written_at: at, .. }
+        | CaseEvent::FollowUpCreated { created_at: at, .. }
+        | CaseEvent::FollowUpCompleted {
+            completed_at: at, ..
+        } => Some(*at),
         CaseEvent::PersonAttached { .. }
         | CaseEvent::CallAttached { .. }
         | CaseEvent::PersonErased { .. }
@@ -207,6 +217,11 @@ fn check_decision(
             CaseEvent::CaseOpened { .. }
             | CaseEvent::CallAttached { .. }
             | CaseEvent::DestinationRecorded { .. } => {}
+            CaseEvent::CaseTaken { .. }
+            | CaseEvent::CaseAssigned { .. }
+            | CaseEvent::CaseNoteWritten { .. }
+            | CaseEvent::FollowUpCreated { .. }
+            | CaseEvent::FollowUpCompleted { .. } => check_casework(before, command, event)?,
         }
     }
     Ok(())
@@ -244,6 +259,10 @@ fn check_state(case: &Case) -> Result<(), TestCaseError> {
         provision_ids
     );
     prop_assert!(all_unique(&case.call_ids), "call ids: {:?}", case.call_ids);
+    let note_ids: Vec<_> = case.notes.iter().map(|n| n.note_id).collect();
+    let task_ids: Vec<_> = case.follow_ups.iter().map(|f| f.follow_up_id).collect();
+    prop_assert!(all_unique(&note_ids), "note ids: {:?}", note_ids);
+    prop_assert!(all_unique(&task_ids), "follow-up ids: {:?}", task_ids);
     prop_assert!(case.persons.len() <= MAX_PERSONS);
 
     for referral in &case.referrals {
@@ -289,6 +308,14 @@ fn check_state(case: &Case) -> Result<(), TestCaseError> {
         )
         .chain(case.rescues.iter().map(|r| r.rescued_at))
         .chain(case.support.iter().map(|s| s.provided_at))
+        .chain(case.owned_since)
+        .chain(case.notes.iter().map(|n| n.written_at))
+        .chain(
+            case.follow_ups
+                .iter()
+                .flat_map(|f| [Some(f.created_at), f.completed.as_ref().map(|c| c.1)])
+                .flatten(),
+        )
         .collect();
     for at in &times {
         prop_assert!(*at <= latest_allowed(), "{at} is in the future");
@@ -344,16 +371,22 @@ proptest! {
     fn every_sequence_of_commands_keeps_the_case_invariants(steps in steps()) {
         run(&steps)?;
     }
+
+    #[test]
+    fn every_sequence_of_casework_keeps_the_case_invariants(steps in casework_steps()) {
+        run(&steps)?;
+    }
 }
 
 /// Guards the property against being vacuous: the generator must reach every
 /// kind of event, every referral status and a reopening.
 #[test]
 fn the_generator_reaches_every_kind_of_event() {
+    const RUNS: usize = 256;
     let mut runner = TestRunner::deterministic();
     let strategy = steps();
     let mut seen: Vec<String> = Vec::new();
-    for _ in 0..256 {
+    for _ in 0..RUNS {
         let steps = strategy
             .new_tree(&mut runner)
             .expect("the strategy generates")
@@ -375,8 +408,36 @@ fn the_generator_reaches_every_kind_of_event() {
         "CaseClosed",
         "CaseReopened",
     ];
+    assert_reached(&seen, &kinds, RUNS);
+}
+
+fn assert_reached(seen: &[String], kinds: &[&str], runs: usize) {
     for kind in kinds {
-        let n = seen.iter().filter(|k| *k == kind).count();
-        assert!(n >= 5, "{kind} recorded only {n} times in 256 runs");
+        let n = seen.iter().filter(|k| k == kind).count();
+        assert!(n >= 5, "{kind} recorded only {n} times in {runs} runs");
     }
+}
+
+/// The same guard for the casework generator.
+#[test]
+fn the_casework_generator_reaches_every_kind_of_casework_event() {
+    const RUNS: usize = 256;
+    let mut runner = TestRunner::deterministic();
+    let strategy = casework_steps();
+    let mut seen = Vec::new();
+    for _ in 0..RUNS {
+        let steps = strategy
+            .new_tree(&mut runner)
+            .expect("the strategy generates")
+            .current();
+        seen.extend(run(&steps).expect("the invariants hold"));
+    }
+    let kinds = [
+        "CaseTaken",
+        "CaseAssigned",
+        "CaseNoteWritten",
+        "FollowUpCreated",
+        "FollowUpCompleted",
+    ];
+    assert_reached(&seen, &kinds, RUNS);
 }

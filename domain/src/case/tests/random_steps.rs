@@ -15,6 +15,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use uuid::Uuid;
 
+use super::casework_steps::{casework_command, casework_step, CaseworkStep};
 use super::fixtures::{now, sealed, CASE};
 use crate::case::{
     AttachCall, AttachPerson, CallRef, Case, CaseCommand, CloseCase, Consent, NewPerson, OpenCase,
@@ -105,6 +106,7 @@ pub(super) enum Step {
     },
     Close(When),
     Reopen(When),
+    Casework(CaseworkStep),
 }
 
 fn when() -> impl Strategy<Value = When> {
@@ -219,6 +221,18 @@ pub(super) fn steps() -> impl Strategy<Value = Vec<Step>> {
         vec(step(), 0..MAX_STEPS),
     )
         .prop_map(|(open, rest)| open.into_iter().chain(rest).collect())
+}
+
+/// Sequences of casework on an opened case, with the odd closing and
+/// reopening (casework is refused on a closed case).
+pub(super) fn casework_steps() -> impl Strategy<Value = Vec<Step>> {
+    let step = prop_oneof![
+        8 => casework_step().prop_map(Step::Casework),
+        1 => when().prop_map(Step::Close),
+        1 => when().prop_map(Step::Reopen),
+    ];
+    (open_step(), vec(step, 0..MAX_STEPS))
+        .prop_map(|(open, rest)| std::iter::once(open).chain(rest).collect())
 }
 
 fn new_person(n: u8, birth: Option<i32>) -> NewPerson {
@@ -363,5 +377,6 @@ pub(super) fn command(step: &Step, case: &Case) -> CaseCommand {
             reopened_at: at.resolve(case),
             reason: sealed("reopen"),
         }),
+        Step::Casework(step) => casework_command(step, case),
     }
 }

@@ -1,4 +1,4 @@
-//! The casework mutations: corrections, trafficking facts, and the agency's
+//! The amending mutations: corrections, trafficking facts, and the agency's
 //! work on a referral it holds (feedback, handing it on).
 
 use async_graphql::{Context, Object, Result, SimpleObject};
@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use domain::case::Case;
 use uuid::Uuid;
 
-use super::casework_inputs::*;
+use super::amendment_inputs::*;
 use super::context::{request, AppState, RequestContext};
 use super::enums::Agency;
 use super::privacy;
@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::policy::{require, Capability};
 
 #[derive(Default)]
-pub struct CaseworkMutation;
+pub struct AmendmentMutation;
 
 /// A feedback note as its writer gets it back (the text is read in the packet).
 #[derive(SimpleObject, Clone, Debug)]
@@ -50,7 +50,7 @@ async fn case_answer(
 }
 
 #[Object]
-impl CaseworkMutation {
+impl AmendmentMutation {
     /// Corrects a call's category, topics, channel, caller type, place or
     /// time: a new event naming what it corrects and why; the original stays.
     async fn correct_call(&self, ctx: &Context<'_>, input: CorrectCallInput) -> Result<CallNode> {

@@ -1,12 +1,12 @@
-//! The casework mutations' inputs, as GraphQL reads them; each converts into
-//! the command's own input (`commands::casework_inputs`), field for field.
+//! The amending mutations' inputs, as GraphQL reads them; each converts into
+//! the command's own input (`commands::amendment_inputs`), field for field.
 
 use async_graphql::InputObject;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::enums::*;
-use crate::commands::casework_inputs as command;
+use crate::commands::amendment_inputs as command;
 
 /// Correct a call: give only what is wrong; every value given replaces the recorded one.
 #[derive(InputObject, Clone, Debug)]
