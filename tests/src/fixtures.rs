@@ -97,9 +97,10 @@ pub async fn sequences(pool: &sqlx::PgPool, aggregate_type: &str, id: Uuid) -> V
 }
 
 /// The read models' tables, for comparing incremental and rebuilt contents.
-pub const READ_MODEL_TABLES: [&str; 8] = [
+pub const READ_MODEL_TABLES: [&str; 9] = [
     "calls",
     "cases",
+    "follow_ups",
     "referrals",
     "statistics_calls_by_category",
     "statistics_calls_by_channel",

@@ -397,6 +397,11 @@ async fn a_sentinel_name_and_phone_appear_nowhere_in_a_database_dump_or_the_serv
         case["persons"][0]["fullName"], name,
         "the counsellor reads it back"
     );
+    // Case notes and follow-ups are sealed like counselling notes.
+    let case_note = "sentinel-casenote-zxcv";
+    post_graphql(&client, &server.address, Some(&counsellor),
+        "mutation($c: UUID!, $t: String!) { writeCaseNote(input: {caseId: $c, text: $t}) { text } }",
+        json!({"c": id_of(case), "t": case_note})).await.data("writeCaseNote");
     // A failing request that carries the sentinel must not echo it either.
     let bad = post_graphql(&client, &server.address, Some(&counsellor), &open_case_doc(),
         json!({"input": {"openedAt": ago(50), "province": "NOWHERE", "persons": [{"role": "VICTIM", "gender": "FEMALE", "fullName": name, "phone": phone}]}})).await;
@@ -417,7 +422,13 @@ async fn a_sentinel_name_and_phone_appear_nowhere_in_a_database_dump_or_the_serv
     assert!(dump.contains("CallReceived"), "the dump holds the log");
     let log = server.log();
     assert!(log.contains("casetrail is serving"), "the log was captured");
-    for secret in ["Sentinelname", "987 654 321", "987654321", note] {
+    for secret in [
+        "Sentinelname",
+        "987 654 321",
+        "987654321",
+        note,
+        "sentinel-casenote-zxcv",
+    ] {
         assert!(!dump.contains(secret), "{secret} in the database dump");
         assert!(!log.contains(secret), "{secret} in the server log");
     }

@@ -8,6 +8,7 @@ use chrono::Utc;
 use domain::call::Call;
 use domain::case::Case;
 use projections::queries::{self, FollowUpFilter, Queue};
+use store::log::StreamRange;
 use uuid::Uuid;
 
 use super::casework_reads;
@@ -15,12 +16,33 @@ use super::casework_types::{CaseNoteNode, CounsellingNoteNode, FollowUpNode};
 use super::context::request;
 use super::enums::CaseStatus;
 use super::read_models::{case_page, first, page, projection_error, referral_page, Page};
-use super::types::{CaseNode, ReferralNode};
+use super::types::{CallNode, CaseNode, ReferralNode};
 use crate::error::ApiError;
 use crate::policy::{follow_ups_of, require, require_queue, Capability};
 
 #[derive(Default)]
 pub struct CaseworkQuery;
+
+#[async_graphql::ComplexObject]
+impl CallNode {
+    /// Who took the call: the token subject its `CallReceived` event records
+    /// as actor (for an imported or seeded call, the operator who recorded it).
+    async fn taken_by(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        let (app, _) = request(ctx)?;
+        let first_event = StreamRange {
+            up_to_sequence: Some(1),
+            ..StreamRange::default()
+        };
+        let (_, stored) = app
+            .commands
+            .store()
+            .load_range::<Call>(self.id, first_event)
+            .await
+            .map_err(ApiError::from)?;
+        let actor = stored.first().and_then(|e| e.metadata.get("actor"));
+        Ok(actor.and_then(|a| a.as_str()).map(str::to_string))
+    }
+}
 
 /// Items of a timeline after the one with id `after` (all when `None`), at most `first`.
 fn after_id<T>(items: Vec<T>, id: impl Fn(&T) -> Uuid, after: Option<Uuid>, n: usize) -> Vec<T> {

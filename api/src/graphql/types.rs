@@ -14,7 +14,7 @@ fn int(n: impl TryInto<i32>) -> i32 {
 }
 
 #[derive(SimpleObject, Clone, Debug)]
-#[graphql(name = "Call")]
+#[graphql(name = "Call", complex)]
 pub struct CallNode {
     pub id: Uuid,
     pub received_at: DateTime<Utc>,

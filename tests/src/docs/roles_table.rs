@@ -3,7 +3,8 @@
 //! The table has one column per role and one row per capability; a row's
 //! first cell starts with the capability in the policy's own words
 //! (`Capability::describe`), then `:` and an explanation. A cell is `yes`,
-//! `own agency` (allowed, scoped to the token's agency) or `—` (refused).
+//! `own agency` (allowed, scoped to the token's agency), `own cases`
+//! (allowed, on the cases the caller owns) or `—` (refused).
 
 use api::policy::{allows, Capability};
 use domain::values::Role;
@@ -65,11 +66,11 @@ pub fn differences(readme: &str) -> Vec<String> {
         }
         for (role, cell) in roles.iter().zip(&row[1..]) {
             let documented = match cell.as_str() {
-                "yes" | "own agency" => true,
+                "yes" | "own agency" | "own cases" => true,
                 "—" => false,
                 other => {
                     out.push(format!(
-                        "row `{label}`: cell `{other}` is not yes, own agency or —"
+                        "row `{label}`: cell `{other}` is not yes, own agency, own cases or —"
                     ));
                     continue;
                 }

@@ -178,7 +178,7 @@ pub(super) fn check_casework(
     match event {
         CaseEvent::CaseTaken { owner, .. } => {
             prop_assert!(before.owner.is_none(), "a taken case had no owner");
-            prop_assert!(owner != "", "an owner is named");
+            prop_assert!(!owner.is_empty(), "an owner is named");
         }
         CaseEvent::CaseAssigned {
             owner,
