@@ -5,7 +5,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Asia::Ho_Chi_Minh;
 use domain::call::{Call, CallCommand, ReceiveCall, RecordCounsellingSession};
 use domain::case::{
-    Case, CaseCommand, CloseCase, Consent, OpenCase, RecordRescue, SendReferral, UpdateReferral,
+    Case, CaseCommand, CloseCase, CompleteFollowUp, Consent, CreateFollowUp, OpenCase,
+    RecordRescue, SendReferral, TakeCase, UpdateReferral,
 };
 use domain::clock::Clock;
 use domain::sealed::Sealed;
@@ -187,6 +188,40 @@ pub async fn close_case(store: &EventStore, case_id: Uuid, at: DateTime<Utc>) {
     run_case(store, case_id, command, Role::Supervisor).await;
 }
 
+/// The case taken by the test counsellor, with a follow-up due a day later
+/// (completed an hour later when `complete`).
+pub async fn casework(store: &EventStore, case_id: Uuid, complete: bool, at: DateTime<Utc>) {
+    let by = "test-counsellor".to_string();
+    let take = CaseCommand::Take(TakeCase {
+        case_id,
+        by: by.clone(),
+        at,
+    });
+    run_case(store, case_id, take, Role::Counsellor).await;
+    let follow_up_id = Uuid::now_v7();
+    let create = CaseCommand::CreateFollowUp(CreateFollowUp {
+        case_id,
+        follow_up_id,
+        assignee: by.clone(),
+        created_at: at,
+        due_at: at + chrono::Duration::days(1),
+        description: sealed(),
+        by: by.clone(),
+        by_role: Role::Counsellor,
+    });
+    run_case(store, case_id, create, Role::Counsellor).await;
+    if complete {
+        let done = CaseCommand::CompleteFollowUp(CompleteFollowUp {
+            case_id,
+            follow_up_id,
+            completed_at: at + chrono::Duration::hours(1),
+            by,
+            by_role: Role::Counsellor,
+        });
+        run_case(store, case_id, done, Role::Counsellor).await;
+    }
+}
+
 async fn run_case(store: &EventStore, case_id: Uuid, command: CaseCommand, role: Role) {
     let mut loaded = store.load::<Case>(case_id).await.expect("load case");
     let events = decide(&mut loaded, command, &Clock::system())
@@ -199,8 +234,8 @@ async fn run_case(store: &EventStore, case_id: Uuid, command: CaseCommand, role:
 }
 
 /// A small but complete history: calls on several days and regions, a
-/// counselling session, cases with referrals, status changes, rescues and a
-/// closing. Returns how many calls it received.
+/// counselling session, cases with referrals, status changes, rescues,
+/// casework (owners, follow-ups, one completed) and a closing. Returns how many calls it received.
 pub async fn a_busy_week(store: &EventStore) -> usize {
     let regions = [
         Region::RedRiverDelta,
@@ -255,6 +290,7 @@ pub async fn a_busy_week(store: &EventStore) -> usize {
             1 + i as i64,
         )
         .await;
+        casework(store, case_id, i == 2, local(2021, 3, day + 1, 9, 30)).await;
         if i == 0 {
             move_referral(
                 store,
