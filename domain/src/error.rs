@@ -142,6 +142,10 @@ pub enum DomainError {
     ReceivedAfterSessions(DateTime<Utc>),
     #[error("person {0} was erased: their personal data cannot be recorded again")]
     PersonIsErased(Uuid),
+    #[error(
+        "call {0} is on a case, whose opening follows it: its receivedAt can only move earlier"
+    )]
+    ReceivedLaterThanItsCase(Uuid),
 }
 
 impl DomainError {
@@ -177,7 +181,8 @@ impl DomainError {
             | ReferralRefusesRescue { .. }
             | ReferralNotOpen { .. }
             | ReceivedAfterSessions(_)
-            | PersonIsErased(_) => ErrorKind::InvalidState,
+            | PersonIsErased(_)
+            | ReceivedLaterThanItsCase(_) => ErrorKind::InvalidState,
             CallNotFound(_) | CaseNotFound(_) | PersonNotFound(_) | ReferralNotFound(_) => {
                 ErrorKind::NotFound
             }
