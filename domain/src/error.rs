@@ -160,6 +160,10 @@ pub enum DomainError {
     NotYourFollowUp(Uuid),
     #[error("dueAt is more than {0} days after the follow-up is created")]
     DueTooLate(i64),
+    #[error(
+        "call {0} is on a case, whose opening follows it: its receivedAt can only move earlier"
+    )]
+    ReceivedLaterThanItsCase(Uuid),
 }
 
 impl DomainError {
@@ -197,6 +201,7 @@ impl DomainError {
             | ReferralNotOpen { .. }
             | ReceivedAfterSessions(_)
             | PersonIsErased(_)
+            | ReceivedLaterThanItsCase(_)
             | CaseAlreadyOwned(_)
             | TooManyNotes(_)
             | TooManyFollowUps(_) => ErrorKind::InvalidState,

@@ -36,6 +36,11 @@ impl Call {
                     return Err(DomainError::ReceivedAfterSessions(first));
                 }
             }
+            // The call does not know when its cases opened, only that they
+            // followed it: moving it earlier keeps that true, later may not.
+            if !self.case_ids.is_empty() && at > before.received_at {
+                return Err(DomainError::ReceivedLaterThanItsCase(cmd.call_id));
+            }
             after.received_at = at;
         }
         after.channel = cmd.channel.unwrap_or(after.channel);

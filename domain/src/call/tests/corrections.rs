@@ -174,3 +174,22 @@ fn the_corrected_facts_are_the_calls_facts_from_then_on() {
         other => panic!("expected one correction, got {other:?}"),
     }
 }
+
+#[test]
+fn a_call_on_a_case_moves_only_earlier() {
+    let linked = CallEvent::CallLinkedToCase { case_id: CASE };
+    let mut later = correction();
+    later.received_at = Some(t("2025-09-10T02:00:00Z"));
+    given(vec![received(), linked.clone()])
+        .when(CallCommand::Correct(later))
+        .then_expect_error(DomainError::ReceivedLaterThanItsCase(CALL));
+    let mut earlier = correction();
+    earlier.received_at = Some(t("2025-09-10T00:30:00Z"));
+    let result = given(vec![received(), linked])
+        .when(CallCommand::Correct(earlier))
+        .inspect_result();
+    assert!(
+        matches!(result.as_deref(), Ok([CallEvent::CallCorrected { corrects, .. }]) if corrects == &[CorrectedField::ReceivedAt]),
+        "{result:?}"
+    );
+}
