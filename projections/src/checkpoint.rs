@@ -1,24 +1,18 @@
-//! One projector step: lock the checkpoint, read a batch after it, apply
-//! the batch and move the checkpoint, all in one transaction. A crash at any
-//! point either keeps the whole batch and its checkpoint or neither, so no
-//! event is ever applied twice or lost.
+//! One projector step: read the checkpoint and the batch after it (one
+//! statement), then move the checkpoint and apply the batch in one
+//! transaction, guarded by the checkpoint the batch was read after. A crash
+//! at any point either keeps the whole batch and its checkpoint or neither,
+//! so no event is ever applied twice or lost. `lock` and `advance` serve the
+//! rebuild, which holds the checkpoint's row lock across its swap.
 
 use chrono_tz::Tz;
 use sqlx::{Connection, PgConnection, Row};
 use store::EventStore;
 
 use crate::error::ProjectionError;
-use crate::feed::{read_batch, Checkpoint, Fact};
+use crate::feed::{read_standing, Checkpoint, Fact, Standing};
 use crate::projection::Projection;
 use crate::target::Target;
-
-/// A projection's row in `projection_checkpoints`.
-#[derive(Clone, Debug)]
-pub(crate) struct Standing {
-    pub at: Checkpoint,
-    pub applied_position: i64,
-    pub time_zone: Option<String>,
-}
 
 /// Creates the checkpoint rows of projections newer than the database's
 /// migrations seeded (0003 seeds today's four).
@@ -55,7 +49,8 @@ pub(crate) async fn lock(
     })
 }
 
-/// Moves the checkpoint and sets (or clears) the failure in one statement.
+/// Moves the checkpoint and sets (or clears) the failure in one statement,
+/// in a transaction that holds the checkpoint's row lock ([`lock`]).
 pub(crate) async fn advance(
     conn: &mut PgConnection,
     projection: Projection,
@@ -63,12 +58,27 @@ pub(crate) async fn advance(
     time_zone: Tz,
     stuck: Option<(Option<i64>, &str)>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    advance_from(conn, projection, None, standing, time_zone, stuck).await?;
+    Ok(())
+}
+
+/// [`advance`] from `from` only: false (and nothing changed) if the
+/// checkpoint is no longer there.
+pub(crate) async fn advance_from(
+    conn: &mut PgConnection,
+    projection: Projection,
+    from: Option<Checkpoint>,
+    standing: &Standing,
+    time_zone: Tz,
+    stuck: Option<(Option<i64>, &str)>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
         "UPDATE projection_checkpoints \
          SET transaction_id = $2::bigint::text::xid8, position = $3, applied_position = $4, \
              time_zone = $5, failed_position = $6, last_error = $7, \
              error_at = CASE WHEN $7::text IS NULL THEN NULL ELSE now() END, updated_at = now() \
-         WHERE name = $1",
+         WHERE name = $1 \
+           AND ($8::bigint IS NULL OR (transaction_id = $8::bigint::text::xid8 AND position = $9))",
     )
     .bind(projection.name())
     .bind(standing.at.transaction_id)
@@ -77,9 +87,11 @@ pub(crate) async fn advance(
     .bind(time_zone.name())
     .bind(stuck.and_then(|s| s.0))
     .bind(stuck.map(|s| s.1))
+    .bind(from.map(|f| f.transaction_id))
+    .bind(from.map(|f| f.position))
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// Records why a projection cannot go on, outside any batch transaction.
@@ -104,10 +116,12 @@ pub(crate) async fn record_failure(
 /// What one step did.
 #[derive(Debug)]
 pub(crate) enum Step {
-    /// Nothing committed is left to apply.
-    Idle,
-    /// Applied this many events.
-    Applied { events: usize },
+    /// Nothing committed is left to apply. `waiting`: committed events wait
+    /// behind an older transaction still running (they will be readable
+    /// when it ends, and nothing will notify then).
+    Idle { waiting: bool },
+    /// Applied this many events (`waiting` as for `Idle`).
+    Applied { events: usize, waiting: bool },
     /// Applied what came before an event the projection cannot apply, and
     /// recorded that event as its failure.
     Stuck {
@@ -134,6 +148,15 @@ impl From<sqlx::Error> for StepFailure {
 }
 
 /// Applies at most `limit` events after the projection's checkpoint.
+///
+/// As few statements as the batch allows: the checkpoint and the batch are
+/// read by one statement outside any transaction; a batch with nothing for
+/// this model moves the checkpoint with one UPDATE; otherwise one
+/// transaction moves the checkpoint first (which locks its row, as a
+/// rebuild's swap does, so they serialise) and writes the model. The UPDATE
+/// names the checkpoint the batch was read after: if it moved meanwhile (a
+/// rebuild swapped the model in), nothing is written and the step is tried
+/// again. So a batch and its checkpoint still commit together or not at all.
 #[tracing::instrument(skip(conn, store, time_zone), fields(projection = projection.name()))]
 pub(crate) async fn step(
     conn: &mut PgConnection,
@@ -142,8 +165,15 @@ pub(crate) async fn step(
     time_zone: Tz,
     limit: usize,
 ) -> Result<Step, StepFailure> {
-    let mut tx = conn.begin().await?;
-    let mut standing = lock(&mut tx, projection).await?;
+    let (mut standing, batch, waiting) = read_standing(
+        &mut *conn,
+        store,
+        projection.name(),
+        limit,
+        projection.streams(),
+    )
+    .await?;
+    let from = standing.at;
     if let Some(zone) = standing
         .time_zone
         .as_deref()
@@ -153,31 +183,65 @@ pub(crate) async fn step(
             "the model counts days in {zone} but this server's time zone is {}: rebuild the projection",
             time_zone.name()
         );
-        advance(
-            &mut tx,
+        advance_from(
+            &mut *conn,
             projection,
+            Some(from),
             &standing,
             time_zone,
             Some((None, &error)),
         )
         .await?;
-        tx.commit().await?;
         return Ok(Step::Stuck {
             position: None,
             error,
         });
     }
-    let batch = read_batch(&mut tx, store, standing.at, limit, projection.streams()).await?;
     if batch.is_empty() {
-        tx.rollback().await?;
-        return Ok(Step::Idle);
+        return Ok(Step::Idle { waiting });
     }
     let readable = batch
         .iter()
         .position(|e| matches!(e.fact, Fact::Unreadable(_)))
         .unwrap_or(batch.len());
     let (ok, rest) = batch.split_at(readable);
-    if !ok.is_empty() {
+    for event in ok {
+        standing.at = event.at;
+        standing.applied_position = standing.applied_position.max(event.at.position);
+    }
+    let stuck = rest.first().map(|e| match &e.fact {
+        Fact::Unreadable(text) => (Some(e.at.position), text.clone()),
+        _ => (Some(e.at.position), String::new()),
+    });
+    let stuck_ref = stuck.as_ref().map(|(p, t)| (*p, t.as_str()));
+    let moved = if !ok.iter().any(|e| projection.takes(e)) {
+        advance_from(
+            &mut *conn,
+            projection,
+            Some(from),
+            &standing,
+            time_zone,
+            stuck_ref,
+        )
+        .await?
+    } else {
+        let mut tx = conn.begin().await?;
+        if !advance_from(
+            &mut tx,
+            projection,
+            Some(from),
+            &standing,
+            time_zone,
+            stuck_ref,
+        )
+        .await?
+        {
+            tx.rollback().await?;
+            return Ok(Step::Applied {
+                events: 0,
+                waiting: true,
+            });
+        }
         let target = Target {
             shadow: false,
             time_zone,
@@ -190,26 +254,21 @@ pub(crate) async fn step(
             };
             return Err(StepFailure { position, error });
         }
+        tx.commit().await?;
+        true
+    };
+    if !moved {
+        // The checkpoint moved under us (a rebuild's swap): read again.
+        return Ok(Step::Applied {
+            events: 0,
+            waiting: true,
+        });
     }
-    for event in ok {
-        standing.at = event.at;
-        standing.applied_position = standing.applied_position.max(event.at.position);
-    }
-    let stuck = rest.first().map(|e| match &e.fact {
-        Fact::Unreadable(text) => (Some(e.at.position), text.clone()),
-        _ => (Some(e.at.position), String::new()),
-    });
-    advance(
-        &mut tx,
-        projection,
-        &standing,
-        time_zone,
-        stuck.as_ref().map(|(p, t)| (*p, t.as_str())),
-    )
-    .await?;
-    tx.commit().await?;
     Ok(match stuck {
         Some((position, error)) => Step::Stuck { position, error },
-        None => Step::Applied { events: ok.len() },
+        None => Step::Applied {
+            events: ok.len(),
+            waiting,
+        },
     })
 }

@@ -33,6 +33,14 @@ pub(crate) struct Checkpoint {
     pub position: i64,
 }
 
+/// A projection's row in `projection_checkpoints`.
+#[derive(Clone, Debug)]
+pub(crate) struct Standing {
+    pub at: Checkpoint,
+    pub applied_position: i64,
+    pub time_zone: Option<String>,
+}
+
 /// Which streams a reader decodes; the others are passed over undecoded.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Streams {
@@ -128,6 +136,62 @@ pub(crate) async fn read_batch(
         .await?;
     tracing::Span::current().record("events", batch.len());
     Ok(batch)
+}
+
+/// A projection's checkpoint row, the batch after it, and whether committed
+/// events wait behind an older transaction still running: one statement,
+/// outside any transaction (the projector's step; see `checkpoint::step`).
+/// The connection must have `enable_sort` off for the session (the
+/// projector sets it once when it takes the lock), for the reason given in
+/// [`read_batch`].
+pub(crate) async fn read_standing(
+    conn: &mut PgConnection,
+    store: &EventStore,
+    projection: &str,
+    limit: usize,
+    streams: Streams,
+) -> Result<(Standing, Vec<Logged>, bool), sqlx::Error> {
+    // The stream types are the second parameter here.
+    let columns = COLUMNS.replace("$4", "$2");
+    let sql = format!(
+        "SELECT e.*, c.transaction_id::text::bigint AS checkpoint_txid, \
+                c.position AS checkpoint_position, c.applied_position, c.time_zone, \
+                EXISTS (SELECT 1 FROM events h \
+                        WHERE h.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) \
+                  AS pending \
+         FROM projection_checkpoints c \
+         LEFT JOIN LATERAL ( \
+           SELECT {columns} FROM events \
+           WHERE (transaction_id, position) > (c.transaction_id, c.position) \
+             AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+           ORDER BY transaction_id, position LIMIT $3) e ON true \
+         WHERE c.name = $1"
+    );
+    let wanted = streams.aggregate_types();
+    let rows = sqlx::query(&sql)
+        .bind(projection)
+        .bind(&wanted)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *conn)
+        .await?;
+    let first = rows.first().ok_or(sqlx::Error::RowNotFound)?;
+    let standing = Standing {
+        at: Checkpoint {
+            transaction_id: first.try_get("checkpoint_txid")?,
+            position: first.try_get("checkpoint_position")?,
+        },
+        applied_position: first.try_get("applied_position")?,
+        time_zone: first.try_get("time_zone")?,
+    };
+    let pending: bool = first.try_get("pending")?;
+    let mut batch = Vec::with_capacity(rows.len());
+    for row in &rows {
+        // The checkpoint's row alone (no event after it) has no position.
+        if row.try_get::<Option<i64>, _>("position")?.is_some() {
+            batch.push(logged(row, store, &wanted)?);
+        }
+    }
+    Ok((standing, batch, pending))
 }
 
 /// The events of the given types in some streams, in stream order: what a

@@ -4,7 +4,7 @@ use sqlx::PgConnection;
 use store::EventStore;
 
 use crate::error::ProjectionError;
-use crate::feed::{Logged, Streams};
+use crate::feed::{Fact, Logged, Streams};
 use crate::models;
 use crate::target::Target;
 
@@ -104,6 +104,13 @@ impl Projection {
             // only the event's coordinates and chain hash.
             Projection::MerkleLog => Streams::default(),
         }
+    }
+
+    /// Whether the event can change the model: the transparency log takes
+    /// every event (a leaf each), the others only what they decode. A batch
+    /// none of whose events it takes only moves the checkpoint.
+    pub fn takes(self, event: &Logged) -> bool {
+        self == Projection::MerkleLog || !matches!(event.fact, Fact::Ignored)
     }
 
     /// Applies a batch of readable events inside the caller's transaction.

@@ -29,9 +29,9 @@ use sqlx::{ConnectOptions, Connection, PgConnection};
 use store::EventStore;
 use tokio::sync::mpsc;
 
-use crate::checkpoint::{advance, lock, Standing};
+use crate::checkpoint::{advance, lock};
 use crate::error::ProjectionError;
-use crate::feed::{read_batch, Checkpoint, Fact, Logged, Streams};
+use crate::feed::{read_batch, Checkpoint, Fact, Logged, Standing, Streams};
 use crate::models::statistics::Tally;
 use crate::projection::{Projection, REBUILD_LOCK_CLASS};
 use crate::settings::ProjectionSettings;

@@ -27,10 +27,19 @@ use crate::error::ProjectionError;
 use crate::projection::{Projection, RUN_LOCK_CLASS};
 use crate::settings::ProjectionSettings;
 
-/// The channel the events table's trigger notifies on commit (migration 0001).
+/// The channel every writer of events notifies on commit (`store::log::append`,
+/// `store`'s group commit; migration 0009 dropped 0001's trigger).
 const EVENTS_CHANNEL: &str = "casetrail_events";
 /// The longest wait between retries of a projection stuck on an event.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// After a batch that did not fill up, a projector lets events gather this
+/// long before its next step, so that under load a step carries many
+/// events (its statements are per batch, not per event); a read model
+/// lags its log by about this much more.
+const GATHER: Duration = Duration::from_millis(20);
+/// How soon to look again when committed events wait behind an older
+/// transaction: its end notifies nobody.
+const BEHIND_OLDER: Duration = Duration::from_millis(20);
 
 /// The running projectors of this process. Dropping it aborts them as a
 /// crash would (their sessions end, so their locks pass to another process);
@@ -145,6 +154,9 @@ async fn listen(
             Ok(listener) => listener,
             Err(e) => {
                 tracing::warn!(error = %crate::error::describe_sqlx(&e), "cannot listen for new events; polling");
+                // Idle projectors wait for this task alone: while it cannot
+                // listen, it wakes them every `retry` instead.
+                bump(&wake);
                 if pause(&mut stop, retry).await {
                     return;
                 }
@@ -175,6 +187,14 @@ async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) -> bool {
     tokio::select! {
         _ = stop.changed() => true,
         _ = tokio::time::sleep(duration) => *stop.borrow(),
+    }
+}
+
+/// Sleeps for `wait`, or forever when there is nothing to wait for.
+async fn sleep_or_forever(wait: Option<Duration>) {
+    match wait {
+        Some(wait) => tokio::time::sleep(wait).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -275,11 +295,16 @@ impl Projector {
             .await?;
         if locked {
             ensure_rows(conn).await?;
+            // For the whole session, not per batch (`feed::read_standing`):
+            // this connection runs nothing but this projection's steps.
+            sqlx::query("SET enable_sort = off")
+                .execute(&mut *conn)
+                .await?;
         }
         Ok(locked)
     }
 
-    /// Catches up, then waits for a notification (or the poll interval), for
+    /// Catches up, then waits for a notification (idle: nothing else), for
     /// as long as the lock's connection lives.
     async fn hold(&mut self, conn: &mut PgConnection) -> Released {
         let name = self.projection.name();
@@ -302,8 +327,12 @@ impl Projector {
                 limit,
             )
             .await;
+            let mut waiting = false;
             let stuck = match outcome {
-                Ok(Step::Applied { events }) => {
+                Ok(Step::Applied {
+                    events,
+                    waiting: behind,
+                }) => {
                     narrow = narrow.saturating_sub(events);
                     if last_error.take().is_some() {
                         tracing::info!(projection = name, "projection moving again");
@@ -312,11 +341,19 @@ impl Projector {
                     if *self.stop.borrow() {
                         return Released::Stopped;
                     }
-                    // Go on until a step finds nothing: more may have become safe to read.
-                    continue;
+                    // A full batch (or one that must be read again): more is there now.
+                    if events == 0 || events >= limit {
+                        continue;
+                    }
+                    if pause(&mut self.stop, GATHER).await {
+                        return Released::Stopped;
+                    }
+                    waiting = behind;
+                    None
                 }
-                Ok(Step::Idle) => {
+                Ok(Step::Idle { waiting: behind }) => {
                     narrow = 0;
+                    waiting = behind;
                     None
                 }
                 Ok(Step::Stuck { position, error }) => Some((position, error)),
@@ -340,7 +377,11 @@ impl Projector {
                 }
             };
             let wait = match stuck {
-                None => self.settings.poll_interval,
+                None if waiting => Some(BEHIND_OLDER.min(self.settings.poll_interval)),
+                // Idle: no statement until the writers' NOTIFY (or the
+                // listener, which wakes every projector when it reconnects
+                // and polls for them while it cannot listen).
+                None => None,
                 Some(failure) => {
                     if last_error.as_ref() != Some(&failure) {
                         tracing::error!(projection = name, position = ?failure.0, error = %failure.1,
@@ -352,13 +393,13 @@ impl Projector {
                         .settings
                         .poll_interval
                         .saturating_mul(2_u32.saturating_pow(failures.min(16)));
-                    backoff.min(MAX_BACKOFF)
+                    Some(backoff.min(MAX_BACKOFF))
                 }
             };
             let woken = last_error.is_none();
             tokio::select! {
                 _ = self.stop.changed() => return Released::Stopped,
-                _ = tokio::time::sleep(wait) => {}
+                _ = sleep_or_forever(wait) => {}
                 // While stuck, new events do not make the stuck one readable: only the backoff wakes.
                 _ = self.wake.changed(), if woken => {}
             }

@@ -10,8 +10,10 @@ pub struct ProjectionSettings {
     pub time_zone: chrono_tz::Tz,
     /// Most events applied in one transaction (and read by one rebuild step).
     pub batch_size: usize,
-    /// How often to look for new events when no notification arrives, and
-    /// for a standby process to try to take a projection over.
+    /// How often a standby process tries to take a projection over, a stuck
+    /// projection's first backoff, and how often the listener wakes the
+    /// projectors while it cannot LISTEN. A running projector that is idle
+    /// issues no statement: only the writers' NOTIFY wakes it.
     pub poll_interval: Duration,
 }
 

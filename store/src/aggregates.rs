@@ -1,48 +1,36 @@
-//! Loading aggregates from their streams, deciding commands, and committing
-//! what they decided: atomically across streams, with snapshots and
-//! idempotency receipts in the same transaction.
+//! Loading aggregates from their streams (through the state cache) and
+//! deciding commands. Committing what they decided, atomically across
+//! streams with snapshots and idempotency receipts in the same
+//! transaction, is `commit.rs`.
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::persist::EventUpcaster;
-use cqrs_es::{Aggregate, DomainEvent};
-use domain::occurred::OccurredAt;
-use serde_json::Value;
+use cqrs_es::Aggregate;
+use std::sync::Arc;
+
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::cold_load::{self, Start};
 use crate::error::StoreError;
-use crate::identity;
-use crate::log::{append, read_stream, NewEvent, StoredEvent, StreamRange, UpcastExt};
-use crate::metadata::CommandContext;
-use crate::receipts::{insert_receipt, Receipt};
-use crate::snapshots::{self, newest_valid, NewSnapshot, SnapshotKeys};
+use crate::group_commit::GroupCommitter;
+use crate::log::{read_stream, StoredEvent, StreamRange, UpcastExt};
+use crate::snapshots::{newest_valid, newest_valid_below, SnapshotKeys};
+use crate::state_cache::{Entry, StateCache};
+pub use crate::unit::{Loaded, UnitOfWork, SNAPSHOT_EVERY};
 use crate::vault::MasterKeys;
-
-/// A snapshot is written each time a stream passes a multiple of this many events.
-pub const SNAPSHOT_EVERY: i64 = 100;
-
-/// An aggregate's state and the version (last sequence) it reflects.
-#[derive(Clone, Debug)]
-pub struct Loaded<A> {
-    pub id: Uuid,
-    pub state: A,
-    pub version: i64,
-}
-
-impl<A> Loaded<A> {
-    /// Whether the stream has any event.
-    pub fn exists(&self) -> bool {
-        self.version > 0
-    }
-}
 
 /// Reads and writes aggregates in PostgreSQL.
 #[derive(Clone)]
 pub struct EventStore {
-    pool: PgPool,
+    pub(crate) pool: PgPool,
     upcasters: std::sync::Arc<Vec<Box<dyn EventUpcaster>>>,
     /// Snapshots are read and written only with keys to verify them (`snapshots.rs`).
-    snapshot_keys: Option<std::sync::Arc<SnapshotKeys>>,
+    pub(crate) snapshot_keys: Option<std::sync::Arc<SnapshotKeys>>,
+    /// Committed states, checked against the log on every load (`state_cache`).
+    pub(crate) cache: Arc<StateCache>,
+    /// Writes units of work, grouping concurrent ones (`commit.rs`, `group_commit`).
+    pub(crate) committer: Arc<GroupCommitter>,
 }
 
 impl EventStore {
@@ -51,6 +39,8 @@ impl EventStore {
             pool,
             upcasters: std::sync::Arc::new(upcasters),
             snapshot_keys: None,
+            cache: Arc::default(),
+            committer: Arc::default(),
         }
     }
 
@@ -76,30 +66,132 @@ impl EventStore {
         &self.pool
     }
 
-    /// The current state: the newest snapshot that verifies, plus the events after it.
+    /// A new stream id for an aggregate of type `A`: its first command
+    /// loads nothing from the database (there is nothing to load).
+    pub fn mint<A: Aggregate>(&self) -> Uuid {
+        self.cache.mint(A::TYPE)
+    }
+
+    /// The current state: the cached committed state if the log still ends
+    /// it where the cache says (one round trip, folding only newer events),
+    /// else the newest snapshot that verifies plus the events after it.
     #[tracing::instrument(skip(self), fields(stream.kind = A::TYPE))]
-    pub async fn load<A: Aggregate>(&self, id: Uuid) -> Result<Loaded<A>, StoreError> {
-        let snapshot = match &self.snapshot_keys {
-            Some(keys) => newest_valid::<A>(&self.pool, keys, A::TYPE, &id.to_string()).await?,
-            None => None,
-        };
-        let mut loaded = match snapshot {
-            Some((version, state)) => Loaded { id, state, version },
-            None => Loaded {
-                id,
-                state: A::default(),
-                version: 0,
+    pub async fn load<A: Aggregate + Clone + 'static>(
+        &self,
+        id: Uuid,
+    ) -> Result<Loaded<A>, StoreError> {
+        if let Some(loaded) = self.load_cached::<A>(id).await? {
+            return Ok(loaded);
+        }
+        let stream = id.to_string();
+        let start = match &self.snapshot_keys {
+            // One round trip: the newest snapshot and the events after it.
+            Some(keys) => {
+                let found = cold_load::read(&self.pool, A::TYPE, &stream).await?;
+                match cold_load::verified::<A>(keys, A::TYPE, &stream, found) {
+                    Ok(start) => start,
+                    // It did not verify (counted and logged): an older one, as before.
+                    Err(failed) => {
+                        let older =
+                            newest_valid_below::<A>(&self.pool, keys, A::TYPE, &stream, failed)
+                                .await?;
+                        let range = StreamRange {
+                            after_sequence: older.as_ref().map_or(0, |(v, _)| *v),
+                            ..StreamRange::default()
+                        };
+                        Start {
+                            // Its head is not known here; the events after it give it.
+                            snapshot: older.map(|(v, state)| (v, state, Vec::new())),
+                            events: read_stream(&self.pool, A::TYPE, &stream, range).await?,
+                        }
+                    }
+                }
+            }
+            None => Start {
+                snapshot: None,
+                events: read_stream(&self.pool, A::TYPE, &stream, StreamRange::default()).await?,
             },
         };
-        let range = StreamRange {
-            after_sequence: loaded.version,
-            ..StreamRange::default()
+        let (mut loaded, mut head) = match start.snapshot {
+            Some((version, state, hash)) => (Loaded { id, state, version }, Some(hash)),
+            None => (
+                Loaded {
+                    id,
+                    state: A::default(),
+                    version: 0,
+                },
+                None,
+            ),
         };
-        for stored in read_stream(&self.pool, A::TYPE, &id.to_string(), range).await? {
+        for stored in start.events {
             loaded.state.apply(self.decode::<A>(&stored)?);
             loaded.version = stored.sequence;
+            head = Some(stored.hash);
+        }
+        if let Some(hash) = head.and_then(|h| <[u8; 32]>::try_from(h).ok()) {
+            self.remember(&loaded, hash);
         }
         Ok(loaded)
+    }
+
+    /// The cached state, brought up to date, if the log still agrees with it.
+    async fn load_cached<A: Aggregate + Clone + 'static>(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<Loaded<A>>, StoreError> {
+        let Some(entry) = self.cache.get(A::TYPE, id) else {
+            return Ok(None);
+        };
+        let state = match &entry.state {
+            None if entry.version == 0 => A::default(),
+            None => return Ok(None),
+            Some(state) => match state.downcast_ref::<A>() {
+                Some(state) => state.clone(),
+                None => return Ok(None),
+            },
+        };
+        let mut loaded = Loaded {
+            id,
+            state,
+            version: entry.version,
+        };
+        if entry.version == 0 {
+            // Minted here and not yet committed: nothing can be stored under it.
+            return Ok(Some(loaded));
+        }
+        let range = StreamRange {
+            after_sequence: entry.version - 1,
+            ..StreamRange::default()
+        };
+        let events = read_stream(&self.pool, A::TYPE, &id.to_string(), range).await?;
+        let agrees = events
+            .first()
+            .is_some_and(|e| e.sequence == entry.version && e.hash == entry.hash);
+        if !agrees {
+            self.cache.forget(&id.to_string());
+            return Ok(None);
+        }
+        let mut head = entry.hash;
+        for stored in events.iter().skip(1) {
+            loaded.state.apply(self.decode::<A>(stored)?);
+            loaded.version = stored.sequence;
+            head = <[u8; 32]>::try_from(stored.hash.as_slice())
+                .map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into()))?;
+        }
+        if events.len() > 1 {
+            self.remember(&loaded, head);
+        }
+        Ok(Some(loaded))
+    }
+
+    fn remember<A: Aggregate + Clone + 'static>(&self, loaded: &Loaded<A>, hash: [u8; 32]) {
+        let entry = Entry {
+            kind: A::TYPE,
+            version: loaded.version,
+            hash,
+            state: Some(Arc::new(loaded.state.clone())),
+        };
+        self.cache.put(loaded.id, entry);
     }
 
     /// The state folded from exactly the events in `range`, with those events.
@@ -132,35 +224,6 @@ impl EventStore {
             ))
         })
     }
-
-    /// Commits a unit of work in one transaction. A lost race is `Conflict`;
-    /// an introduced id that already names something else is `IdTaken`.
-    #[tracing::instrument(skip_all, fields(events = unit.events.len()))]
-    pub async fn commit(&self, unit: UnitOfWork) -> Result<Vec<i64>, StoreError> {
-        let ids = identity::introduced_by(&unit.events)?;
-        let mut tx = self.pool.begin().await?;
-        // Appending first: a twin of this command on the same stream loses
-        // as a `Conflict` (and is retried into its receipt) before it could
-        // be mistaken for a reuse of the ids its twin just recorded.
-        let positions = append(&mut tx, &unit.events).await?;
-        identity::record(&mut tx, &ids).await?;
-        if let Some(keys) = &self.snapshot_keys {
-            for (aggregate_type, aggregate_id, last_sequence, payload) in &unit.snapshots {
-                let snapshot = NewSnapshot {
-                    aggregate_type,
-                    aggregate_id,
-                    last_sequence: *last_sequence,
-                    payload,
-                };
-                snapshots::insert(&mut tx, keys, &snapshot, SNAPSHOT_EVERY).await?;
-            }
-        }
-        if let Some(receipt) = &unit.receipt {
-            insert_receipt(&mut tx, receipt).await?;
-        }
-        tx.commit().await?;
-        Ok(positions)
-    }
 }
 
 /// Runs a command against a loaded aggregate. On success the state already
@@ -173,67 +236,4 @@ pub async fn decide<A: Aggregate>(
     let sink = EventSink::<A>::default();
     loaded.state.handle(command, services, &sink).await?;
     Ok(sink.collect().await)
-}
-
-/// Everything one command records: events of one or more streams, snapshots, a receipt.
-#[derive(Default)]
-pub struct UnitOfWork {
-    events: Vec<NewEvent>,
-    snapshots: Vec<(String, String, i64, Value)>,
-    receipt: Option<Receipt>,
-}
-
-impl UnitOfWork {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds the events an aggregate decided, after `decide`, and advances its version.
-    pub fn record<A>(
-        &mut self,
-        loaded: &mut Loaded<A>,
-        events: &[A::Event],
-        ctx: &CommandContext,
-    ) -> Result<(), StoreError>
-    where
-        A: Aggregate,
-        A::Event: OccurredAt,
-    {
-        let before = loaded.version;
-        for event in events {
-            loaded.version += 1;
-            self.events.push(NewEvent {
-                aggregate_type: A::TYPE.to_string(),
-                aggregate_id: loaded.id.to_string(),
-                sequence: loaded.version,
-                event_type: event.event_type(),
-                event_version: event.event_version(),
-                payload: serde_json::to_value(event)?,
-                metadata: ctx.metadata(event.occurred_at()),
-            });
-        }
-        if loaded.version / SNAPSHOT_EVERY > before / SNAPSHOT_EVERY {
-            self.snapshots.push((
-                A::TYPE.to_string(),
-                loaded.id.to_string(),
-                loaded.version,
-                serde_json::to_value(&loaded.state)?,
-            ));
-        }
-        Ok(())
-    }
-
-    /// Keeps the command's first result under its idempotency key.
-    pub fn receipt(&mut self, receipt: Receipt) {
-        self.receipt = Some(receipt);
-    }
-
-    /// How many events the unit appends.
-    pub fn event_count(&self) -> usize {
-        self.events.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.events.is_empty() && self.receipt.is_none()
-    }
 }

@@ -142,6 +142,11 @@ pub async fn app_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupEr
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // No ping per checkout: it is a round trip on every statement's
+        // path. A dead connection fails its statement instead, which the
+        // callers already treat as unavailability (retryable), and the pool
+        // drops it.
+        .test_before_acquire(false)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 conn.execute(format!("SET ROLE {APP_ROLE}").as_str())

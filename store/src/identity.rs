@@ -15,7 +15,7 @@
 //! backfill uses.
 
 use serde_json::Value;
-use sqlx::PgConnection;
+
 use uuid::Uuid;
 
 use crate::error::StoreError;
@@ -110,44 +110,6 @@ pub fn introduced_by(events: &[NewEvent]) -> Result<Vec<EntityId>, StoreError> {
         ids.push(entity);
     }
     Ok(ids)
-}
-
-/// Records the ids inside the commit's transaction. A (kind, id) already
-/// recorded (by an earlier commit, or by a concurrent one that commits
-/// first: the insert waits for it) is `IdTaken`, and the caller's
-/// transaction is then unusable and must be dropped.
-pub(crate) async fn record(tx: &mut PgConnection, ids: &[EntityId]) -> Result<(), StoreError> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    // ON CONFLICT DO NOTHING + RETURNING finds *which* id was taken without
-    // parsing the database's message (which quotes the values).
-    let inserted: Vec<(String, Uuid)> = sqlx::query_as(
-        "INSERT INTO entity_ids (kind, id, stream_type, stream_id) \
-         SELECT * FROM UNNEST($1::text[], $2::uuid[], $3::text[], $4::text[]) \
-         ON CONFLICT (kind, id) DO NOTHING \
-         RETURNING kind, id",
-    )
-    .bind(ids.iter().map(|e| e.kind).collect::<Vec<_>>())
-    .bind(ids.iter().map(|e| e.id).collect::<Vec<_>>())
-    .bind(
-        ids.iter()
-            .map(|e| e.stream_type.as_str())
-            .collect::<Vec<_>>(),
-    )
-    .bind(ids.iter().map(|e| e.stream_id.as_str()).collect::<Vec<_>>())
-    .fetch_all(&mut *tx)
-    .await?;
-    match ids
-        .iter()
-        .find(|e| !inserted.iter().any(|(k, id)| k == e.kind && *id == e.id))
-    {
-        Some(taken) => Err(StoreError::IdTaken {
-            kind: taken.kind,
-            id: taken.id,
-        }),
-        None => Ok(()),
-    }
 }
 
 /// Which of these ids are already recorded: a cheap early answer before a

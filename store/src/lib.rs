@@ -2,7 +2,9 @@
 //!
 //! - [`log`]: the append-only `events` table, its hash chain, stream reads.
 //! - [`aggregates`]: load an aggregate (snapshot + later events, upcast),
-//!   decide a command, commit a unit of work across streams atomically.
+//!   decide a command; `commit` commits a unit of work across streams
+//!   atomically; `state_cache` keeps committed states (checked on every
+//!   load), `group_commit` writes concurrent units in one statement.
 //! - [`receipts`]: idempotency receipts, written with the events.
 //! - [`identity`]: every introduced id unique within its kind, store-wide,
 //!   recorded with the events.
@@ -17,8 +19,12 @@
 pub mod access_log;
 pub mod aggregates;
 pub mod checkpoint;
+mod cold_load;
+mod commit;
 pub mod db;
 pub mod error;
+mod group_commit;
+mod group_statement;
 pub mod hash;
 pub mod identity;
 pub mod integrity;
@@ -26,7 +32,9 @@ pub mod log;
 pub mod metadata;
 pub mod receipts;
 pub mod snapshots;
+mod state_cache;
 pub mod transparency;
+mod unit;
 pub mod vault;
 
 pub use aggregates::{decide, EventStore, Loaded, UnitOfWork};

@@ -86,30 +86,45 @@ impl StoredEvent {
     }
 }
 
-/// Appends events (of one or several streams) inside the caller's
-/// transaction, chaining each to its predecessor. Returns their positions.
-///
-/// Each stream's events must be contiguous and follow the stream's current
-/// head exactly; otherwise the append is refused as a conflict, so the log
-/// never has a gap or a duplicate.
-#[tracing::instrument(skip_all, fields(events = events.len()))]
-pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i64>, StoreError> {
-    if events.is_empty() {
-        return Ok(vec![]);
-    }
+/// When an event is recorded: the writing server's clock, to the
+/// microsecond PostgreSQL keeps (so the hash, which covers it, is computed
+/// on exactly the stored value). Taken here rather than from the database
+/// (`SELECT now()`), which would cost a round trip before the hashes can be
+/// made; the hash format is unchanged, only the source of the value moved.
+pub fn recording_time() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
+}
+
+/// The events' metadata as stored, refusing an event that does not say
+/// who acted, in which request, by which command.
+pub(crate) fn attributed(events: &[NewEvent]) -> Result<Vec<Value>, StoreError> {
     if let Some(lacking) = events.iter().find_map(|e| e.metadata.lacks()) {
         return Err(StoreError::Unattributed(lacking));
     }
-    let metadata: Vec<Value> = events
+    Ok(events
         .iter()
         .map(|e| serde_json::to_value(&e.metadata))
-        .collect::<Result<_, _>>()?;
-    let recorded_at: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
-        .fetch_one(&mut *tx)
-        .await?;
-    let mut hashes: Vec<Vec<u8>> = Vec::with_capacity(events.len());
+        .collect::<Result<_, _>>()?)
+}
+
+/// A stream's event that a new event must follow: (stream type, stream id,
+/// sequence, hash).
+pub(crate) type Head = (String, String, i64, [u8; 32]);
+
+/// Chains `events` (contiguous per stream; `metadata` is theirs, as stored)
+/// and returns each one's hash. `heads` gives the hash a stream's first new
+/// event follows (its sequence minus one); a stream that jumps or repeats a
+/// sequence, or whose head is not given, is a conflict.
+pub(crate) fn chain(
+    events: &[NewEvent],
+    metadata: &[Value],
+    recorded_at: DateTime<Utc>,
+    heads: &[Head],
+) -> Result<Vec<[u8; 32]>, StoreError> {
+    let mut hashes: Vec<[u8; 32]> = Vec::with_capacity(events.len());
     let mut previous: Option<(&str, &str, i64, [u8; 32])> = None;
-    for (event, metadata) in events.iter().zip(&metadata) {
+    for (event, metadata) in events.iter().zip(metadata) {
         let prev_hash = match previous {
             Some((t, id, seq, hash)) if t == event.aggregate_type && id == event.aggregate_id => {
                 if event.sequence != seq + 1 {
@@ -117,7 +132,16 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
                 }
                 hash
             }
-            _ => head_hash(tx, event).await?,
+            _ if event.sequence == 1 => GENESIS,
+            _ => heads
+                .iter()
+                .find(|(t, i, s, _)| {
+                    *t == event.aggregate_type
+                        && *i == event.aggregate_id
+                        && *s == event.sequence - 1
+                })
+                .map(|(_, _, _, h)| *h)
+                .ok_or(StoreError::Conflict)?,
         };
         let hash = chain_hash(
             &prev_hash,
@@ -132,7 +156,7 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
                 recorded_at,
             },
         );
-        hashes.push(hash.to_vec());
+        hashes.push(hash);
         previous = Some((
             &event.aggregate_type,
             &event.aggregate_id,
@@ -140,14 +164,64 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
             hash,
         ));
     }
+    Ok(hashes)
+}
+
+/// The first event of each stream that follows an existing head (sequence > 1).
+pub(crate) fn first_followers(events: &[NewEvent]) -> Vec<&NewEvent> {
+    let mut streams: Vec<(&str, &str)> = Vec::new();
+    let mut firsts = Vec::new();
+    for event in events {
+        let stream = (event.aggregate_type.as_str(), event.aggregate_id.as_str());
+        if !streams.contains(&stream) {
+            streams.push(stream);
+            if event.sequence > 1 {
+                firsts.push(event);
+            }
+        }
+    }
+    firsts
+}
+
+/// Appends events (of one or several streams) inside the caller's
+/// transaction, chaining each to its predecessor, and wakes the projectors
+/// when it commits (`pg_notify` in the same statement: since migration 0009
+/// no trigger does). Returns their positions. Units of work do not come
+/// here: they go through `group_commit`, which writes the same rows.
+///
+/// Each stream's events must be contiguous and follow the stream's current
+/// head exactly; otherwise the append is refused as a conflict, so the log
+/// never has a gap or a duplicate.
+#[tracing::instrument(skip_all, fields(events = events.len()))]
+pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i64>, StoreError> {
+    if events.is_empty() {
+        return Ok(vec![]);
+    }
+    let metadata = attributed(events)?;
+    let recorded_at = recording_time();
+    // The head each stream follows, read in this transaction before hashing.
+    let mut heads = Vec::new();
+    for event in first_followers(events) {
+        let hash = head_hash(tx, event).await?;
+        heads.push((
+            event.aggregate_type.clone(),
+            event.aggregate_id.clone(),
+            event.sequence - 1,
+            hash,
+        ));
+    }
+    let hashes = chain(events, &metadata, recorded_at, &heads)?;
     let column = |f: fn(&NewEvent) -> String| events.iter().map(f).collect::<Vec<_>>();
     let result = sqlx::query(
-        "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
-                             payload, metadata, recorded_at, hash) \
-         SELECT t, i, s, et, ev, p, m, $8, h \
-         FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], \
-                     $7::jsonb[], $9::bytea[]) AS u(t, i, s, et, ev, p, m, h) \
-         RETURNING position",
+        "WITH ev AS ( \
+           INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
+                               payload, metadata, recorded_at, hash) \
+           SELECT t, i, s, et, ev, p, m, $8, h \
+           FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], \
+                       $7::jsonb[], $9::bytea[]) AS u(t, i, s, et, ev, p, m, h) \
+           RETURNING position) \
+         SELECT position FROM ev CROSS JOIN (SELECT 1 FROM pg_notify('casetrail_events', '')) AS woke \
+         ORDER BY position",
     )
     .bind(column(|e| e.aggregate_type.clone()))
     .bind(column(|e| e.aggregate_id.clone()))
@@ -157,7 +231,7 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
     .bind(events.iter().map(|e| e.payload.clone()).collect::<Vec<_>>())
     .bind(metadata)
     .bind(recorded_at)
-    .bind(hashes)
+    .bind(hashes.iter().map(|h| h.to_vec()).collect::<Vec<_>>())
     .fetch_all(&mut *tx)
     .await;
     match result {
@@ -174,7 +248,10 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
 
 /// The hash the first new event of a stream chains to: the stream's head,
 /// which must be exactly the event before it.
-async fn head_hash(tx: &mut PgConnection, event: &NewEvent) -> Result<[u8; 32], StoreError> {
+pub(crate) async fn head_hash(
+    tx: &mut PgConnection,
+    event: &NewEvent,
+) -> Result<[u8; 32], StoreError> {
     if event.sequence == 1 {
         return Ok(GENESIS);
     }

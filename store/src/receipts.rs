@@ -5,7 +5,7 @@
 //! AGENCY tokens): the same client key from another caller is another key,
 //! so one caller can neither occupy nor probe another's keys.
 
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
 use crate::error::StoreError;
@@ -65,29 +65,4 @@ pub async fn find_receipt(
     })
     .transpose()
     .map_err(StoreError::from)
-}
-
-/// Inserts a receipt in the command's transaction; a concurrent twin makes it a conflict.
-pub(crate) async fn insert_receipt(tx: &mut PgConnection, r: &Receipt) -> Result<(), StoreError> {
-    let result = sqlx::query(
-        "INSERT INTO command_receipts \
-           (caller_subject, caller_agency, idempotency_key, request_hash, stream_type, stream_id, \
-            last_sequence, result_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(&r.caller.subject)
-    .bind(&r.caller.agency)
-    .bind(&r.key)
-    .bind(&r.request_hash)
-    .bind(&r.stream_type)
-    .bind(&r.stream_id)
-    .bind(r.last_sequence)
-    .bind(r.result_id)
-    .execute(&mut *tx)
-    .await;
-    match result {
-        Ok(_) => Ok(()),
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(StoreError::Conflict),
-        Err(err) => Err(err.into()),
-    }
 }

@@ -22,7 +22,7 @@ use hmac::{Hmac, Mac};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use sha2::Sha256;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 
 use crate::error::StoreError;
 use crate::hash::canonical_json;
@@ -95,42 +95,20 @@ fn mac(key: &[u8; 32], s: &NewSnapshot<'_>, last_hash: &[u8]) -> Hmac<Sha256> {
     mac
 }
 
-/// Writes a snapshot in the transaction that appended its last event.
-pub(crate) async fn insert(
-    tx: &mut PgConnection,
+/// The master key id and MAC of a snapshot whose last event has `last_hash`,
+/// for a writer that knows that hash already (it just computed it).
+pub(crate) fn seal(
     keys: &SnapshotKeys,
     s: &NewSnapshot<'_>,
-    every: i64,
-) -> Result<(), StoreError> {
-    let last_hash: Vec<u8> = sqlx::query_scalar(
-        "SELECT hash FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 AND sequence = $3",
-    )
-    .bind(s.aggregate_type)
-    .bind(s.aggregate_id)
-    .bind(s.last_sequence)
-    .fetch_one(&mut *tx)
-    .await?;
+    last_hash: &[u8],
+) -> (Vec<u8>, Vec<u8>) {
     let (key_id, key) = keys.current();
-    let tag = mac(key, s, &last_hash).finalize().into_bytes().to_vec();
-    sqlx::query(
-        "INSERT INTO snapshots (aggregate_type, aggregate_id, last_sequence, current_snapshot, \
-                                payload, last_hash, master_key_id, mac) \
-         VALUES ($1, $2, $3, $3 / $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-    )
-    .bind(s.aggregate_type)
-    .bind(s.aggregate_id)
-    .bind(s.last_sequence)
-    .bind(every)
-    .bind(s.payload)
-    .bind(last_hash)
-    .bind(key_id.as_slice())
-    .bind(tag)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
+    let tag = mac(key, s, last_hash).finalize().into_bytes().to_vec();
+    (key_id.as_slice().to_vec(), tag)
 }
 
-type Row = (i64, Value, Vec<u8>, Vec<u8>, Vec<u8>, Option<Vec<u8>>);
+/// (last sequence, payload, last hash, master key id, MAC, the stored hash of that event).
+pub(crate) type Row = (i64, Value, Vec<u8>, Vec<u8>, Vec<u8>, Option<Vec<u8>>);
 
 /// The newest snapshot of a stream that verifies, as a state of type `A`.
 pub(crate) async fn newest_valid<A: DeserializeOwned>(
@@ -139,7 +117,17 @@ pub(crate) async fn newest_valid<A: DeserializeOwned>(
     aggregate_type: &str,
     aggregate_id: &str,
 ) -> Result<Option<(i64, A)>, StoreError> {
-    let mut below = i64::MAX;
+    newest_valid_below(pool, keys, aggregate_type, aggregate_id, i64::MAX).await
+}
+
+/// [`newest_valid`] among the snapshots before sequence `below`.
+pub(crate) async fn newest_valid_below<A: DeserializeOwned>(
+    pool: &PgPool,
+    keys: &SnapshotKeys,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    mut below: i64,
+) -> Result<Option<(i64, A)>, StoreError> {
     loop {
         // One query: the snapshot and the stored hash of the event it claims to end at.
         let row: Option<Row> = sqlx::query_as(
@@ -155,44 +143,58 @@ pub(crate) async fn newest_valid<A: DeserializeOwned>(
         .bind(below)
         .fetch_optional(pool)
         .await?;
-        let Some((sequence, payload, last_hash, key_id, tag, event_hash)) = row else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        below = sequence;
-        let snapshot = NewSnapshot {
-            aggregate_type,
-            aggregate_id,
-            last_sequence: sequence,
-            payload: &payload,
-        };
-        let Some(key) = keys.by_id(&key_id) else {
-            UNKNOWN_KEY.fetch_add(1, Ordering::Relaxed);
-            tracing::info!(
-                stream.kind = aggregate_type,
-                stream.id = aggregate_id,
-                sequence,
-                "a snapshot made under a master key no longer held is ignored"
-            );
-            continue;
-        };
-        let chained = event_hash.as_deref() == Some(last_hash.as_slice());
-        if !chained || mac(key, &snapshot, &last_hash).verify_slice(&tag).is_err() {
-            MISMATCHED.fetch_add(1, Ordering::Relaxed);
-            tracing::error!(
-                stream.kind = aggregate_type,
-                stream.id = aggregate_id,
-                sequence,
-                reason = if chained { "mac" } else { "event hash" },
-                "a snapshot does not match the event log; discarded, the state is folded from the events"
-            );
-            continue;
+        below = row.0;
+        if let Some(state) = check::<A>(keys, aggregate_type, aggregate_id, row) {
+            return Ok(Some(state));
         }
-        match serde_json::from_value::<A>(payload) {
-            Ok(state) => return Ok(Some((sequence, state))),
-            // A snapshot of an older state shape is ignored, not trusted.
-            Err(_) => {
-                OUTDATED.fetch_add(1, Ordering::Relaxed);
-            }
+    }
+}
+
+/// A snapshot row as a state, if it verifies; otherwise counted and logged
+/// (identifiers only) and `None`.
+pub(crate) fn check<A: DeserializeOwned>(
+    keys: &SnapshotKeys,
+    aggregate_type: &str,
+    aggregate_id: &str,
+    (sequence, payload, last_hash, key_id, tag, event_hash): Row,
+) -> Option<(i64, A)> {
+    let snapshot = NewSnapshot {
+        aggregate_type,
+        aggregate_id,
+        last_sequence: sequence,
+        payload: &payload,
+    };
+    let Some(key) = keys.by_id(&key_id) else {
+        UNKNOWN_KEY.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            stream.kind = aggregate_type,
+            stream.id = aggregate_id,
+            sequence,
+            "a snapshot made under a master key no longer held is ignored"
+        );
+        return None;
+    };
+    let chained = event_hash.as_deref() == Some(last_hash.as_slice());
+    if !chained || mac(key, &snapshot, &last_hash).verify_slice(&tag).is_err() {
+        MISMATCHED.fetch_add(1, Ordering::Relaxed);
+        tracing::error!(
+            stream.kind = aggregate_type,
+            stream.id = aggregate_id,
+            sequence,
+            reason = if chained { "mac" } else { "event hash" },
+            "a snapshot does not match the event log; discarded, the state is folded from the events"
+        );
+        return None;
+    }
+    match serde_json::from_value::<A>(payload) {
+        Ok(state) => Some((sequence, state)),
+        // A snapshot of an older state shape is ignored, not trusted.
+        Err(_) => {
+            OUTDATED.fetch_add(1, Ordering::Relaxed);
+            None
         }
     }
 }

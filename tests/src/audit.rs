@@ -193,7 +193,7 @@ fn ctx() -> CommandContext {
 
 async fn run<A>(store: &EventStore, id: Uuid, command: A::Command)
 where
-    A: Aggregate<Services = Clock>,
+    A: Aggregate<Services = Clock> + Clone + 'static,
     A::Event: OccurredAt,
 {
     let mut loaded = store.load::<A>(id).await.expect("load");

@@ -18,7 +18,7 @@ impl CommandService {
     ) -> ApiResult<Done<Call>> {
         let input = input.into();
         let key = Idempotency::new(ctx, "receiveCall", input.id.map(|i| i.to_string()), &input)?;
-        let call_id = input.id.unwrap_or_else(Uuid::now_v7);
+        let call_id = input.id.unwrap_or_else(|| self.store().mint::<Call>());
         let command = CallCommand::Receive(ReceiveCall {
             call_id,
             received_at: input.received_at,

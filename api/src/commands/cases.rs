@@ -32,7 +32,7 @@ impl CommandService {
         if given.len() > MAX_PERSONS {
             return Err(domain::DomainError::TooManyPersons(MAX_PERSONS).into());
         }
-        let case_id = input.id.unwrap_or_else(Uuid::now_v7);
+        let case_id = input.id.unwrap_or_else(|| self.store().mint::<Case>());
         let province = province(input.province.as_deref())?;
         let mut parsed: Vec<ParsedPerson> = Vec::with_capacity(given.len());
         for person in given {

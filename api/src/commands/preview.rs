@@ -53,7 +53,7 @@ impl CommandService {
         command: A::Command,
     ) -> ApiResult<Option<Done<A>>>
     where
-        A: Aggregate<Services = Clock, Error = DomainError>,
+        A: Aggregate<Services = Clock, Error = DomainError> + Clone + 'static,
     {
         let mut loaded = self.store.load::<A>(id).await?;
         match decide(&mut loaded, command, &self.clock).await {

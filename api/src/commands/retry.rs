@@ -45,7 +45,7 @@ impl CommandService {
         result_id: Option<Uuid>,
     ) -> ApiResult<Done<A>>
     where
-        A: Aggregate<Services = Clock, Error = DomainError>,
+        A: Aggregate<Services = Clock, Error = DomainError> + Clone + 'static,
         A::Command: Clone + Send + Sync,
         A::Event: OccurredAt,
     {

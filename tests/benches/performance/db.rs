@@ -5,7 +5,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
 
 use super::Fail;
@@ -13,10 +13,14 @@ use super::Fail;
 /// The scratch table of the raw ceiling: one row per transaction, with the
 /// same two jsonb documents (payload, metadata) an event row carries.
 pub const RAW_TABLE: &str = "bench_raw_insert";
-/// The same, with the events table's NOTIFY trigger (migration 0001).
+/// The same, with the NOTIFY trigger the events table had until migration
+/// 0009 (one `pg_notify` per INSERT statement, from 0001).
 pub const RAW_NOTIFIED_TABLE: &str = "bench_raw_insert_notified";
+/// pgbench's table for the end-to-end figure: pgbench's own kind of
+/// one-row INSERT per transaction (a serial key, an int, a timestamp).
+pub const PGBENCH_TABLE: &str = "bench_pgbench_insert";
 
-fn options(url: &str) -> Result<PgConnectOptions, Fail> {
+pub fn options(url: &str) -> Result<PgConnectOptions, Fail> {
     Ok(PgConnectOptions::from_str(url)
         .map_err(|e| format!("the bench database URL is not a PostgreSQL URL: {e}"))?
         .disable_statement_logging())
@@ -53,7 +57,9 @@ pub async fn recreate(url: &str) -> Result<(), Fail> {
                  CREATE TABLE {RAW_NOTIFIED_TABLE} (LIKE {RAW_TABLE} INCLUDING ALL); \
                  CREATE TRIGGER bench_notify AFTER INSERT ON {RAW_NOTIFIED_TABLE} \
                      FOR EACH STATEMENT EXECUTE FUNCTION casetrail_notify_append(); \
-                 GRANT SELECT, INSERT ON {RAW_NOTIFIED_TABLE} TO {role}",
+                 GRANT SELECT, INSERT ON {RAW_NOTIFIED_TABLE} TO {role}; \
+                 CREATE TABLE {PGBENCH_TABLE} (id bigserial PRIMARY KEY, v int NOT NULL, \
+                     at timestamptz NOT NULL DEFAULT now())",
                 role = store::db::APP_ROLE
             )
             .as_str(),
@@ -69,18 +75,6 @@ pub async fn recreate(url: &str) -> Result<(), Fail> {
 pub async fn settle(url: &str) -> Result<(), Fail> {
     let mut owner = PgConnection::connect_with(&options(url)?).await?;
     owner.execute("VACUUM (ANALYZE)").await?;
-    let _ = owner.close().await;
-    Ok(())
-}
-
-/// Enables or disables the events table's NOTIFY trigger, in the bench's
-/// own database only: the what-if of committing without it.
-pub async fn notify_trigger(url: &str, enabled: bool) -> Result<(), Fail> {
-    let mut owner = PgConnection::connect_with(&options(url)?).await?;
-    let verb = if enabled { "ENABLE" } else { "DISABLE" };
-    owner
-        .execute(format!("ALTER TABLE events {verb} TRIGGER events_notify").as_str())
-        .await?;
     let _ = owner.close().await;
     Ok(())
 }
@@ -153,24 +147,6 @@ pub async fn drop_database(url: &str) -> Result<(), Fail> {
 /// The server's own pool (`store::db::app_pool`: `casetrail_app`, sqlx defaults).
 pub async fn app_pool(url: &str, connections: u32) -> Result<PgPool, Fail> {
     Ok(store::db::app_pool(url, connections).await?)
-}
-
-/// The same pool without sqlx's ping before every acquire: what the
-/// command path would cost with `test_before_acquire(false)`.
-pub async fn app_pool_without_ping(url: &str, connections: u32) -> Result<PgPool, Fail> {
-    let role = store::db::APP_ROLE;
-    Ok(PgPoolOptions::new()
-        .max_connections(connections)
-        .acquire_timeout(Duration::from_secs(5))
-        .test_before_acquire(false)
-        .after_connect(move |conn, _| {
-            Box::pin(async move {
-                conn.execute(format!("SET ROLE {role}").as_str()).await?;
-                Ok(())
-            })
-        })
-        .connect_with(options(url)?)
-        .await?)
 }
 
 /// How many events the log holds.

@@ -6,14 +6,20 @@
 //!
 //! 1. command append rate (new case per `openCase`, 16 concurrent writers
 //!    through `CommandService`) vs raw one-row-per-transaction INSERTs into a
-//!    scratch table on the same pool at the same concurrency;
-//! 2. one hot case, 2,000 sequential commands: last tenth vs first tenth;
+//!    scratch table on the same pool at the same concurrency, and vs the
+//!    stock stack (cqrs-es + postgres-es, `peer.rs`) on the same aggregate;
+//! 2. one hot case, 2,000 sequential commands: last tenth vs first tenth,
+//!    and the same on the stock stack;
 //! 3. end-to-end GraphQL mutations over 32 HTTP connections against the
 //!    real server, driven by an external load generator (wrk), vs (1);
 //! 4. projector full rebuild vs one raw SELECT + deserialise of the same
 //!    events; statistics latency at 10k and 1M events; caseHistory of a
 //!    1,000-event case through GraphQL over HTTP;
 //! 5. the server's resident memory at 1M events.
+//!
+//! (E), issue 11's end-to-end figures: receiveCall over HTTP (wrk, 32
+//! connections, projectors live) vs pgbench's one-row INSERT at 16 clients,
+//! server CPU per request, statements per event and per command.
 //!
 //! The bench owns its database (default `casetrail_bench`): it is dropped and
 //! recreated at the start of every run and dropped at the end (`--keep`
@@ -22,14 +28,16 @@
 mod activity;
 mod cpu;
 mod db;
-mod grouped;
 mod hot;
 mod load;
+mod peer;
+mod pgbench;
 mod phases;
 mod profile;
 mod reads;
 mod report;
 mod server;
+mod statements;
 mod writes;
 mod wrk;
 
@@ -56,6 +64,8 @@ pub enum Phase {
     Http,
     /// (4, 5) the 10k log through the command path, rebuilds, statistics, the 1M log, memory.
     Reads,
+    /// (E) issue 11: receiveCall over HTTP vs pgbench, CPU, statements per event and command.
+    EndToEnd,
 }
 
 #[derive(clap::Parser, Debug, Clone)]

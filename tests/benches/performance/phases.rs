@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use super::report::{load_average, machine, rate, Figure, Latency, Report, Target};
 use super::server::{Mode, Secrets, Server};
-use super::{activity, db, reads, BenchArgs, Fail, Phase, Scale};
+use super::{activity, db, peer, reads, BenchArgs, Fail, Phase, Scale};
 use api::commands::CommandService;
 
+mod end_to_end;
 mod serving;
 mod writing;
 
@@ -33,6 +34,8 @@ struct Bench<'a> {
     small_rss: Option<f64>,
     small_e2e: Option<f64>,
     history_case: Option<Uuid>,
+    /// The stock stack, set up on first use.
+    peer: Option<Arc<peer::Peer>>,
 }
 
 pub(super) fn per_s(r: f64) -> String {
@@ -87,6 +90,7 @@ pub async fn run(args: &BenchArgs, scale: Scale) -> Result<(), Fail> {
         small_rss: None,
         small_e2e: None,
         history_case: None,
+        peer: None,
     };
     if wants(args, Phase::Reads) {
         bench.small_log().await?;
@@ -99,6 +103,9 @@ pub async fn run(args: &BenchArgs, scale: Scale) -> Result<(), Fail> {
     }
     if wants(args, Phase::Http) {
         bench.http().await?;
+    }
+    if wants(args, Phase::EndToEnd) {
+        bench.end_to_end().await?;
     }
     if wants(args, Phase::Reads) {
         bench.large_log().await?;
@@ -119,6 +126,22 @@ impl Bench<'_> {
 
     async fn events(&self) -> Result<u64, Fail> {
         db::event_count(self.store.pool()).await
+    }
+
+    /// A store like the server's (snapshots verified) that has seen nothing.
+    fn fresh_store(&self) -> EventStore {
+        EventStore::new(self.store.pool().clone(), domain::upcasters::upcasters())
+            .with_snapshot_keys(Vault::new(self.secrets.master_key).master_keys())
+    }
+
+    /// The stock stack on this database, set up once.
+    async fn peer(&mut self) -> Result<Arc<peer::Peer>, Fail> {
+        if let Some(peer) = &self.peer {
+            return Ok(peer.clone());
+        }
+        let peer = Arc::new(peer::Peer::set_up(&self.url, self.args.connections).await?);
+        self.peer = Some(peer.clone());
+        Ok(peer)
     }
 
     /// (4) at the small size: the log recorded through the command path.
@@ -144,6 +167,7 @@ impl Bench<'_> {
             figures.rebuild_rate / figures.raw_rate,
             Target::None,
         ));
+        self.peer_replay().await?;
         db::settle(&self.url).await?;
         let (mut latencies, calls) =
             reads::statistics_latency(self.store.pool(), self.scale.samples).await?;
@@ -153,6 +177,26 @@ impl Bench<'_> {
             format!("{} ({calls} calls counted)", small.describe()),
         ));
         self.small_stats = Some(small);
+        Ok(())
+    }
+
+    /// (P3) the same Case events into a read model: casetrail's `cases`
+    /// rebuild vs the stock stack's `QueryReplay` into a `GenericQuery`.
+    async fn peer_replay(&mut self) -> Result<(), Fail> {
+        let (ours, our_time) = reads::rebuild_cases(&self.url, &self.store).await?;
+        let peer = self.peer().await?;
+        let (theirs, their_time) = peer::replay_cases(&peer).await?;
+        let (our_rate, their_rate) = (rate(ours, our_time), rate(theirs, their_time));
+        self.report.add(Figure::ratio(
+            format!("(P3) peers: the log's {ours} Case events into a case list: casetrail's `cases` rebuild"),
+            format!("{} events", per_s(our_rate)),
+            format!(
+                "cqrs-es QueryReplay into a postgres-es GenericQuery view, {theirs} events: {} events",
+                per_s(their_rate)
+            ),
+            our_rate / their_rate,
+            Target::None,
+        ));
         Ok(())
     }
 

@@ -48,10 +48,12 @@ pub fn millis(d: Duration) -> String {
     }
 }
 
-/// Whether a ratio must be at least, or at most, its target.
+/// Whether a ratio (or, for costs, the figure itself) must be at least,
+/// or at most, its target.
 #[derive(Clone, Copy, Debug)]
 pub enum Target {
     AtLeast(f64),
+    AtMost(f64),
     None,
 }
 
@@ -96,6 +98,8 @@ impl Figure {
         match (self.target, self.ratio) {
             (Target::AtLeast(t), Some(r)) if r >= t => "met",
             (Target::AtLeast(_), Some(_)) => "NOT met",
+            (Target::AtMost(t), Some(r)) if r <= t => "met",
+            (Target::AtMost(_), Some(_)) => "NOT met",
             _ => "",
         }
     }
@@ -103,6 +107,7 @@ impl Figure {
     fn target_text(&self) -> String {
         match self.target {
             Target::AtLeast(t) => format!(">= {t:.2}"),
+            Target::AtMost(t) => format!("<= {t:.2}"),
             Target::None => String::new(),
         }
     }

@@ -112,28 +112,20 @@ pub fn open_case_input(keyed: bool, dice_roll: u64) -> OpenCaseInput {
 }
 
 /// `n` openCase commands through `CommandService`, `writers` at a time.
-/// With `notify_after`, each is followed by the projectors' wake-up
-/// NOTIFY in a statement of its own (the what-if without the trigger).
 pub async fn open_cases(
     commands: &Arc<CommandService>,
     n: u64,
     writers: usize,
     keyed: bool,
-    notify_after: Option<PgPool>,
 ) -> Result<Run, Fail> {
     let commands = commands.clone();
     concurrently(n, writers, move |i| {
-        let (commands, notify_after) = (commands.clone(), notify_after.clone());
+        let commands = commands.clone();
         async move {
             commands
                 .open_case(&bench_context(), open_case_input(keyed, i))
                 .await
                 .map_err(|e| format!("openCase failed: {e}"))?;
-            if let Some(pool) = notify_after {
-                sqlx::query("SELECT pg_notify('casetrail_events', '')")
-                    .execute(&pool)
-                    .await?;
-            }
             Ok(true)
         }
     })

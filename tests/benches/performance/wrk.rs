@@ -1,5 +1,5 @@
-//! Figure (3)'s load: openCase mutations over HTTP from an external load
-//! generator, wrk (`apt-get install -y wrk`; scripts/bench-http.sh installs
+//! The HTTP figures' load: openCase or receiveCall mutations over HTTP from
+//! an external load generator, wrk (`apt-get install -y wrk`; scripts/bench-http.sh installs
 //! it when missing), so that the client's CPU is not the bench process's
 //! and the figure is comparable with any other HTTP server's.
 
@@ -12,7 +12,7 @@ use crate::report::Latency;
 use crate::Fail;
 
 /// The wrk script (Lua): request bodies, error counting, the summary line.
-const SCRIPT: &str = include_str!("open_case.lua");
+const SCRIPT: &str = include_str!("mutations.lua");
 /// wrk's threads: one per CPU of the machine the figures were taken on.
 const THREADS: usize = 2;
 
@@ -32,12 +32,30 @@ pub struct WrkLoad {
     pub cpu_ticks: u64,
 }
 
-/// openCase mutations over `connections` keep-alive connections to
-/// `base`/graphql for `duration` (whole seconds, at least one).
-pub async fn open_cases(
+/// Which mutation wrk sends; each request starts a new stream.
+#[derive(Clone, Copy, Debug)]
+pub enum Mutation {
+    OpenCase,
+    ReceiveCall,
+}
+
+impl Mutation {
+    fn name(self) -> &'static str {
+        match self {
+            Mutation::OpenCase => "openCase",
+            Mutation::ReceiveCall => "receiveCall",
+        }
+    }
+}
+
+/// `mutation`s over `connections` keep-alive connections to `base`/graphql
+/// for `duration` (whole seconds, at least one); `at` is the business time
+/// they carry (openedAt or receivedAt).
+pub async fn mutations(
     base: &str,
     token: &str,
-    opened_at: &str,
+    mutation: Mutation,
+    at: &str,
     connections: usize,
     duration: Duration,
 ) -> Result<WrkLoad, Fail> {
@@ -53,7 +71,8 @@ pub async fn open_cases(
         format!("{base}/graphql"),
         "--".into(),
         token.into(),
-        opened_at.into(),
+        at.into(),
+        mutation.name().into(),
     ];
     let outcome = tokio::task::spawn_blocking(move || run(&args)).await;
     let _ = std::fs::remove_file(&script);

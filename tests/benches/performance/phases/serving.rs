@@ -58,9 +58,10 @@ impl Bench<'_> {
         let token = load::token(&self.secrets.jwt, Role::Counsellor)?;
         let opened_at = (Utc::now() - Days::hours(1)).to_rfc3339();
         let cpu = CpuMeter::start(self.store.pool(), server.pid()).await?;
-        let load = wrk::open_cases(
+        let load = wrk::mutations(
             &server.base,
             &token,
+            wrk::Mutation::OpenCase,
             &opened_at,
             self.args.clients,
             duration,

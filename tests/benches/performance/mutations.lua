@@ -1,28 +1,32 @@
--- wrk script of the performance bench's figure (3): openCase mutations
--- (GraphQL over HTTP, a COUNSELLOR token), the same workload the bench's
--- in-process client used to send. The server names each new case (no client
--- id), so every request opens a fresh case; regions rotate.
+-- wrk script of the performance bench's HTTP figures: openCase (figure 3)
+-- or receiveCall (the end-to-end figure, issue 11) mutations, GraphQL over
+-- HTTP with a COUNSELLOR token. The server names each new case or call (no
+-- client id), so every request starts a fresh stream; regions rotate.
 --
--- Arguments (after `--`): token, openedAt (RFC 3339). The run is bounded by
+-- Arguments (after `--`): token, a time (RFC 3339: openedAt or receivedAt),
+-- the mutation ("openCase" or "receiveCall"). The run is bounded by
 -- wrk's -d only: wrk measures its duration as the whole -d even when a
 -- thread stops early, so stopping after N answers would understate the rate.
 -- `done` prints one `casetrail-wrk` line that wrk.rs parses.
 
 local regions = { "RED_RIVER_DELTA", "NORTHEAST", "NORTHWEST", "SOUTHEAST" }
-local query = "mutation BenchOpenCase($input: OpenCaseInput!) { "
+local open_case = "mutation BenchOpenCase($input: OpenCaseInput!) { "
     .. "openCase(input: $input) { id status region version } }"
+local receive_call = "mutation BenchReceiveCall($input: ReceiveCallInput!) { "
+    .. "receiveCall(input: $input) { id } }"
 local threads = {}
 
 -- Per-thread state lives in globals so that `done` can read it (thread:get).
 sent, answered, failed, first = 0, 0, 0, ""
-local opened_at
+local at, mutation
 
 function setup(thread)
     table.insert(threads, thread)
 end
 
 function init(args)
-    opened_at = args[2]
+    at = args[2]
+    mutation = args[3] or "openCase"
     wrk.method = "POST"
     wrk.headers["Content-Type"] = "application/json"
     wrk.headers["Authorization"] = "Bearer " .. args[1]
@@ -30,10 +34,20 @@ end
 
 function request()
     sent = sent + 1
-    local body = string.format(
-        '{"query":"%s","operationName":"BenchOpenCase","variables":{"input":'
-            .. '{"openedAt":"%s","region":"%s","exploitationTypes":["FORCED_LABOUR"]}}}',
-        query, opened_at, regions[sent % #regions + 1])
+    local region = regions[sent % #regions + 1]
+    local body
+    if mutation == "receiveCall" then
+        body = string.format(
+            '{"query":"%s","operationName":"BenchReceiveCall","variables":{"input":'
+                .. '{"receivedAt":"%s","channel":"VOICE","callerType":"VICTIM",'
+                .. '"category":"INFORMATION","region":"%s"}}}',
+            receive_call, at, region)
+    else
+        body = string.format(
+            '{"query":"%s","operationName":"BenchOpenCase","variables":{"input":'
+                .. '{"openedAt":"%s","region":"%s","exploitationTypes":["FORCED_LABOUR"]}}}',
+            open_case, at, region)
+    end
     return wrk.format(nil, nil, nil, body)
 end
 

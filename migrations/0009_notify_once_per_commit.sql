@@ -1,0 +1,16 @@
+-- Issue 11 (write path): projectors are woken once per commit, by the writer.
+--
+-- 0001's `events_notify` trigger called pg_notify for every INSERT statement
+-- on events. Queuing a notification makes the transaction take PostgreSQL's
+-- global NOTIFY lock at commit and hold it through the commit record's
+-- flush, so every appending transaction serialised on it. The store now
+-- writes concurrent commands' events in one statement (store/src/
+-- group_commit.rs) and calls pg_notify('casetrail_events', '') itself, once
+-- per statement that wrote events; `store::log::append` (the single-append
+-- path, for tools and tests) does the same. Every writer of events goes through one
+-- of the two, so projectors are still woken by every commit; they also poll
+-- slowly as a safety net (projections/src/runtime.rs).
+--
+-- The function stays: the benchmark harness re-creates the trigger on its
+-- own scratch databases to measure the old behaviour.
+DROP TRIGGER IF EXISTS events_notify ON events;
