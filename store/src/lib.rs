@@ -6,6 +6,7 @@
 //! - [`receipts`]: idempotency receipts, written with the events.
 //! - [`identity`]: every introduced id unique within its kind, store-wide,
 //!   recorded with the events.
+//! - [`jcs`]: RFC 8785 canonical JSON, which chain version 2 hashes.
 //! - [`checkpoint`]: signed statements of every stream's head, so a
 //!   rewrite by someone with full database access is still detected.
 //! - [`transparency`]: the RFC 9162 Merkle log over every event, signed
@@ -22,6 +23,7 @@ pub mod error;
 pub mod hash;
 pub mod identity;
 pub mod integrity;
+pub mod jcs;
 pub mod log;
 pub mod metadata;
 pub mod receipts;

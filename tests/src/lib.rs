@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod browser;
+pub mod bundles;
 pub mod contract;
 pub mod docs;
 pub mod evidence;
