@@ -120,6 +120,11 @@ pub struct ServeArgs {
     /// `api/src/graphql/cost.rs`, README "Cost model").
     #[arg(long, env = "CASETRAIL_QUERY_COST_BUDGET", default_value_t = DEFAULT_QUERY_COST_BUDGET)]
     pub query_cost_budget: u64,
+    /// A hot standby of the database (PostgreSQL streaming replication): lists,
+    /// statistics and histories are read there; commands and projections stay
+    /// on DATABASE_URL, and nothing is written to the standby. docs/SCALING.md.
+    #[arg(long, env = "CASETRAIL_READ_DATABASE_URL", hide_env_values = true)]
+    pub read_database_url: Option<String>,
 }
 
 /// Validated configuration of the token machinery. With an RSA public key
@@ -150,6 +155,8 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     pub shutdown_grace: std::time::Duration,
     pub query_cost_budget: u64,
+    /// A hot standby that serves reads (`--read-database-url`), if any.
+    pub read_database_url: Option<String>,
 }
 
 /// `--bind`/`CASETRAIL_BIND`: `HOST:PORT` (an IP or a name such as
@@ -323,6 +330,7 @@ impl ServeArgs {
             rate_limit_per_minute: self.rate_limit_per_minute,
             shutdown_grace: std::time::Duration::from_secs(self.shutdown_grace_seconds),
             query_cost_budget: self.query_cost_budget,
+            read_database_url: self.read_database_url.clone(),
         })
     }
 }

@@ -13,7 +13,8 @@
 //!   tree heads, proofs and offline-verifiable evidence bundles.
 //! - [`snapshots`]: verified, insert-only snapshots (chain hash + MAC).
 //! - [`vault`]: personal data sealed per subject; erasure destroys the key.
-//! - [`db`]: database creation, migrations, the server's role.
+//! - [`db`]: database creation, migrations, the server's role;
+//!   [`hosts`]: multi-host URLs, following the primary after a failover.
 
 pub mod access_log;
 pub mod aggregates;
@@ -21,6 +22,7 @@ pub mod checkpoint;
 pub mod db;
 pub mod error;
 pub mod hash;
+pub mod hosts;
 pub mod identity;
 pub mod integrity;
 pub mod jcs;

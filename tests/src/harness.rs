@@ -108,6 +108,7 @@ pub fn settings(database_url: &str) -> Settings {
             api::settings::DEFAULT_SHUTDOWN_GRACE_SECONDS,
         ),
         query_cost_budget: api::settings::DEFAULT_QUERY_COST_BUDGET,
+        read_database_url: None,
     }
 }
 

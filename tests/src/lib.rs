@@ -10,4 +10,5 @@ pub mod fixtures;
 pub mod harness;
 pub mod independent;
 pub mod process;
+pub mod replication;
 pub mod synthetic;

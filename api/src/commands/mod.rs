@@ -9,11 +9,13 @@
 
 mod calls;
 mod cases;
+pub mod committed;
 mod idempotency;
 pub mod inputs;
 mod parse;
 mod persons;
 mod preview;
+pub mod reads;
 mod retry;
 
 pub use parse::required_text;

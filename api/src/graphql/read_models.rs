@@ -125,7 +125,7 @@ impl ReadModelQuery {
             category: f.category.map(Into::into),
             channel: f.channel.map(Into::into),
         });
-        let store = app.commands.store();
+        let store = app.reading(ctx);
         let found = queries::calls(store.pool(), &f, n, after.as_deref())
             .await
             .map_err(projection_error)?;
@@ -155,7 +155,7 @@ impl ReadModelQuery {
             opened_from: f.opened_from.map(|d| d.0),
             opened_to: f.opened_to.map(|d| d.0),
         });
-        let store = app.commands.store();
+        let store = app.reading(ctx);
         let page_ahead = ctx.look_ahead();
         let selected = privacy::Selected::in_case(&page_ahead.field("edges").field("node"))
             | privacy::Selected::in_case(&page_ahead.field("nodes"));
@@ -167,7 +167,7 @@ impl ReadModelQuery {
             let loaded = store.load::<Case>(id).await.map_err(ApiError::from)?;
             let node = privacy::case_node(
                 app.commands.vault(),
-                store.pool(),
+                app.commands.store().pool(),
                 &loaded.state,
                 loaded.version,
                 req,
@@ -199,7 +199,7 @@ impl ReadModelQuery {
                 case_id: f.case_id,
             }
         });
-        let store = app.commands.store();
+        let store = app.reading(ctx);
         let found = queries::referrals(store.pool(), &f, n, after.as_deref(), req.principal.agency)
             .await
             .map_err(projection_error)?;
@@ -245,7 +245,7 @@ impl ReadModelQuery {
             1
         };
         let stats = queries::statistics(
-            app.commands.store().pool(),
+            app.reading(ctx).pool(),
             from.0,
             to.0,
             region.map(Into::into),

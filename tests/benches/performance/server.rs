@@ -117,6 +117,7 @@ impl Server {
                         api::settings::DEFAULT_SHUTDOWN_GRACE_SECONDS,
                     ),
                     query_cost_budget: api::settings::DEFAULT_QUERY_COST_BUDGET,
+                    read_database_url: None,
                 };
                 let app = Application::build(settings).await?;
                 let base = format!("http://127.0.0.1:{}", app.port());
