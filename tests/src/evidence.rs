@@ -101,8 +101,30 @@ pub async fn witness(
 }
 
 /// Rebuilds the `merkle_log` projection of the database at `url` from the
-/// log as it is now (as its owner, as an operator or an attacker would).
+/// log as it is now (as its owner, as an operator or an attacker would),
+/// once every event is one the projectors' feed takes: its transaction
+/// older than every transaction still running anywhere in the cluster
+/// (other suites' included), or the rebuild would leave it for later.
 pub async fn rebuild_transparency_log(binary: &str, url: &str) {
+    let pool = sqlx::PgPool::connect(url).await.expect("owner connection");
+    let mut settled = false;
+    for _ in 0..1200 {
+        settled = sqlx::query_scalar(
+            "SELECT coalesce(max(transaction_id) < pg_snapshot_xmin(pg_current_snapshot()), true) FROM events",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("transaction ids");
+        if settled {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    pool.close().await;
+    assert!(
+        settled,
+        "every event's transaction became older than the running ones"
+    );
     let run = run_binary(
         binary,
         &[

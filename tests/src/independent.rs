@@ -171,10 +171,25 @@ pub fn es_number(x: f64) -> String {
     let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
     let all = format!("{int}{frac}");
     let leading = all.len() - all.trim_start_matches('0').len();
-    let digits = all.trim_matches('0');
+    let shortest = all.trim_matches('0');
     // x = 0.digits × 10^n
     let n = int.len() as i64 - leading as i64;
-    let k = digits.len() as i64;
+    let k = shortest.len() as i64;
+    // Of the k-digit strings that read back as x, ECMAScript takes the one
+    // closest to x (ties to even); `{}` may take the other on a tie, so x
+    // rounded exactly to k digits is preferred when it reads back too.
+    let rounded = format!("{:.*e}", shortest.len().saturating_sub(1), x.abs());
+    let exact: String = rounded
+        .split('e')
+        .next()
+        .unwrap_or_default()
+        .replace('.', "");
+    let digits = if rounded.parse::<f64>() == Ok(x.abs()) && exact.len() == shortest.len() {
+        exact
+    } else {
+        shortest.to_string()
+    };
+    let digits = digits.as_str();
     let sign = if x < 0.0 { "-" } else { "" };
     let text = if k <= n && n <= 21 {
         format!("{digits}{}", "0".repeat((n - k) as usize))
@@ -348,12 +363,21 @@ mod tests {
 
     #[test]
     fn jcs_follows_rfc_8785() {
-        let v: Value = serde_json::from_str(
-            r#"{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+        // The numbers as Rust literals: serde_json's default float parser
+        // reads 333333333.33333329 as the double next to it.
+        let mut v: Value = serde_json::from_str(
+            r#"{"numbers": [],
                 "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
                 "literals": [null, true, false], "\ud83d\ude02": 1, "\ufb33": 2}"#,
         )
         .expect("json");
+        v["numbers"] = serde_json::json!([
+            333_333_333.333_333_3_f64, // the double RFC 8785 writes 333333333.33333329
+            1E30_f64,
+            4.50_f64,
+            2e-3_f64,
+            1e-27_f64
+        ]);
         assert_eq!(
             jcs(&v),
             "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],\
