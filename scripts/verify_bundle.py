@@ -3,7 +3,8 @@
 
 Python 3 standard library only, so that an auditor need not trust the
 casetrail binary: it recomputes every event's chain hash (docs/FORMATS.md,
-"Hash chain"), the RFC 9162 leaf of the last event and its inclusion proof
+"Hash chain", both chain versions: 1 with casetrail's canonical JSON, 2 with
+RFC 8785 JCS, implemented below), the RFC 9162 leaf of the last event and its inclusion proof
 up to the signed root, and checks the tree head's Ed25519 signature (RFC 8032,
 implemented below because the standard library has no Ed25519).
 
@@ -16,8 +17,10 @@ otherwise. The verdict's first words are the same as `casetrail audit verify`.
 """
 
 import datetime
+import decimal
 import hashlib
 import json
+import math
 import re
 import struct
 import sys
@@ -108,13 +111,13 @@ def ed25519_verify(public_key, message, signature):
 # ---------------------------------------------------------------- canonical JSON and hashes
 
 
-def canonical(value):
-    """docs/FORMATS.md "Hash chain": sorted keys (UTF-8 bytes), no whitespace."""
+def _canonical(value, name_order, number):
+    """No whitespace, object names sorted by `name_order`, strings escaped by `_string`."""
     if isinstance(value, dict):
-        keys = sorted(value, key=lambda k: k.encode("utf-8"))
-        return "{" + ",".join(_string(k) + ":" + canonical(value[k]) for k in keys) + "}"
+        names = sorted(value, key=name_order)
+        return "{" + ",".join(_string(k) + ":" + _canonical(value[k], name_order, number) for k in names) + "}"
     if isinstance(value, list):
-        return "[" + ",".join(canonical(v) for v in value) + "]"
+        return "[" + ",".join(_canonical(v, name_order, number) for v in value) + "]"
     if isinstance(value, str):
         return _string(value)
     if value is True:
@@ -123,9 +126,12 @@ def canonical(value):
         return "false"
     if value is None:
         return "null"
-    if isinstance(value, int):
-        return str(value)
-    return repr(value)
+    return number(value)
+
+
+def canonical(value):
+    """Chain version 1 (docs/FORMATS.md "Hash chain"): sorted keys (UTF-8 bytes), no whitespace."""
+    return _canonical(value, lambda k: k.encode("utf-8"), lambda v: str(v) if isinstance(v, int) else repr(v))
 
 
 _SHORT = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -143,21 +149,63 @@ def _string(text):
     return '"' + "".join(out) + '"'
 
 
+def jcs(value):
+    """Chain version 2: RFC 8785 (JCS). Member names sorted by UTF-16 code
+    units, strings escaped as JSON.stringify does, numbers as ECMAScript
+    writes doubles. A lone surrogate cannot be encoded: ValueError."""
+    return _canonical(value, lambda k: k.encode("utf-16-be"), lambda v: es_number(float(v)))
+
+
+def es_number(x):
+    """ECMAScript Number::toString of a finite double (RFC 8785 section 3.2.2.3):
+    the shortest digits that read back as x (Python's repr finds the same)."""
+    if math.isnan(x) or math.isinf(x):
+        raise ValueError("a number that is not finite")
+    if x == 0:
+        return "0"
+    _, digits, exponent = decimal.Decimal(repr(abs(x))).normalize().as_tuple()
+    s = "".join(map(str, digits))
+    k, n = len(s), exponent + len(digits)
+    if k <= n <= 21:
+        body = s + "0" * (n - k)
+    elif 0 < n <= 21:
+        body = s[:n] + "." + s[n:]
+    elif -6 < n <= 0:
+        body = "0." + "0" * -n + s
+    else:
+        e = n - 1
+        body = s[0] + ("." + s[1:] if k > 1 else "") + "e" + ("+" if e >= 0 else "-") + str(abs(e))
+    return ("-" if x < 0 else "") + body
+
+
 def _f(data):
     return struct.pack(">I", len(data)) + data
 
 
+# Each chain version's domain tag and canonical JSON.
+CHAIN_VERSIONS = {1: (b"casetrail-event-v1", canonical), 2: (b"casetrail-event-v2", jcs)}
+
+
+def chain_version(event):
+    """The event's chain version; absent in bundles older than version 2 (all version 1)."""
+    version = event.get("chain_version", 1)
+    if type(version) is not int:
+        raise ValueError("chain_version is not an integer")
+    return version
+
+
 def chain_hash(previous, stream_type, stream_id, event):
+    tag, canonical_form = CHAIN_VERSIONS[chain_version(event)]
     h = hashlib.sha256()
-    h.update(_f(b"casetrail-event-v1"))
+    h.update(_f(tag))
     h.update(_f(previous))
     h.update(_f(stream_type.encode("utf-8")))
     h.update(_f(stream_id.encode("utf-8")))
     h.update(struct.pack(">q", event["sequence"]))
     h.update(_f(event["event_type"].encode("utf-8")))
     h.update(_f(event["event_version"].encode("utf-8")))
-    h.update(_f(canonical(event["payload"]).encode("utf-8")))
-    h.update(_f(canonical(event["metadata"]).encode("utf-8")))
+    h.update(_f(canonical_form(event["payload"]).encode("utf-8")))
+    h.update(_f(canonical_form(event["metadata"]).encode("utf-8")))
     h.update(struct.pack(">q", event["recorded_at_us"]))
     return h.digest()
 
@@ -273,6 +321,9 @@ def verify_bundle(bundle, public_key):
     for i, event in enumerate(events):
         if event["sequence"] != i + 1:
             raise Unsound("sequence %d where %d belongs" % (event["sequence"], i + 1), i, event["sequence"])
+        if chain_version(event) not in CHAIN_VERSIONS:
+            raise Unsound("chain version %d is not one this verifier knows (1 or 2)" % chain_version(event),
+                          i, event["sequence"])
         recomputed = chain_hash(previous, stream_type, stream_id, event)
         if recomputed.hex() != event["hash"].lower():
             raise Unsound("its recomputed chain hash differs from the stored one", i, event["sequence"])
@@ -302,7 +353,49 @@ def self_test():
     bad[5] ^= 1
     assert not ed25519_verify(key, b"", bytes(bad)), "an altered signature must not verify"
     assert canonical({"b": [1, "\u00e9\n\x01"], "a": None}) == '{"a":null,"b":[1,"\u00e9\\n\\u0001"]}'
+    jcs_self_test()
     print("self-test passed")
+
+
+def jcs_self_test():
+    """RFC 8785's own examples (Appendix B numbers, sections 3.2.2 and 3.2.3)."""
+    for bits, text in [
+        ("0000000000000000", "0"), ("8000000000000000", "0"), ("0000000000000001", "5e-324"),
+        ("8000000000000001", "-5e-324"), ("7fefffffffffffff", "1.7976931348623157e+308"),
+        ("ffefffffffffffff", "-1.7976931348623157e+308"), ("4340000000000000", "9007199254740992"),
+        ("c340000000000000", "-9007199254740992"), ("4430000000000000", "295147905179352830000"),
+        ("44b52d02c7e14af5", "9.999999999999997e+22"), ("44b52d02c7e14af6", "1e+23"),
+        ("44b52d02c7e14af7", "1.0000000000000001e+23"), ("444b1ae4d6e2ef4e", "999999999999999700000"),
+        ("444b1ae4d6e2ef4f", "999999999999999900000"), ("444b1ae4d6e2ef50", "1e+21"),
+        ("3eb0c6f7a0b5ed8c", "9.999999999999997e-7"), ("3eb0c6f7a0b5ed8d", "0.000001"),
+        ("41b3de4355555553", "333333333.3333332"), ("41b3de4355555554", "333333333.33333325"),
+        ("41b3de4355555555", "333333333.3333333"), ("41b3de4355555556", "333333333.3333334"),
+        ("41b3de4355555557", "333333333.33333343"), ("becbf647612f3696", "-0.0000033333333333333333"),
+        ("43143ff3c1cb0959", "1424953923781206.2"),
+    ]:
+        got = es_number(struct.unpack(">d", bytes.fromhex(bits))[0])
+        assert got == text, "RFC 8785 Appendix B %s: %s, not %s" % (bits, got, text)
+    example = json.loads(
+        '{"numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],'
+        ' "string": "\\u20ac$\\u000F\\u000aA\'\\u0042\\u0022\\u005c\\\\\\"\\/",'
+        ' "literals": [null, true, false]}')
+    assert jcs(example) == (
+        '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],'
+        '"string":"\u20ac$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}'), jcs(example)
+    names = {"\u20ac": 1, "\r": 2, "\ufb33": 3, "1": 4, "\U0001f600": 5, "\u0080": 6, "\u00f6": 7}
+    assert jcs(names) == '{"\\r":2,"1":4,"\u0080":6,"\u00f6":7,"\u20ac":1,"\U0001f600":5,"\ufb33":3}', jcs(names)
+
+
+def _not_json(name):
+    raise ValueError("%s is not JSON" % name)
+
+
+def _finite(text):
+    """A JSON number read as a double; one beyond the doubles is refused, as the Rust verifier refuses it."""
+    x = float(text)
+    if math.isinf(x):
+        raise ValueError("a number beyond the doubles")
+    return x
 
 
 def main(argv):
@@ -322,13 +415,13 @@ def main(argv):
         return 2
     try:
         with open(argv[1], encoding="utf-8") as f:
-            bundle = json.load(f)
+            bundle = json.load(f, parse_constant=_not_json, parse_float=_finite)
         print(verify_bundle(bundle, public_key))
         return 0
     except Unsound as e:
         print(e)
         return 1
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except (OSError, ValueError, KeyError, TypeError, OverflowError) as e:
         print("bad bundle: cannot read it: %s" % e)
         return 1
 

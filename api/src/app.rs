@@ -15,6 +15,7 @@ use store::EventStore;
 use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
 
+use crate::commands::reads::Reads;
 use crate::commands::CommandService;
 use crate::graphql::{build_schema, AppState};
 use crate::http::{self, HttpState};
@@ -58,12 +59,25 @@ impl Application {
         };
         let projections = projections::spawn(pool.clone(), store.clone(), projection_settings);
 
+        // A hot standby for reads, if given: never migrated, never written.
+        let replica = match &settings.read_database_url {
+            Some(url) => {
+                let pool = store::db::replica_pool(url, settings.max_connections).await?;
+                Some(
+                    EventStore::new(pool, domain::upcasters::upcasters())
+                        .with_snapshot_keys(vault.master_keys()),
+                )
+            }
+            None => None,
+        };
+        let reads = Arc::new(Reads::new(store.clone(), replica));
         let commands = CommandService::new(store, vault, Clock::system());
         let dev = settings.environment == Environment::Dev;
         let referral_ack = chrono::Duration::hours(i64::from(settings.referral_ack_hours));
         let state = AppState {
             commands,
             referral_ack,
+            reads: Arc::clone(&reads),
         };
         let schema = build_schema(Some(Arc::new(state)), dev);
         let cost = crate::graphql::cost::CostModel::new(&schema.sdl(), settings.query_cost_budget);
@@ -74,6 +88,7 @@ impl Application {
             graphiql: dev,
             rate_limiter: crate::rate_limit::RateLimiter::new(settings.rate_limit_per_minute),
             cost,
+            reads,
         });
         let router = Router::new()
             .route("/graphql", post(http::graphql))

@@ -24,6 +24,8 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::auth::authenticate;
+use crate::commands::committed;
+use crate::commands::reads::ReadFrom;
 use crate::error::ApiError;
 use crate::graphql::RequestContext;
 
@@ -128,9 +130,17 @@ pub async fn graphql(
         if let Some(name) = &operation {
             tracing::Span::current().record("operation", name.as_str());
         }
-        let request = request.data(RequestContext { principal, correlation_id: correlation.clone(), operation });
+        let min_position = match min_position(&request) {
+            Ok(position) => position,
+            Err(e) => return reply(StatusCode::BAD_REQUEST, media, &correlation, error_body(&e)),
+        };
+        let read_from = state.reads.choose(min_position).await;
+        let request = request
+            .data(RequestContext { principal, correlation_id: correlation.clone(), operation })
+            .data(read_from);
         let query = request.query.clone();
-        let mut response = state.schema.execute(request).await;
+        let (mut response, committed) = committed::tracking(state.schema.execute(request)).await;
+        casetrail_extensions(&mut response, committed, state.reads.has_replica().then_some(read_from));
         crate::graphql::cost::arguments::name_arguments(&query, &mut response);
         for error in &mut response.errors {
             let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
@@ -147,6 +157,58 @@ pub async fn graphql(
     }
     .instrument(span)
     .await
+}
+
+/// `extensions.casetrail.minPosition` of the request (GraphQL-over-HTTP
+/// request extensions): the log position, from a mutation's response, that
+/// what this request reads must include. A non-negative integer or nothing.
+fn min_position(request: &async_graphql::Request) -> Result<Option<i64>, ApiError> {
+    let Some(ours) = request.extensions.get("casetrail") else {
+        return Ok(None);
+    };
+    let refuse = || {
+        ApiError::BadUserInput(
+            "extensions.casetrail.minPosition is the position a mutation answered (a non-negative integer)".into(),
+        )
+    };
+    let async_graphql::Value::Object(fields) = ours else {
+        return Err(refuse());
+    };
+    match fields.get("minPosition") {
+        None | Some(async_graphql::Value::Null) => Ok(None),
+        Some(async_graphql::Value::Number(n)) => {
+            n.as_i64().filter(|p| *p >= 0).map(Some).ok_or_else(refuse)
+        }
+        Some(_) => Err(refuse()),
+    }
+}
+
+/// Adds `extensions.casetrail` to a response: the log position its
+/// mutations committed (what a later query passes as `minPosition`) and,
+/// when the server has a standby, where it read (`primary` or `replica`).
+fn casetrail_extensions(
+    response: &mut async_graphql::Response,
+    committed: Option<i64>,
+    read_from: Option<ReadFrom>,
+) {
+    let mut ours = async_graphql::indexmap::IndexMap::new();
+    if let Some(position) = committed {
+        ours.insert(
+            async_graphql::Name::new("position"),
+            async_graphql::Value::from(position),
+        );
+    }
+    if let Some(from) = read_from {
+        ours.insert(
+            async_graphql::Name::new("readFrom"),
+            async_graphql::Value::from(from.as_str()),
+        );
+    }
+    if !ours.is_empty() {
+        response
+            .extensions
+            .insert("casetrail".into(), async_graphql::Value::Object(ours));
+    }
 }
 
 /// The operation the request runs, as the access log and traces name it:

@@ -124,6 +124,11 @@ pub struct ServeArgs {
     /// this long is in the supervisors' `overdueReferrals` view (1 to 720).
     #[arg(long, env = "CASETRAIL_REFERRAL_ACK_HOURS", default_value_t = DEFAULT_REFERRAL_ACK_HOURS)]
     pub referral_ack_hours: u32,
+    /// A hot standby of the database (PostgreSQL streaming replication): lists,
+    /// statistics and histories are read there; commands and projections stay
+    /// on DATABASE_URL, and nothing is written to the standby. docs/SCALING.md.
+    #[arg(long, env = "CASETRAIL_READ_DATABASE_URL", hide_env_values = true)]
+    pub read_database_url: Option<String>,
 }
 
 /// Hours an agency has to acknowledge a referral, unless configured.
@@ -161,6 +166,8 @@ pub struct Settings {
     pub query_cost_budget: u64,
     /// Hours after which a referral still SENT is overdue (`CASETRAIL_REFERRAL_ACK_HOURS`).
     pub referral_ack_hours: u32,
+    /// A hot standby that serves reads (`--read-database-url`), if any.
+    pub read_database_url: Option<String>,
 }
 
 /// `--bind`/`CASETRAIL_BIND`: `HOST:PORT` (an IP or a name such as
@@ -340,6 +347,7 @@ impl ServeArgs {
             shutdown_grace: std::time::Duration::from_secs(self.shutdown_grace_seconds),
             query_cost_budget: self.query_cost_budget,
             referral_ack_hours: self.referral_ack_hours,
+            read_database_url: self.read_database_url.clone(),
         })
     }
 }

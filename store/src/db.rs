@@ -84,9 +84,25 @@ pub fn connect_error(target: &PgConnectOptions, e: &sqlx::Error) -> SetupError {
     }
 }
 
+/// The single-host URL to use for `url`: itself, or for a multi-host URL
+/// (`crate::hosts`) the first host that accepts writes.
+pub async fn resolve(url: &str) -> Result<String, SetupError> {
+    let hosts = crate::hosts::split(url);
+    if hosts.len() == 1 {
+        return Ok(url.to_string());
+    }
+    crate::hosts::read_write(&hosts)
+        .await
+        .ok_or_else(|| SetupError::Unreachable {
+            target: format!("{} hosts", hosts.len()),
+            cause: "none of them answers and accepts writes".into(),
+        })
+}
+
 /// Creates the URL's database if it does not exist yet.
 #[tracing::instrument(skip_all)]
 pub async fn ensure_database(url: &str) -> Result<(), SetupError> {
+    let url = &resolve(url).await?;
     let target = options(url)?;
     let database = target.get_database().unwrap_or("postgres").to_string();
     let maintenance = target.clone().database("postgres");
@@ -124,6 +140,7 @@ pub async fn ensure_database(url: &str) -> Result<(), SetupError> {
 /// Applies pending migrations as the URL's (owner) user.
 #[tracing::instrument(skip_all)]
 pub async fn migrate(url: &str) -> Result<(), SetupError> {
+    let url = &resolve(url).await?;
     let target = options(url)?;
     let mut conn = PgConnection::connect_with(&target)
         .await
@@ -136,8 +153,48 @@ pub async fn migrate(url: &str) -> Result<(), SetupError> {
     Ok(())
 }
 
-/// The server's pool: every connection runs as [`APP_ROLE`].
+/// The server's pool: every connection runs as [`APP_ROLE`]. On a
+/// multi-host URL it connects to the host that accepts writes, refuses a
+/// connection that lands on a standby, and follows the primary when it
+/// moves (`crate::hosts`).
 pub async fn app_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupError> {
+    let hosts = crate::hosts::split(url);
+    let chosen = resolve(url).await?;
+    let target = options(&chosen)?;
+    let several_hosts = hosts.len() > 1;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if several_hosts {
+                    let standby: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    if standby {
+                        return Err(sqlx::Error::Protocol(
+                            "this host is a standby now; waiting for the primary".into(),
+                        ));
+                    }
+                }
+                conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_with(target.clone())
+        .await
+        .map_err(|e| connect_error(&target, &e))?;
+    if several_hosts {
+        crate::hosts::follow_the_primary(pool.clone(), hosts, chosen);
+    }
+    Ok(pool)
+}
+
+/// The server's pool on a hot standby (`--read-database-url`): the same
+/// role as [`app_pool`], and every session read-only, so that nothing the
+/// server does there could write even if the standby were promoted.
+pub async fn replica_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupError> {
     let target = options(url)?;
     PgPoolOptions::new()
         .max_connections(max_connections)
@@ -150,6 +207,8 @@ pub async fn app_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupEr
         .after_connect(|conn, _| {
             Box::pin(async move {
                 conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
+                    .await?;
+                conn.execute("SET default_transaction_read_only = on")
                     .await?;
                 Ok(())
             })

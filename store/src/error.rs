@@ -27,6 +27,12 @@ pub enum StoreError {
     /// a bug in the writer, never input, so it is answered INTERNAL.
     #[error("an event to append has no {0}")]
     Unattributed(&'static str),
+    /// An event to append holds a number other than an integer within
+    /// ±(2^53 - 1), which the chain's canonical JSON (RFC 8785) cannot hash
+    /// reproducibly (`jcs::has_inexact_number`): a bug in the writer, never
+    /// input, so it is answered INTERNAL. Names no value.
+    #[error("an event to append holds a number that is not a safe integer")]
+    Unhashable,
     /// The vault could not seal or open personal data (key problems).
     #[error("personal data could not be processed: {0}")]
     Vault(&'static str),

@@ -113,6 +113,8 @@ fn build(parts: Parts) -> String {
             "bytea",
         ],
     );
+    // The formula `log::chain` hashed these events with (migrations/0025).
+    let version = crate::hash::ChainVersion::CURRENT.number();
     let mut sql = format!(
         "WITH heads AS ( \
            SELECT coalesce(bool_and(e.hash IS NOT DISTINCT FROM x.h), true) AS ok \
@@ -120,8 +122,8 @@ fn build(parts: Parts) -> String {
            LEFT JOIN events e ON e.aggregate_type = x.t AND e.aggregate_id = x.i AND e.sequence = x.s), \
          ev AS ( \
            INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
-                               payload, metadata, recorded_at, hash) \
-           SELECT * FROM {events} WHERE (SELECT ok FROM heads) \
+                               payload, metadata, recorded_at, hash, chain_version) \
+           SELECT *, {version} FROM {events} WHERE (SELECT ok FROM heads) \
            RETURNING position)"
     );
     if parts.ids {

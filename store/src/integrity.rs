@@ -76,12 +76,24 @@ pub async fn verify(pool: &PgPool, scope: &Scope) -> Result<IntegrityReport, Sto
                 event.sequence
             ));
         }
-        let recomputed = chain_hash(&previous_hash, &event.chained_fields());
-        if recomputed.as_slice() != event.hash.as_slice() {
-            fail("the stored hash does not match the event's content and its predecessor".into());
+        if let Some(reason) = hash_failure(&previous_hash, &event) {
+            fail(reason);
         }
         previous_hash = event.hash.clone();
         expected_sequence = event.sequence + 1;
     }
     Ok(report)
+}
+
+/// Why `event`'s stored hash does not verify after `previous`, if it does not:
+/// an unknown chain version, or a hash that its content does not give.
+pub(crate) fn hash_failure(previous: &[u8], event: &StoredEvent) -> Option<String> {
+    let Some(fields) = event.chained_fields() else {
+        return Some(format!(
+            "chain version {} is not one this casetrail knows (1 or 2)",
+            event.chain_version
+        ));
+    };
+    (chain_hash(previous, &fields).as_slice() != event.hash.as_slice())
+        .then(|| "the stored hash does not match the event's content and its predecessor".into())
 }

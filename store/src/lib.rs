@@ -8,13 +8,15 @@
 //! - [`receipts`]: idempotency receipts, written with the events.
 //! - [`identity`]: every introduced id unique within its kind, store-wide,
 //!   recorded with the events.
+//! - [`jcs`]: RFC 8785 canonical JSON, which chain version 2 hashes.
 //! - [`checkpoint`]: signed statements of every stream's head, so a
 //!   rewrite by someone with full database access is still detected.
 //! - [`transparency`]: the RFC 9162 Merkle log over every event, signed
 //!   tree heads, proofs and offline-verifiable evidence bundles.
 //! - [`snapshots`]: verified, insert-only snapshots (chain hash + MAC).
 //! - [`vault`]: personal data sealed per subject; erasure destroys the key.
-//! - [`db`]: database creation, migrations, the server's role.
+//! - [`db`]: database creation, migrations, the server's role;
+//!   [`hosts`]: multi-host URLs, following the primary after a failover.
 
 pub mod access_log;
 pub mod aggregates;
@@ -26,8 +28,10 @@ pub mod error;
 mod group_commit;
 mod group_statement;
 pub mod hash;
+pub mod hosts;
 pub mod identity;
 pub mod integrity;
+pub mod jcs;
 pub mod log;
 pub mod metadata;
 pub mod receipts;

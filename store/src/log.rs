@@ -5,7 +5,7 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgPool, Row};
 
 use crate::error::StoreError;
-use crate::hash::{chain_hash, ChainedFields, GENESIS};
+use crate::hash::{chain_hash, ChainVersion, ChainedFields, GENESIS};
 use crate::metadata::EventMetadata;
 
 /// An event about to be appended. `sequence` is its 1-based place in its
@@ -35,13 +35,15 @@ pub struct StoredEvent {
     pub metadata: Value,
     pub recorded_at: DateTime<Utc>,
     pub hash: Vec<u8>,
+    /// The formula that hashed it (`ChainVersion::number`); 0 when not read.
+    pub chain_version: i16,
 }
 
 /// The columns of an event row that [`StoredEvent::from_row`] reads (by
 /// name, so a query may add columns of its own, such as the projections'
 /// transaction id).
 pub const STORED_COLUMNS: &str = "position, aggregate_type, aggregate_id, sequence, \
-     event_type, event_version, payload, metadata, recorded_at, hash";
+     event_type, event_version, payload, metadata, recorded_at, hash, chain_version";
 
 impl StoredEvent {
     /// Decodes one row of the `events` table: the only place a row becomes an
@@ -50,6 +52,8 @@ impl StoredEvent {
     /// or hash may select NULL under that name (`NULL::bytea AS hash`); they
     /// then read as JSON null and no bytes. The table itself never holds a NULL
     /// in them (migrations/0001), so this loses nothing a reader asked for.
+    /// Likewise `chain_version` (migrations/0025) reads as 0 when not
+    /// selected, which names no version: such a row cannot be verified.
     pub fn from_row(row: &sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
             position: row.try_get("position")?,
@@ -68,12 +72,19 @@ impl StoredEvent {
             hash: row
                 .try_get::<Option<Vec<u8>>, _>("hash")?
                 .unwrap_or_default(),
+            chain_version: match row.try_get::<Option<i16>, _>("chain_version") {
+                Ok(version) => version.unwrap_or(0),
+                Err(sqlx::Error::ColumnNotFound(_)) => 0,
+                Err(other) => return Err(other),
+            },
         })
     }
 
-    /// The fields the chain covers, for verification.
-    pub fn chained_fields(&self) -> ChainedFields<'_> {
-        ChainedFields {
+    /// The fields the chain covers, for verification; `None` when the row's
+    /// `chain_version` names no known formula (so it cannot verify).
+    pub fn chained_fields(&self) -> Option<ChainedFields<'_>> {
+        Some(ChainedFields {
+            version: ChainVersion::from_number(self.chain_version.into())?,
             aggregate_type: &self.aggregate_type,
             aggregate_id: &self.aggregate_id,
             sequence: self.sequence,
@@ -82,7 +93,7 @@ impl StoredEvent {
             payload: &self.payload,
             metadata: &self.metadata,
             recorded_at: self.recorded_at,
-        }
+        })
     }
 }
 
@@ -101,6 +112,12 @@ pub fn recording_time() -> DateTime<Utc> {
 pub(crate) fn attributed(events: &[NewEvent]) -> Result<Vec<Value>, StoreError> {
     if let Some(lacking) = events.iter().find_map(|e| e.metadata.lacks()) {
         return Err(StoreError::Unattributed(lacking));
+    }
+    if events
+        .iter()
+        .any(|e| crate::jcs::has_inexact_number(&e.payload))
+    {
+        return Err(StoreError::Unhashable);
     }
     Ok(events
         .iter()
@@ -146,6 +163,7 @@ pub(crate) fn chain(
         let hash = chain_hash(
             &prev_hash,
             &ChainedFields {
+                version: ChainVersion::CURRENT,
                 aggregate_type: &event.aggregate_type,
                 aggregate_id: &event.aggregate_id,
                 sequence: event.sequence,
@@ -215,8 +233,8 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
     let result = sqlx::query(
         "WITH ev AS ( \
            INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
-                               payload, metadata, recorded_at, hash) \
-           SELECT t, i, s, et, ev, p, m, $8, h \
+                               payload, metadata, recorded_at, hash, chain_version) \
+           SELECT t, i, s, et, ev, p, m, $8, h, $10 \
            FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[], \
                        $7::jsonb[], $9::bytea[]) AS u(t, i, s, et, ev, p, m, h) \
            RETURNING position) \
@@ -232,6 +250,7 @@ pub async fn append(tx: &mut PgConnection, events: &[NewEvent]) -> Result<Vec<i6
     .bind(metadata)
     .bind(recorded_at)
     .bind(hashes.iter().map(|h| h.to_vec()).collect::<Vec<_>>())
+    .bind(ChainVersion::CURRENT.number())
     .fetch_all(&mut *tx)
     .await;
     match result {

@@ -36,13 +36,23 @@ pub async fn tree_head(
     dir: &std::path::Path,
     name: &str,
 ) -> (std::path::PathBuf, TreeHead) {
+    tree_head_of(binary, &app.db.url, dir, name).await
+}
+
+/// A signed tree head of the database at `url`, written to DIR/NAME.
+pub async fn tree_head_of(
+    binary: &str,
+    url: &str,
+    dir: &std::path::Path,
+    name: &str,
+) -> (std::path::PathBuf, TreeHead) {
     let file = dir.join(name);
     let run = casetrail(
         binary,
         &[
             "checkpoint",
             "--database-url",
-            &app.db.url,
+            url,
             "--tree-head",
             path(&file),
             "--only-tree-head",
@@ -65,4 +75,67 @@ pub fn signer() -> store::checkpoint::SigningKey {
         .try_into()
         .expect("32 bytes");
     store::checkpoint::SigningKey::from_bytes(&seed)
+}
+
+/// `casetrail audit witness --keep KEEP --tree-head HEAD` against the database at `url`.
+pub async fn witness(
+    binary: &str,
+    keep: &std::path::Path,
+    head: &std::path::Path,
+    url: &str,
+) -> Run {
+    casetrail(
+        binary,
+        &[
+            "audit",
+            "witness",
+            "--keep",
+            path(keep),
+            "--tree-head",
+            path(head),
+            "--database-url",
+            url,
+        ],
+    )
+    .await
+}
+
+/// Rebuilds the `merkle_log` projection of the database at `url` from the
+/// log as it is now (as its owner, as an operator or an attacker would),
+/// once every event is one the projectors' feed takes: its transaction
+/// older than every transaction still running anywhere in the cluster
+/// (other suites' included), or the rebuild would leave it for later.
+pub async fn rebuild_transparency_log(binary: &str, url: &str) {
+    let pool = sqlx::PgPool::connect(url).await.expect("owner connection");
+    let mut settled = false;
+    for _ in 0..1200 {
+        settled = sqlx::query_scalar(
+            "SELECT coalesce(max(transaction_id) < pg_snapshot_xmin(pg_current_snapshot()), true) FROM events",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("transaction ids");
+        if settled {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    pool.close().await;
+    assert!(
+        settled,
+        "every event's transaction became older than the running ones"
+    );
+    let run = run_binary(
+        binary,
+        &[
+            "projections",
+            "rebuild",
+            "merkle_log",
+            "--database-url",
+            url,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{run:?}");
 }

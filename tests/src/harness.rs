@@ -109,6 +109,7 @@ pub fn settings(database_url: &str) -> Settings {
         ),
         query_cost_budget: api::settings::DEFAULT_QUERY_COST_BUDGET,
         referral_ack_hours: api::settings::DEFAULT_REFERRAL_ACK_HOURS,
+        read_database_url: None,
     }
 }
 

@@ -1,6 +1,7 @@
-//! A second implementation of docs/FORMATS.md's "Hash chain" and "Signed
-//! checkpoints", written from that text alone: it shares no code with
-//! `store` (not its hash, canonical JSON, Merkle tree or SQL), so when both
+//! A second implementation of docs/FORMATS.md's "Hash chain" (both chain
+//! versions, RFC 8785 JCS included) and "Signed checkpoints", written from
+//! that text alone: it shares no code with `store` (not its hash, canonical
+//! JSON, Merkle tree or SQL), so when both
 //! agree on every stored event, the spec is precise enough for an outside
 //! auditor's tool. It also serves the tests as the attacker's tool: someone
 //! with full database access who rewrites history and recomputes the chain.
@@ -26,13 +27,15 @@ pub struct EventRow {
     pub metadata: Value,
     pub recorded_at: DateTime<Utc>,
     pub hash: Vec<u8>,
+    /// 1: casetrail's canonical JSON; 2: RFC 8785.
+    pub chain_version: i16,
 }
 
 /// Every event, by stream then sequence.
 pub async fn all_rows(pool: &PgPool) -> Vec<EventRow> {
     let rows = sqlx::query(
         "SELECT position, aggregate_type, aggregate_id, sequence, event_type, event_version, \
-                payload, metadata, recorded_at, hash FROM events",
+                payload, metadata, recorded_at, hash, chain_version FROM events",
     )
     .fetch_all(pool)
     .await
@@ -50,6 +53,7 @@ pub async fn all_rows(pool: &PgPool) -> Vec<EventRow> {
             metadata: r.get("metadata"),
             recorded_at: r.get("recorded_at"),
             hash: r.get("hash"),
+            chain_version: r.get("chain_version"),
         })
         .collect();
     events.sort_by(|a, b| {
@@ -133,18 +137,94 @@ fn write_string(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// `hash(n)` of one event given `hash(n-1)`.
+/// `jcs(json)`, RFC 8785: no whitespace, member names sorted by UTF-16 code
+/// units, strings escaped as above (JSON.stringify's escapes), numbers as
+/// ECMAScript writes the double they denote.
+pub fn jcs(value: &Value) -> String {
+    match value {
+        Value::Number(n) => es_number(n.as_f64().expect("a JSON number")),
+        Value::Array(items) => format!("[{}]", items.iter().map(jcs).collect::<Vec<_>>().join(",")),
+        Value::Object(map) => {
+            let mut names: Vec<&String> = map.keys().collect();
+            names.sort_by_key(|name| name.encode_utf16().collect::<Vec<u16>>());
+            let members: Vec<String> = names
+                .into_iter()
+                .map(|name| {
+                    let mut member = String::new();
+                    write_string(name, &mut member);
+                    format!("{member}:{}", jcs(&map[name]))
+                })
+                .collect();
+            format!("{{{}}}", members.join(","))
+        }
+        other => canonical(other),
+    }
+}
+
+/// ECMA-262 Number::toString, from the plain decimal that Rust's `{}`
+/// prints (the shortest digits that read back, never an exponent).
+pub fn es_number(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let plain = format!("{}", x.abs());
+    let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+    let all = format!("{int}{frac}");
+    let leading = all.len() - all.trim_start_matches('0').len();
+    let shortest = all.trim_matches('0');
+    // x = 0.digits × 10^n
+    let n = int.len() as i64 - leading as i64;
+    let k = shortest.len() as i64;
+    // Of the k-digit strings that read back as x, ECMAScript takes the one
+    // closest to x (ties to even); `{}` may take the other on a tie, so x
+    // rounded exactly to k digits is preferred when it reads back too.
+    let rounded = format!("{:.*e}", shortest.len().saturating_sub(1), x.abs());
+    let exact: String = rounded
+        .split('e')
+        .next()
+        .unwrap_or_default()
+        .replace('.', "");
+    let digits = if rounded.parse::<f64>() == Ok(x.abs()) && exact.len() == shortest.len() {
+        exact
+    } else {
+        shortest.to_string()
+    };
+    let digits = digits.as_str();
+    let sign = if x < 0.0 { "-" } else { "" };
+    let text = if k <= n && n <= 21 {
+        format!("{digits}{}", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let rest = if k > 1 {
+            format!(".{}", &digits[1..])
+        } else {
+            String::new()
+        };
+        format!("{}{rest}e{:+}", &digits[..1], n - 1)
+    };
+    format!("{sign}{text}")
+}
+
+/// `hash(n)` of one event given `hash(n-1)`, by its chain version.
 pub fn event_hash(previous: &[u8], e: &EventRow) -> [u8; 32] {
+    let (tag, form): (&[u8], fn(&Value) -> String) = match e.chain_version {
+        1 => (b"casetrail-event-v1", canonical),
+        2 => (b"casetrail-event-v2", jcs),
+        other => panic!("chain version {other} is not in the spec"),
+    };
     let mut m = Vec::new();
-    framed(&mut m, b"casetrail-event-v1");
+    framed(&mut m, tag);
     framed(&mut m, previous);
     framed(&mut m, e.aggregate_type.as_bytes());
     framed(&mut m, e.aggregate_id.as_bytes());
     m.extend_from_slice(&e.sequence.to_be_bytes());
     framed(&mut m, e.event_type.as_bytes());
     framed(&mut m, e.event_version.as_bytes());
-    framed(&mut m, canonical(&e.payload).as_bytes());
-    framed(&mut m, canonical(&e.metadata).as_bytes());
+    framed(&mut m, form(&e.payload).as_bytes());
+    framed(&mut m, form(&e.metadata).as_bytes());
     m.extend_from_slice(&e.recorded_at.timestamp_micros().to_be_bytes());
     Sha256::digest(&m).into()
 }
@@ -229,7 +309,7 @@ pub fn checkpoint_message(
 /// append-only triggers (`SET LOCAL session_replication_role = replica`).
 pub async fn rechain_stream(tx: &mut PgConnection, aggregate_type: &str, aggregate_id: &str) {
     let rows = sqlx::query(
-        "SELECT sequence, event_type, event_version, payload, metadata, recorded_at \
+        "SELECT sequence, event_type, event_version, payload, metadata, recorded_at, chain_version \
          FROM events WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence",
     )
     .bind(aggregate_type)
@@ -250,6 +330,7 @@ pub async fn rechain_stream(tx: &mut PgConnection, aggregate_type: &str, aggrega
             metadata: r.get("metadata"),
             recorded_at: r.get("recorded_at"),
             hash: vec![],
+            chain_version: r.get("chain_version"),
         };
         let hash = event_hash(&previous, &row).to_vec();
         sqlx::query(
@@ -278,6 +359,42 @@ mod tests {
             canonical(&v),
             "{\"a\":{\"Z\":true,\"é\":\"x\\\"\\\\\\n\\u0001\u{7f}ü\"},\"b\":[1,-2.5,null]}"
         );
+    }
+
+    #[test]
+    fn jcs_follows_rfc_8785() {
+        // The numbers as Rust literals: serde_json's default float parser
+        // reads 333333333.33333329 as the double next to it.
+        let mut v: Value = serde_json::from_str(
+            r#"{"numbers": [],
+                "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+                "literals": [null, true, false], "\ud83d\ude02": 1, "\ufb33": 2}"#,
+        )
+        .expect("json");
+        v["numbers"] = serde_json::json!([
+            333_333_333.333_333_3_f64, // the double RFC 8785 writes 333333333.33333329
+            1E30_f64,
+            4.50_f64,
+            2e-3_f64,
+            1e-27_f64
+        ]);
+        assert_eq!(
+            jcs(&v),
+            "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],\
+             \"string\":\"\u{20ac}$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\",\"\u{1f602}\":1,\"\u{fb33}\":2}"
+        );
+        for (bits, text) in [
+            (0x8000_0000_0000_0001_u64, "-5e-324"),
+            (0x7fef_ffff_ffff_ffff, "1.7976931348623157e+308"),
+            (0x4430_0000_0000_0000, "295147905179352830000"),
+            (0x444b_1ae4_d6e2_ef50, "1e+21"),
+            (0x3eb0_c6f7_a0b5_ed8c, "9.999999999999997e-7"),
+            (0x3eb0_c6f7_a0b5_ed8d, "0.000001"),
+            (0xbecb_f647_612f_3696, "-0.0000033333333333333333"),
+            (0x4314_3ff3_c1cb_0959, "1424953923781206.2"),
+        ] {
+            assert_eq!(es_number(f64::from_bits(bits)), text, "{bits:x}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod browser;
+pub mod bundles;
 pub mod casework;
 pub mod contract;
 pub mod docs;
@@ -10,4 +11,5 @@ pub mod fixtures;
 pub mod harness;
 pub mod independent;
 pub mod process;
+pub mod replication;
 pub mod synthetic;

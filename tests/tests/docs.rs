@@ -1,4 +1,5 @@
-//! Docs that run: every request in README.md and docs/GRAPHQL.md is executed
+//! Docs that run: every request in README.md, docs/GRAPHQL.md and the
+//! auditor's walk-through of docs/AUDIT.md is executed
 //! against a fresh real server and answers as documented; README's roles
 //! table is the policy. The self-checks prove the checker catches each
 //! defect of issue 18 (a broken snippet must fail).
@@ -11,6 +12,7 @@ use serde_json::json;
 
 const README: &str = include_str!("../../README.md");
 const GRAPHQL_MD: &str = include_str!("../../docs/GRAPHQL.md");
+const AUDIT_MD: &str = include_str!("../../docs/AUDIT.md");
 const CASETRAIL: &str = env!("CARGO_BIN_EXE_casetrail");
 
 fn assert_as_documented(name: &str, failures: &[String]) {
@@ -26,6 +28,24 @@ async fn every_request_of_the_graphql_walkthrough_answers_as_documented() {
     assert_as_documented(
         "docs/GRAPHQL.md",
         &run_document(CASETRAIL, GRAPHQL_MD).await,
+    );
+}
+
+#[tokio::test]
+async fn the_auditors_walkthrough_runs_as_documented() {
+    // Only the walk-through section: the rest of the page shows formats in
+    // plain blocks, which the convention refuses.
+    let start = AUDIT_MD
+        .find("\n## Walk-through")
+        .expect("docs/AUDIT.md has a walk-through");
+    let section = &AUDIT_MD[start..];
+    let end = section[1..].find("\n## ").map_or(section.len(), |i| i + 1);
+    let walkthrough = &section[..end];
+    let examples = extract(walkthrough).expect("the walk-through follows the convention");
+    assert!(examples.iter().filter(|e| e.expect.is_some()).count() >= 4);
+    assert_as_documented(
+        "docs/AUDIT.md (Walk-through)",
+        &run_document(CASETRAIL, walkthrough).await,
     );
 }
 

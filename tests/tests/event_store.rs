@@ -94,6 +94,62 @@ async fn an_event_without_its_attribution_is_refused_and_nothing_is_written() {
     assert_eq!(call.version, 1);
     let report = verify(&pool, &Scope::default()).await.expect("verify");
     assert!(report.ok(), "{report:?}");
+    let version: i16 = sqlx::query_scalar("SELECT chain_version FROM events")
+        .fetch_one(&pool)
+        .await
+        .expect("version");
+    assert_eq!(
+        version, 2,
+        "new events are hashed with RFC 8785 (chain version 2)"
+    );
+}
+
+/// Chain version 2 hashes RFC 8785 canonical JSON, exact for integers
+/// within ±(2^53 - 1) only: an event holding any other number (a fraction,
+/// a larger integer) is refused whole, and nothing of its batch is written.
+#[tokio::test]
+async fn an_event_holding_a_number_that_is_not_a_safe_integer_is_refused() {
+    let db = TestDatabase::create().await;
+    let pool = db.as_app_role().await;
+    let event = |sequence: i64, payload: serde_json::Value| NewEvent {
+        aggregate_type: "Probe".into(),
+        aggregate_id: "1".into(),
+        sequence,
+        event_type: "Measured".into(),
+        event_version: "1.0".into(),
+        payload,
+        metadata: ctx().metadata(None),
+    };
+    for number in [
+        serde_json::json!(1.5),
+        serde_json::json!(9_007_199_254_740_992_u64),
+        serde_json::json!(-9_007_199_254_740_992_i64),
+    ] {
+        let mut tx = pool.begin().await.expect("tx");
+        let batch = [
+            event(1, serde_json::json!({"count": 3})),
+            event(2, serde_json::json!({"nested": [{"value": number}]})),
+        ];
+        let refused = store::log::append(&mut tx, &batch).await;
+        assert!(
+            matches!(refused, Err(StoreError::Unhashable)),
+            "{refused:?}"
+        );
+        tx.commit().await.expect("commit");
+    }
+    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(written, 0);
+    let mut tx = pool.begin().await.expect("tx");
+    let largest = serde_json::json!({"value": 9_007_199_254_740_991_u64, "least": -9_007_199_254_740_991_i64});
+    store::log::append(&mut tx, &[event(1, largest)])
+        .await
+        .expect("safe integers go in");
+    tx.commit().await.expect("commit");
+    let report = verify(&pool, &Scope::default()).await.expect("verify");
+    assert!(report.ok() && report.events_checked == 1, "{report:?}");
 }
 
 async fn open(store: &EventStore, id: Uuid) {

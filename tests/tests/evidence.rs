@@ -5,90 +5,26 @@
 //! every bundle, sound or tampered: exit code and the first bad event.
 
 use casetrail_tests::audit::*;
+use casetrail_tests::bundles::{self, events, rechain};
 use casetrail_tests::fixtures::*;
 use casetrail_tests::harness::{spawn_app, token, TestApp};
 use casetrail_tests::independent;
-use chrono::DateTime;
 use domain::values::Role;
 use serde_json::Value;
-use store::hash::{chain_hash, ChainedFields, GENESIS};
 use uuid::Uuid;
 
-const VERIFIER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/verify_bundle.py");
-
-fn temp_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("casetrail-evidence-{}", Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+const BIN: &str = env!("CARGO_BIN_EXE_casetrail");
 
 async fn bundle_of(app: &TestApp, case: Uuid, dir: &std::path::Path) -> Value {
-    let file = dir.join(format!("bundle-{case}.json"));
-    let run = run_binary(
-        env!("CARGO_BIN_EXE_casetrail"),
-        &[
-            "audit",
-            "bundle",
-            "--case",
-            &case.to_string(),
-            "--out",
-            file.to_str().expect("utf-8"),
-            "--database-url",
-            &app.db.url,
-        ],
-        &[("CASETRAIL_CHECKPOINT_KEY", CHECKPOINT_SEED)],
-    )
-    .await;
-    assert_eq!(run.code, Some(0), "{run:?}");
-    let text = std::fs::read_to_string(&file).expect("bundle written");
-    for clear in ["Nguyễn Thị Hoa", "+84 912 345 678", "912 345"] {
-        assert!(
-            !text.contains(clear),
-            "personal data in clear in the bundle"
-        );
-    }
-    serde_json::from_str(&text).expect("a JSON bundle")
+    bundles::bundle_of(BIN, &app.db.url, case, dir).await
 }
 
-/// The verdict both verifiers print, cut to what must be equal: `sound`,
-/// `bad bundle`, or `first bad event: #I (sequence S)`.
-fn verdict(stdout: &str) -> String {
-    let line = stdout.lines().next().unwrap_or_default();
-    if line.starts_with("sound:") {
-        "sound".into()
-    } else if line.starts_with("bad bundle:") {
-        "bad bundle".into()
-    } else if let (true, Some(end)) = (line.starts_with("first bad event: #"), line.find("):")) {
-        line[..=end].to_string()
-    } else {
-        format!("unrecognised: {line}")
-    }
-}
-
-/// Runs both verifiers on a bundle; asserts they agree and returns (exit code, verdict).
 async fn verify_both(bundle: &Value, dir: &std::path::Path) -> (Option<i32>, String) {
-    let file = dir.join(format!("candidate-{}.json", Uuid::new_v4().simple()));
-    std::fs::write(&file, serde_json::to_string_pretty(bundle).expect("json")).expect("write");
-    let path = file.to_str().expect("utf-8");
-    let key = checkpoint_public_key();
-    let rust = run_binary(
-        env!("CARGO_BIN_EXE_casetrail"),
-        &["audit", "verify", path, "--public-key", &key],
-        &[],
-    )
-    .await;
-    let python = run_binary("python3", &[VERIFIER, path, "--public-key", &key], &[]).await;
-    assert_eq!(
-        rust.code, python.code,
-        "exit codes differ:\n{rust:?}\n{python:?}"
-    );
-    assert_eq!(
-        verdict(&rust.stdout),
-        verdict(&python.stdout),
-        "verdicts differ:\n{rust:?}\n{python:?}"
-    );
-    let _ = std::fs::remove_file(&file);
-    (rust.code, verdict(&rust.stdout))
+    bundles::verify_both(BIN, bundle, dir).await
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    bundles::temp_dir("evidence")
 }
 
 /// Changes the first string found in `value` (depth first); false if none.
@@ -104,41 +40,6 @@ fn alter_first_string(value: &mut Value) -> bool {
     }
 }
 
-fn events(bundle: &mut Value) -> &mut Vec<Value> {
-    bundle["events"].as_array_mut().expect("events")
-}
-
-/// Recomputes every chain hash of the bundle from genesis, as someone who
-/// rewrote the stream would.
-fn rechain(bundle: &mut Value) {
-    let stream_type = bundle["stream_type"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let stream_id = bundle["stream_id"].as_str().unwrap_or_default().to_string();
-    let mut previous = GENESIS;
-    for event in events(bundle) {
-        let hash = chain_hash(
-            &previous,
-            &ChainedFields {
-                aggregate_type: &stream_type,
-                aggregate_id: &stream_id,
-                sequence: event["sequence"].as_i64().unwrap_or_default(),
-                event_type: event["event_type"].as_str().unwrap_or_default(),
-                event_version: event["event_version"].as_str().unwrap_or_default(),
-                payload: &event["payload"],
-                metadata: &event["metadata"],
-                recorded_at: DateTime::from_timestamp_micros(
-                    event["recorded_at_us"].as_i64().unwrap_or_default(),
-                )
-                .unwrap_or_default(),
-            },
-        );
-        event["hash"] = Value::String(hex::encode(hash));
-        previous = hash;
-    }
-}
-
 #[tokio::test]
 async fn every_tamper_of_a_bundle_is_caught_by_rust_and_python_alike() {
     let app = spawn_app().await;
@@ -149,6 +50,14 @@ async fn every_tamper_of_a_bundle_is_caught_by_rust_and_python_alike() {
     let sound = bundle_of(&app, case, &dir).await;
     let n = sound["events"].as_array().map_or(0, Vec::len);
     assert!(n >= 8, "a realistic case has many events: {n}");
+    assert!(
+        sound["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|e| e["chain_version"] == 2),
+        "new events are hashed by chain version 2 (RFC 8785)"
+    );
     assert_eq!(verify_both(&sound, &dir).await, (Some(0), "sound".into()));
 
     let at = |i: usize| format!("first bad event: #{i} (sequence {})", i + 1);
@@ -198,6 +107,26 @@ async fn every_tamper_of_a_bundle_is_caught_by_rust_and_python_alike() {
         .as_object_mut()
         .map(|e| e.remove("recorded_at_us"));
     cases.push(("a missing field", b, "bad bundle".into()));
+    for (what, version, at_event) in [
+        ("a chain version lowered to 1", Some(Value::from(1)), 3),
+        ("an unknown chain version", Some(Value::from(7)), 5),
+        ("a chain version left out (read as 1)", None, 6),
+    ] {
+        let mut b = sound.clone();
+        let event = events(&mut b)[at_event].as_object_mut().expect("an event");
+        match version {
+            Some(v) => event.insert("chain_version".into(), v),
+            None => event.remove("chain_version"),
+        };
+        cases.push((what, b, at(at_event)));
+    }
+    let mut b = sound.clone();
+    events(&mut b)[2]["chain_version"] = Value::String("2".into());
+    cases.push((
+        "a chain version that is not a number",
+        b,
+        "bad bundle".into(),
+    ));
     for (what, bundle, expected) in cases {
         let (code, found) = verify_both(&bundle, &dir).await;
         assert_eq!((code, found), (Some(1), expected), "tampered {what}");
@@ -227,19 +156,48 @@ async fn rust_and_python_agree_on_random_bundles() {
         a_referral(&app, &counsellor, case, "CRIMINAL_POLICE").await;
         cases.push(case);
     }
-    caught_up(&app.db.owner().await).await;
+    let owner = app.db.owner().await;
+    caught_up(&owner).await;
+    // A log begun before chain version 2: the second case's first two
+    // events and all of the third's as a casetrail before it recorded them.
+    older_chain_version(&owner, cases[1], 2).await;
+    older_chain_version(&owner, cases[2], i64::MAX).await;
+    casetrail_tests::evidence::rebuild_transparency_log(BIN, &app.db.url).await;
     let dir = temp_dir();
     let mut bundles = Vec::new();
     for case in &cases {
         bundles.push(bundle_of(&app, *case, &dir).await);
     }
+    let versions = |b: &Value| -> Vec<i64> {
+        b["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["chain_version"].as_i64().unwrap_or(0))
+            .collect()
+    };
+    assert!(versions(&bundles[0]).iter().all(|v| *v == 2));
+    assert_eq!(
+        versions(&bundles[1])[..3],
+        [1, 1, 2],
+        "a stream of both versions"
+    );
+    assert!(versions(&bundles[2]).iter().all(|v| *v == 1));
+    // A bundle written before chain version 2 existed has no chain_version at all.
+    let mut before_v2 = bundles[2].clone();
+    for event in events(&mut before_v2) {
+        event.as_object_mut().map(|e| e.remove("chain_version"));
+    }
+    for bundle in [&bundles[0], &bundles[1], &bundles[2], &before_v2] {
+        assert_eq!(verify_both(bundle, &dir).await, (Some(0), "sound".into()));
+    }
     let seed = 0x005e_ed0f_ca5e_u64;
     let mut choose = Choices(seed);
-    for round in 0..24 {
+    for round in 0..40 {
         let mut bundle = bundles[choose.below(bundles.len())].clone();
         let n = events(&mut bundle).len();
         let i = choose.below(n);
-        let kind = choose.below(8);
+        let kind = choose.below(10);
         match kind {
             0 => {}
             1 => {
@@ -259,9 +217,22 @@ async fn rust_and_python_agree_on_random_bundles() {
                 alter_first_string(&mut events(&mut bundle)[i]["payload"]);
                 rechain(&mut bundle);
             }
+            7 => {
+                let flipped = 3 - events(&mut bundle)[i]["chain_version"]
+                    .as_i64()
+                    .unwrap_or(1);
+                events(&mut bundle)[i]["chain_version"] = flipped.into();
+            }
+            8 => {
+                events(&mut bundle)[i]
+                    .as_object_mut()
+                    .map(|e| e.remove("chain_version"));
+            }
             _ => events(&mut bundle)[i]["hash"] = Value::String(hex::encode([i as u8; 32])),
         }
-        let changed = !bundles.contains(&bundle);
+        // Sound exactly when it says what one of the bundles says (an
+        // absent chain version says 1).
+        let changed = !bundles.iter().any(|b| as_read(b) == as_read(&bundle));
         let (code, found) = verify_both(&bundle, &dir).await;
         assert_eq!(
             code,
@@ -270,6 +241,35 @@ async fn rust_and_python_agree_on_random_bundles() {
         );
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// The bundle as a verifier reads it: an absent chain version is 1.
+fn as_read(bundle: &Value) -> Value {
+    let mut read = bundle.clone();
+    for event in events(&mut read) {
+        if let Some(e) = event.as_object_mut() {
+            e.entry("chain_version").or_insert(1.into());
+        }
+    }
+    read
+}
+
+/// Makes the first `first` events of CASE's stream chain version 1, as a
+/// casetrail before version 2 recorded them, and rechains the stream
+/// (version 2 after them), through the superuser's back door.
+async fn older_chain_version(owner: &sqlx::PgPool, case: Uuid, first: i64) {
+    let mut tx = superuser_tx(owner).await;
+    sqlx::query(
+        "UPDATE events SET chain_version = 1 \
+         WHERE aggregate_type = 'Case' AND aggregate_id = $1 AND sequence <= $2",
+    )
+    .bind(case.to_string())
+    .bind(first)
+    .execute(&mut *tx)
+    .await
+    .expect("older events");
+    independent::rechain_stream(&mut tx, "Case", &case.to_string()).await;
+    tx.commit().await.expect("commit");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use casetrail_tests::harness::{spawn_app, token, TestApp};
 use chrono::DateTime;
 use domain::values::Role;
 use serde_json::Value;
-use store::hash::{chain_hash, ChainedFields, GENESIS};
+use store::hash::{chain_hash, ChainVersion, ChainedFields, GENESIS};
 
 async fn export(app: &TestApp, from: u64) -> (Vec<Value>, String) {
     let run = run_binary(
@@ -79,6 +79,12 @@ async fn the_export_is_cloudevents_whose_chains_recompute_and_it_resumes_exactly
         let hash = chain_hash(
             &prior,
             &ChainedFields {
+                version: ChainVersion::from_number(
+                    event["casetrailchainversion"]
+                        .as_i64()
+                        .expect("chain version"),
+                )
+                .expect("a known chain version"),
                 aggregate_type: kind,
                 aggregate_id: id,
                 sequence: event["casetrailsequence"].as_i64().expect("sequence"),

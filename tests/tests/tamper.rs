@@ -257,11 +257,12 @@ async fn apply(seeded: &Seeded, tamper: &Tamper, owner: &sqlx::PgPool) -> (Strin
             };
             forged.hash = independent::event_hash(&previous, &forged).to_vec();
             sqlx::query(
-                "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, payload, metadata, recorded_at, hash, chain_version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(&forged.aggregate_type).bind(&forged.aggregate_id).bind(forged.sequence).bind(&forged.event_type)
             .bind(&forged.event_version).bind(&forged.payload).bind(&forged.metadata).bind(forged.recorded_at).bind(&forged.hash)
+            .bind(forged.chain_version)
             .execute(&mut *tx).await.expect("insert");
             (
                 s[0].aggregate_id.clone(),

@@ -168,7 +168,9 @@ async fn migration_0006_types_existing_keys_and_a_key_two_kinds_shared_is_erased
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_string();
-        if name.as_str() < "0006" {
+        // And 0025: today's store, used below on the old schema, reads and
+        // writes each event's chain version.
+        if name.as_str() < "0006" || name.starts_with("0025") {
             std::fs::copy(&path, before_0006.join(&name)).expect("copy");
         }
     }

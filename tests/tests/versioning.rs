@@ -1,7 +1,8 @@
 //! Old event versions in a real log still read, through the upcasters, in
 //! `call(id)` and `callHistory`: a `CounsellingSessionRecorded` 1.0 (with
 //! minutes) written before version 2.0 (seconds) existed, chained correctly,
-//! beside a 2.0 written through the API today.
+//! beside a 2.0 written through the API today; and a log whose chain
+//! versions alternate (1 before RFC 8785 hashing, 2 since) verifies.
 
 use casetrail_tests::fixtures::*;
 use casetrail_tests::harness::{spawn_app, token};
@@ -46,6 +47,8 @@ async fn a_version_1_counselling_session_in_the_log_reads_through_call_and_call_
         metadata,
         recorded_at,
         hash: vec![],
+        // Inserted below without naming the column, as that code did: version 1.
+        chain_version: 1,
     };
     old.hash = independent::event_hash(&head.hash, &old).to_vec();
     sqlx::query(
@@ -136,7 +139,16 @@ async fn a_version_1_counselling_session_in_the_log_reads_through_call_and_call_
         json!({"version": 2, "counsellingSessions": [{"id": session, "durationMinutes": 25}]})
     );
 
-    // The hand-written 1.0 event chains like any other.
+    // The hand-written 1.0 event chains like any other, under chain version 1
+    // between two version-2 events: each verifies by its own formula.
+    let versions: Vec<i16> = sqlx::query_scalar(
+        "SELECT chain_version FROM events WHERE aggregate_id = $1 ORDER BY sequence",
+    )
+    .bind(call.to_string())
+    .fetch_all(&owner)
+    .await
+    .expect("versions");
+    assert_eq!(versions, [2, 1, 2]);
     let integrity = app
         .gql(
             &supervisor,

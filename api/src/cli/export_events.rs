@@ -15,6 +15,7 @@ use clap::Args;
 use futures::TryStreamExt;
 use serde_json::{json, Value};
 use sqlx::Row;
+use store::hash::ChainVersion;
 
 use crate::cli::integrity::{owner_pool, store_error};
 use crate::settings::ExistingDatabaseArgs;
@@ -48,6 +49,7 @@ fn cloud_event(
     metadata: &Value,
     recorded_at: DateTime<Utc>,
     hash: &[u8],
+    chain_version: ChainVersion,
 ) -> Value {
     json!({
         "specversion": "1.0",
@@ -64,8 +66,9 @@ fn cloud_event(
         "casetrailsequence": sequence,
         "casetraileventversion": event_version,
         "casetrailrecordedatus": recorded_at.timestamp_micros().to_string(),
-        "casetrailmetadata": store::hash::canonical_json(metadata),
+        "casetrailmetadata": chain_version.canonical(metadata),
         "casetrailchainhash": hex::encode(hash),
+        "casetrailchainversion": chain_version.number(),
     })
 }
 
@@ -85,7 +88,7 @@ pub async fn run(args: ExportEventsArgs) -> Result<(), String> {
     };
     let mut rows = sqlx::query(
         "SELECT l.leaf_index, e.position, e.aggregate_type, e.aggregate_id, e.sequence, \
-                e.event_type, e.event_version, e.payload, e.metadata, e.recorded_at, e.hash \
+                e.event_type, e.event_version, e.payload, e.metadata, e.recorded_at, e.hash, e.chain_version \
          FROM merkle_leaves l JOIN events e ON e.position = l.position \
          WHERE l.leaf_index >= $1 ORDER BY l.leaf_index",
     )
@@ -102,6 +105,10 @@ pub async fn run(args: ExportEventsArgs) -> Result<(), String> {
         let event_version: String = row.try_get(6).map_err(read)?;
         let metadata: Value = row.try_get(8).map_err(read)?;
         let hash: Vec<u8> = row.try_get(10).map_err(read)?;
+        let version: i16 = row.try_get(11).map_err(read)?;
+        let chain_version = ChainVersion::from_number(version.into()).ok_or_else(|| {
+            format!("an event has chain version {version}, unknown to this casetrail")
+        })?;
         let event = cloud_event(
             leaf_index,
             row.try_get(1).map_err(read)?,
@@ -114,6 +121,7 @@ pub async fn run(args: ExportEventsArgs) -> Result<(), String> {
             &metadata,
             row.try_get(9).map_err(read)?,
             &hash,
+            chain_version,
         );
         writeln!(sink, "{event}").map_err(write_error)?;
         next = leaf_index + 1;

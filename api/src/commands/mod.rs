@@ -13,6 +13,7 @@ mod calls;
 mod cases;
 mod casework;
 pub mod casework_inputs;
+pub mod committed;
 mod corrections;
 mod facts;
 mod idempotency;
@@ -20,6 +21,7 @@ pub mod inputs;
 mod parse;
 mod persons;
 mod preview;
+pub mod reads;
 mod retry;
 
 pub use parse::required_text;

@@ -139,7 +139,8 @@ impl CommandService {
             }
             let events = unit.event_count();
             match self.store.commit(unit).await {
-                Ok(_) => {
+                Ok(positions) => {
+                    super::committed::record(&positions);
                     metrics().command(A::TYPE, started.elapsed(), events);
                     return Ok(Done { loaded, result_id });
                 }

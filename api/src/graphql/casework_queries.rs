@@ -312,6 +312,6 @@ impl CaseworkQuery {
         let found = queries::unacknowledged_referrals(pool, cutoff, n, after.as_deref())
             .await
             .map_err(projection_error)?;
-        referral_page(app, found).await
+        referral_page(ctx, found).await
     }
 }

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use async_graphql::Context;
-use store::CommandContext;
+use store::{CommandContext, EventStore};
 
 use crate::auth::Principal;
+use crate::commands::reads::{ReadFrom, Reads};
 use crate::commands::CommandService;
 use crate::error::ApiError;
 
@@ -22,6 +23,22 @@ pub struct AppState {
     pub commands: CommandService,
     /// How long an agency has to acknowledge a referral (`CASETRAIL_REFERRAL_ACK_HOURS`).
     pub referral_ack: chrono::Duration,
+    /// Where lists, statistics and histories read (`commands::reads`).
+    pub reads: Arc<Reads>,
+}
+
+impl AppState {
+    /// The store a list, statistics or history reads: the standby's when the
+    /// request was given one (`ReadFrom` in its data), else the primary's.
+    /// Writes (the access log of personal data read) always go to
+    /// `commands.store()`, the primary.
+    pub fn reading<'a>(&'a self, ctx: &Context<'_>) -> &'a EventStore {
+        let from = ctx
+            .data_opt::<ReadFrom>()
+            .copied()
+            .unwrap_or(ReadFrom::Primary);
+        self.reads.store(self.commands.store(), from)
+    }
 }
 
 /// Who is asking, in this request.

@@ -93,14 +93,14 @@ impl EventLogQuery {
     ) -> Result<CaseHistory> {
         let (app, req) = request(ctx)?;
         require(&req.principal, Capability::ReadHistories)?;
-        let store = app.commands.store();
-        let (loaded, stored) = store
+        let (loaded, stored) = app
+            .reading(ctx)
             .load_range::<Case>(case_id, range(as_of, up_to_version)?)
             .await
             .map_err(ApiError::from)?;
         let state = privacy::case_node(
             app.commands.vault(),
-            store.pool(),
+            app.commands.store().pool(),
             &loaded.state,
             loaded.version,
             req,
@@ -128,8 +128,7 @@ impl EventLogQuery {
         let (app, req) = request(ctx)?;
         require(&req.principal, Capability::ReadHistories)?;
         let (loaded, stored) = app
-            .commands
-            .store()
+            .reading(ctx)
             .load_range::<Call>(call_id, range(as_of, up_to_version)?)
             .await
             .map_err(ApiError::from)?;

@@ -87,7 +87,9 @@ pub(super) async fn case_page(
     field: &str,
 ) -> Result<Page<CaseNode>> {
     let (app, req) = request(ctx)?;
-    let store = app.commands.store();
+    // Streams from the standby when the request reads there; the access log
+    // of personal data opened is written on the primary.
+    let store = app.reading(ctx);
     let page_ahead = ctx.look_ahead();
     let selected = privacy::Selected::in_case(&page_ahead.field("edges").field("node"))
         | privacy::Selected::in_case(&page_ahead.field("nodes"));
@@ -96,7 +98,7 @@ pub(super) async fn case_page(
         let loaded = store.load::<Case>(id).await.map_err(ApiError::from)?;
         let node = privacy::case_node(
             app.commands.vault(),
-            store.pool(),
+            app.commands.store().pool(),
             &loaded.state,
             loaded.version,
             req,
@@ -113,10 +115,11 @@ pub(super) async fn case_page(
 
 /// A list of referrals, each loaded from its case's stream.
 pub(super) async fn referral_page(
-    app: &super::context::AppState,
+    ctx: &Context<'_>,
     found: queries::Page<(Uuid, Uuid)>,
 ) -> Result<Page<ReferralNode>> {
-    let store = app.commands.store();
+    let (app, _) = request(ctx)?;
+    let store = app.reading(ctx);
     let mut edges = Vec::with_capacity(found.items.len());
     for (cursor, (case_id, referral_id)) in found.items {
         let loaded = store.load::<Case>(case_id).await.map_err(ApiError::from)?;
@@ -173,7 +176,7 @@ impl ReadModelQuery {
             category: f.category.map(Into::into),
             channel: f.channel.map(Into::into),
         });
-        let store = app.commands.store();
+        let store = app.reading(ctx);
         let found = queries::calls(store.pool(), &f, n, after.as_deref())
             .await
             .map_err(projection_error)?;
@@ -203,7 +206,7 @@ impl ReadModelQuery {
             opened_from: f.opened_from.map(|d| d.0),
             opened_to: f.opened_to.map(|d| d.0),
         });
-        let found = queries::cases(app.commands.store().pool(), &f, n, after.as_deref())
+        let found = queries::cases(app.reading(ctx).pool(), &f, n, after.as_deref())
             .await
             .map_err(projection_error)?;
         case_page(ctx, found, "cases").await
@@ -226,11 +229,11 @@ impl ReadModelQuery {
                 case_id: f.case_id,
             }
         });
-        let pool = app.commands.store().pool();
+        let pool = app.reading(ctx).pool();
         let found = queries::referrals(pool, &f, n, after.as_deref(), req.principal.agency)
             .await
             .map_err(projection_error)?;
-        referral_page(app, found).await
+        referral_page(ctx, found).await
     }
 
     /// from and to are inclusive calendar days in the hotline's time zone.
@@ -265,7 +268,7 @@ impl ReadModelQuery {
             1
         };
         let stats = queries::statistics(
-            app.commands.store().pool(),
+            app.reading(ctx).pool(),
             from.0,
             to.0,
             region.map(Into::into),

@@ -13,4 +13,6 @@ pub struct HttpState {
     pub rate_limiter: crate::rate_limit::RateLimiter,
     /// Prices each request before it runs (depth, cost, root fields).
     pub cost: crate::graphql::cost::CostModel,
+    /// Where queries read: the primary, or a hot standby (`commands::reads`).
+    pub reads: std::sync::Arc<crate::commands::reads::Reads>,
 }

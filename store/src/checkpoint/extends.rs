@@ -8,8 +8,8 @@ use sqlx::PgPool;
 
 use super::statement::{Checkpoint, Head};
 use crate::error::StoreError;
-use crate::hash::{chain_hash, GENESIS};
-use crate::integrity::IntegrityFailure;
+use crate::hash::GENESIS;
+use crate::integrity::{hash_failure, IntegrityFailure};
 use crate::log::{StoredEvent, STORED_COLUMNS};
 
 /// What checking the log against a checkpoint found.
@@ -101,8 +101,8 @@ pub async fn verify_against_checkpoint(
                 event.sequence
             ));
         }
-        if chain_hash(&previous, &event.chained_fields()).as_slice() != event.hash.as_slice() {
-            fail("the stored hash does not match the event's content and its predecessor".into());
+        if let Some(reason) = hash_failure(&previous, &event) {
+            fail(reason);
         }
         let head = by_stream.get(&(event.aggregate_type.as_str(), event.aggregate_id.as_str()));
         if head.is_some_and(|h| h.sequence == event.sequence && h.hash.as_slice() != event.hash) {

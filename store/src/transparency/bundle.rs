@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::merkle::verify_inclusion;
 use super::{parse_hash, Entry, TreeHead};
-use crate::hash::{chain_hash, ChainedFields, GENESIS};
+use crate::hash::{chain_hash, ChainVersion, ChainedFields, GENESIS};
 use crate::log::StoredEvent;
 
 /// The `format` of a bundle.
@@ -28,6 +28,14 @@ pub struct BundleEvent {
     pub recorded_at_us: i64,
     /// Lowercase hex of the stored chain hash.
     pub hash: String,
+    /// The formula that hashed it (docs/FORMATS.md, "Hash chain"); absent
+    /// in bundles written before version 2 existed, which are all version 1.
+    #[serde(default = "version_1")]
+    pub chain_version: i64,
+}
+
+fn version_1() -> i64 {
+    1
 }
 
 /// The last event's place in the tree and its audit path.
@@ -59,6 +67,7 @@ impl BundleEvent {
             metadata: event.metadata.clone(),
             recorded_at_us: event.recorded_at.timestamp_micros(),
             hash: hex::encode(&event.hash),
+            chain_version: event.chain_version.into(),
         }
     }
 }
@@ -128,9 +137,16 @@ impl Bundle {
             }
             let recorded_at = DateTime::<Utc>::from_timestamp_micros(event.recorded_at_us)
                 .ok_or_else(|| bad("recorded_at_us is out of range".into()))?;
+            let version = ChainVersion::from_number(event.chain_version).ok_or_else(|| {
+                bad(format!(
+                    "chain version {} is not one this verifier knows (1 or 2)",
+                    event.chain_version
+                ))
+            })?;
             let recomputed = chain_hash(
                 &previous,
                 &ChainedFields {
+                    version,
                     aggregate_type: &self.stream_type,
                     aggregate_id: &self.stream_id,
                     sequence: event.sequence,

@@ -82,6 +82,7 @@ pub async fn read_and_decode(store: &EventStore) -> Result<(u64, Duration), Fail
             metadata: row.try_get(7)?,
             recorded_at: row.try_get(8)?,
             hash: Vec::new(),
+            chain_version: 0,
         };
         match stored.aggregate_type.as_str() {
             "Call" => drop(std::hint::black_box(store.decode::<Call>(&stored)?)),

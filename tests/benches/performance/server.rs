@@ -118,6 +118,7 @@ impl Server {
                     ),
                     query_cost_budget: api::settings::DEFAULT_QUERY_COST_BUDGET,
                     referral_ack_hours: api::settings::DEFAULT_REFERRAL_ACK_HOURS,
+                    read_database_url: None,
                 };
                 let app = Application::build(settings).await?;
                 let base = format!("http://127.0.0.1:{}", app.port());

@@ -138,6 +138,7 @@ async fn read_and_decode(pool: &PgPool, store: &EventStore) -> Result<(u64, Dura
             metadata: row.try_get(7)?,
             recorded_at: row.try_get(8)?,
             hash: Vec::new(),
+            chain_version: 0,
         };
         match stored.aggregate_type.as_str() {
             "Call" => drop(store.decode::<Call>(&stored)?),
