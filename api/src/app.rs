@@ -57,10 +57,25 @@ impl Application {
             ..projections::ProjectionSettings::default()
         };
         let projections = projections::spawn(pool.clone(), store.clone(), projection_settings);
+        let live = projections::LiveLog::spawn(
+            pool.clone(),
+            store.clone(),
+            projections::LiveSettings::default(),
+        );
 
-        let commands = CommandService::new(store, vault, Clock::system());
+        let commands =
+            CommandService::new(store, vault, Clock::system()).with_lookup_key(settings.lookup_key);
         let dev = settings.environment == Environment::Dev;
-        let schema = build_schema(Some(Arc::new(AppState { commands })), dev);
+        let schema = build_schema(
+            Some(Arc::new(AppState {
+                commands,
+                live,
+                lookup_limit: crate::rate_limit::RateLimiter::new(
+                    crate::graphql::LOOKUPS_PER_MINUTE,
+                ),
+            })),
+            dev,
+        );
         let cost = crate::graphql::cost::CostModel::new(&schema.sdl(), settings.query_cost_budget);
         let state = Arc::new(HttpState {
             schema,
@@ -71,7 +86,7 @@ impl Application {
             cost,
         });
         let router = Router::new()
-            .route("/graphql", post(http::graphql))
+            .route("/graphql", post(http::graphql).get(http::live::subscribe))
             .route("/", get(http::graphiql))
             .route("/healthz", get(http::healthz))
             .route("/readyz", get(http::readyz))

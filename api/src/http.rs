@@ -9,6 +9,7 @@
 //! type 415, an oversized body 413.
 
 pub mod assets;
+pub mod live;
 mod state;
 
 pub use state::HttpState;
@@ -132,13 +133,7 @@ pub async fn graphql(
         let query = request.query.clone();
         let mut response = state.schema.execute(request).await;
         crate::graphql::cost::arguments::name_arguments(&query, &mut response);
-        for error in &mut response.errors {
-            let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
-            if !has_code {
-                // async-graphql's own parse, validation, coercion and limit errors.
-                error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
-            }
-        }
+        give_codes(&mut response);
         record_request(&response);
         let no_data = matches!(response.data, async_graphql::Value::Null) && !response.errors.is_empty();
         let status = if media == GRAPHQL_RESPONSE && no_data { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -147,6 +142,23 @@ pub async fn graphql(
     }
     .instrument(span)
     .await
+}
+
+/// Every error gets one of the contract's codes: those without one are
+/// async-graphql's own parse, validation, coercion and limit errors.
+fn give_codes(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "BAD_USER_INPUT");
+        }
+    }
 }
 
 /// The operation the request runs, as the access log and traces name it:
@@ -246,6 +258,7 @@ fn record_request(response: &async_graphql::Response) {
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
     let mut extra = crate::metrics::pool_gauges(&state.pool);
+    extra.push_str(&crate::metrics::live::render());
     extra.push_str(&projection_gauges(&state.pool).await);
     let body = crate::metrics::metrics().render(&extra);
     let mut response = body.into_response();

@@ -37,11 +37,17 @@ pub enum Capability {
     ReadReferenceData,
     /// Read the transparency log's root and proofs (docs/AUDIT.md).
     ReadTransparencyLog,
+    /// Follow cases live (`caseUpdated`): what changed, never the content.
+    FollowCases,
+    /// Follow calls live (`callReceived`, the live board).
+    FollowCalls,
+    /// Find the cases of a person by exact phone or full name (blind index).
+    LookUpPersons,
 }
 
 impl Capability {
     /// Every capability, in the order of README's roles table (tested against it).
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 15] = [
         Capability::RecordCasework,
         Capability::ReadCasework,
         Capability::ReadReferrals,
@@ -54,6 +60,9 @@ impl Capability {
         Capability::ReadAccessLog,
         Capability::ErasePersons,
         Capability::ReadTransparencyLog,
+        Capability::FollowCases,
+        Capability::FollowCalls,
+        Capability::LookUpPersons,
     ];
 
     /// In the hotline's words: FORBIDDEN messages and README's roles table say this.
@@ -72,6 +81,9 @@ impl Capability {
             Capability::ReadAccessLog => "read the access log",
             Capability::ReadReferenceData => "read reference data",
             Capability::ReadTransparencyLog => "read transparency log proofs",
+            Capability::FollowCases => "follow cases live",
+            Capability::FollowCalls => "follow calls live",
+            Capability::LookUpPersons => "look up persons by phone or name",
         }
     }
 }
@@ -93,6 +105,9 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         ReadAccessLog => matches!(role, Auditor),
         ReadReferenceData => true,
         ReadTransparencyLog => matches!(role, Auditor),
+        // The AUDITOR reads case histories, so may see that a case changed.
+        FollowCases => matches!(role, Counsellor | Supervisor | Auditor),
+        FollowCalls | LookUpPersons => matches!(role, Counsellor | Supervisor),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod call;
 pub mod case;
 pub mod clock;
 pub mod error;
+pub mod lookup;
 pub mod occurred;
 pub mod reference;
 pub mod sealed;

@@ -23,6 +23,7 @@ pub mod hash;
 pub mod identity;
 pub mod integrity;
 pub mod log;
+pub mod lookup;
 pub mod metadata;
 pub mod receipts;
 pub mod snapshots;

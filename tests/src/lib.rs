@@ -8,5 +8,6 @@ pub mod evidence;
 pub mod fixtures;
 pub mod harness;
 pub mod independent;
+pub mod live;
 pub mod process;
 pub mod synthetic;

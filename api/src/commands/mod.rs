@@ -11,6 +11,7 @@ mod calls;
 mod cases;
 mod idempotency;
 pub mod inputs;
+pub mod lookups;
 mod parse;
 mod persons;
 mod preview;
@@ -42,6 +43,8 @@ pub struct CommandService {
     vault: Vault,
     clock: Clock,
     locks: Vec<Mutex<()>>,
+    /// The blind index's key (`lookups.rs`); `None` indexes nothing.
+    lookup: Option<store::lookup::LookupKey>,
 }
 
 /// A command's result: the aggregate right after it (or after its first run, on a replay).
@@ -59,6 +62,7 @@ impl CommandService {
             vault,
             clock,
             locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            lookup: None,
         }
     }
 

@@ -20,6 +20,10 @@ pub const MAX_DEPTH: usize = 12;
 /// What every resolver can reach.
 pub struct AppState {
     pub commands: CommandService,
+    /// The process's one tail of the log, which every subscription reads.
+    pub live: projections::LiveLog,
+    /// Lookups' own rate limit (`lookups.rs`), per token subject.
+    pub lookup_limit: crate::rate_limit::RateLimiter,
 }
 
 /// Who is asking, in this request.

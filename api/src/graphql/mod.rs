@@ -8,6 +8,7 @@ pub mod enums;
 mod evidence;
 mod history;
 pub mod inputs;
+mod lookups;
 mod mutations;
 mod privacy;
 mod queries;
@@ -16,26 +17,28 @@ mod reference;
 
 pub mod scalars;
 mod statistics;
+pub mod subscriptions;
 
 pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 pub use context::{AppState, RequestContext, MAX_DEPTH};
+pub use lookups::LOOKUPS_PER_MINUTE;
 pub use mutations::Mutation;
 pub use queries::Query;
+pub use subscriptions::{LiveConnection, Subscription};
 
-pub type CasetrailSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type CasetrailSchema = Schema<Query, Mutation, Subscription>;
 
 /// The served schema. Production turns introspection off.
 pub fn build_schema(state: Option<Arc<AppState>>, introspection: bool) -> CasetrailSchema {
     // Depth and cost are admitted by `cost::CostModel` in `http::graphql`
     // before execution, not by async-graphql's limits, which count the
     // introspection query like any other and lists as single fields.
-    let mut builder =
-        Schema::build(Query::default(), Mutation, EmptySubscription).disable_suggestions();
+    let mut builder = Schema::build(Query::default(), Mutation, Subscription).disable_suggestions();
     if let Some(state) = state {
         builder = builder.data(state);
     }

@@ -28,6 +28,7 @@ pub struct Query(
     ReadModelQuery,
     super::reference::ReferenceQuery,
     super::evidence::EvidenceQuery,
+    super::lookups::LookupQuery,
 );
 
 #[derive(Default)]

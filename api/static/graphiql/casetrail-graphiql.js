@@ -21,13 +21,18 @@
     "# casetrail GraphQL explorer (development mode only).",
     "# Every request needs a bearer token: put it in the Headers tab below,",
     "# or open this page as /#token=<token>. The schema is in the Docs panel.",
+    "# Live updates: subscription { callReceived { position id channel region } }",
     "",
     "query Recent {",
     "  calls(first: 5) { totalCount nodes { id receivedAt channel region category } }",
     "}",
     ""
   ].join("\n");
-  var fetcher = GraphiQL.createFetcher({ url: "/graphql" });
+  // Subscriptions go over a WebSocket to the same /graphql (graphql-transport-ws);
+  // GraphiQL sends the Headers tab (the token) as connection_init's payload.
+  var subscriptionUrl = (window.location.protocol === "https:" ? "wss://" : "ws://") +
+    window.location.host + "/graphql";
+  var fetcher = GraphiQL.createFetcher({ url: "/graphql", subscriptionUrl: subscriptionUrl });
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(
     React.createElement(GraphiQL, {
