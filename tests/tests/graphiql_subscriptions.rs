@@ -15,6 +15,7 @@ async fn a_subscription_run_in_graphiql_shows_the_next_call() {
     let mut browser = Browser::launch(&OFFLINE).await;
     let tab = browser.new_page().await;
     browser.call(Some(&tab), "Page.enable", json!({})).await;
+    browser.call(Some(&tab), "Network.enable", json!({})).await;
     browser
         .call(
             Some(&tab),
@@ -24,20 +25,24 @@ async fn a_subscription_run_in_graphiql_shows_the_next_call() {
         )
         .await;
     let counsellor = token(Role::Counsellor);
-    let url = format!("{}/#token={counsellor}", app.address);
+    // The page opens with the subscription in its editor (`#query=`), as a shared link would.
+    let subscription = "subscription Board { callReceived { id channel } }";
+    let url = format!(
+        "{}/#token={counsellor}&query={}",
+        app.address,
+        subscription
+            .replace(' ', "%20")
+            .replace('{', "%7B")
+            .replace('}', "%7D")
+    );
     browser
         .call(Some(&tab), "Page.navigate", json!({ "url": url }))
         .await;
-    let editor = "document.querySelector('.graphiql-query-editor .CodeMirror')";
-    browser.wait_for(&tab, &format!("!!{editor}")).await;
-    let subscription = "subscription Board { callReceived { id channel } }";
+    let editor = "document.querySelector('.graphiql-query-editor')";
     browser
-        .eval(
+        .wait_for(
             &tab,
-            &format!(
-                "{editor}.CodeMirror.setValue({}); true",
-                json!(subscription)
-            ),
+            &format!("!!{editor} && {editor}.innerText.includes('callReceived')"),
         )
         .await;
     browser
@@ -47,12 +52,24 @@ async fn a_subscription_run_in_graphiql_shows_the_next_call() {
         )
         .await;
     // The socket is open and subscribed once the server counts it.
-    browser
-        .wait_for(
+    let subscribed = browser
+        .try_wait_for(
             &tab,
             "fetch('/metrics').then(r => r.text()).then(t => /\\ncasetrail_subscriptions [1-9]/.test(t))",
         )
         .await;
+    if subscribed.is_none() {
+        let page = browser
+            .eval(
+                &tab,
+                "[...document.querySelectorAll('button')].map(b => b.className + '|' + b.getAttribute('aria-label')).join('; ') \
+                 + ' RESULT: ' + (document.querySelector('.result-window') || document.body).innerText.slice(0, 500) \
+                 + ' QUERY: ' + document.querySelector('.graphiql-query-editor').innerText.slice(0, 300)",
+            )
+            .await;
+        let violations = browser.eval(&tab, "window.violations").await;
+        panic!("GraphiQL did not subscribe within 30 s; violations {violations}, page: {page}");
+    }
     let call = a_call(&app, &counsellor).await;
     let shown = browser
         .wait_for(

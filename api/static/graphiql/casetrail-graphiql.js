@@ -10,10 +10,12 @@
   "use strict";
   var token = null;
   var fragment = new URLSearchParams(window.location.hash.slice(1));
-  if (fragment.has("token")) {
+  if (fragment.has("token") || fragment.has("query")) {
     token = fragment.get("token");
     history.replaceState(null, "", window.location.pathname + window.location.search);
   }
+  // `/#token=...&query=...` opens with that operation in the editor (a link to a prepared query).
+  var shared = fragment.get("query");
   var headers = {
     Authorization: "Bearer " + (token || "<paste a token: casetrail token --sub you --role COUNSELLOR>")
   };
@@ -28,6 +30,9 @@
     "}",
     ""
   ].join("\n");
+  if (shared) {
+    defaultQuery = shared;
+  }
   // Subscriptions go over a WebSocket to the same /graphql (graphql-transport-ws);
   // GraphiQL sends the Headers tab (the token) as connection_init's payload.
   var subscriptionUrl = (window.location.protocol === "https:" ? "wss://" : "ws://") +
