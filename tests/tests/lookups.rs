@@ -128,8 +128,8 @@ async fn every_lookup_is_in_the_access_log_found_or_not() {
         .as_array()
         .expect("entries")
         .iter()
-        .cloned()
         .filter(|n| n["action"] == "LOOK_UP_PERSON")
+        .cloned()
         .collect();
     assert_eq!(entries.len(), 2, "{entries:?}");
     // Newest first: the lookup that found nothing, then the one that found the person.
