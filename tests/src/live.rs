@@ -14,6 +14,18 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// Longest a suite waits for one message before it fails (a hang guard, not an assertion on time).
 const GUARD: Duration = Duration::from_secs(60);
 
+/// `livePosition`: where a subscription with it as `after` starts (the
+/// suites subscribe from it, so that an event recorded right after the
+/// `subscribe` message is never before the subscription's start).
+pub async fn live_position(app: &crate::harness::TestApp, token: &str) -> String {
+    app.gql(token, "{ livePosition }", json!({}))
+        .await
+        .data("livePosition")
+        .as_str()
+        .expect("a position")
+        .to_string()
+}
+
 /// What the server said.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Said {

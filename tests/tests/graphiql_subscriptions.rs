@@ -6,6 +6,7 @@
 use casetrail_tests::browser::{Browser, OFFLINE};
 use casetrail_tests::fixtures::a_call;
 use casetrail_tests::harness::{spawn_app, token};
+use casetrail_tests::live::live_position;
 use domain::values::Role;
 use serde_json::json;
 
@@ -26,7 +27,10 @@ async fn a_subscription_run_in_graphiql_shows_the_next_call() {
         .await;
     let counsellor = token(Role::Counsellor);
     // The page opens with the subscription in its editor (`#query=`), as a shared link would.
-    let subscription = "subscription Board { callReceived { id channel } }";
+    // From the log's position now, so that the call recorded below is after its start.
+    let now = live_position(&app, &counsellor).await;
+    let subscription =
+        format!("subscription Board {{ callReceived(after: \"{now}\") {{ id channel }} }}");
     let url = format!(
         "{}/#token={counsellor}&query={}",
         app.address,
@@ -34,6 +38,7 @@ async fn a_subscription_run_in_graphiql_shows_the_next_call() {
             .replace(' ', "%20")
             .replace('{', "%7B")
             .replace('}', "%7D")
+            .replace('"', "%22")
     );
     browser
         .call(Some(&tab), "Page.navigate", json!({ "url": url }))

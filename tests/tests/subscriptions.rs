@@ -2,25 +2,26 @@
 //! delivery after commit in log order, resuming after a reconnect, the
 //! protocol's messages and close codes, and the role table.
 
-use casetrail_tests::fixtures::{a_call, a_case, a_referral, ago, caught_up, update_referral_doc};
+use casetrail_tests::fixtures::{a_call, a_case, a_referral, ago, update_referral_doc};
 use casetrail_tests::harness::{agency_token, jwt, metric_value, spawn_app, token};
-use casetrail_tests::live::{LiveClient, Said};
+use casetrail_tests::live::{live_position, LiveClient, Said};
 use domain::values::{Agency, Role};
 use serde_json::{json, Value};
 
 const CALLS: &str =
     "subscription($after: String) { callReceived(after: $after) { position id channel } }";
-const REFERRALS: &str =
-    "subscription { referralUpdated { position event referralId caseId agency status } }";
-const CASES: &str =
-    "subscription($id: UUID!) { caseUpdated(caseId: $id) { position caseId event version } }";
+const REFERRALS: &str = "subscription($after: String) { \
+    referralUpdated(after: $after) { position event referralId caseId agency status } }";
+const CASES: &str = "subscription($id: UUID!, $after: String) { \
+    caseUpdated(caseId: $id, after: $after) { position caseId event version } }";
 
 #[tokio::test]
 async fn calls_arrive_in_log_order_and_a_reconnect_resumes_without_a_gap() {
     let app = spawn_app().await;
     let counsellor = token(Role::Counsellor);
+    let now = live_position(&app, &counsellor).await;
     let mut board = LiveClient::open(&app.address, &counsellor).await;
-    board.subscribe("calls", CALLS, json!({})).await;
+    board.subscribe("calls", CALLS, json!({"after": now})).await;
     // Whatever a subscriber receives came from the log: record, then read.
     let mut recorded = Vec::new();
     let mut seen = Vec::new();
@@ -190,10 +191,15 @@ async fn an_expired_token_closes_the_socket() {
 async fn an_agency_sees_only_its_own_referrals_and_hotline_roles_see_all() {
     let app = spawn_app().await;
     let supervisor = token(Role::Supervisor);
+    let now = live_position(&app, &supervisor).await;
     let mut police = LiveClient::open(&app.address, &agency_token(Agency::CriminalPolice)).await;
-    police.subscribe("r", REFERRALS, json!({})).await;
+    police
+        .subscribe("r", REFERRALS, json!({"after": now}))
+        .await;
     let mut hotline = LiveClient::open(&app.address, &token(Role::Counsellor)).await;
-    hotline.subscribe("r", REFERRALS, json!({})).await;
+    hotline
+        .subscribe("r", REFERRALS, json!({"after": now}))
+        .await;
 
     let case = a_case(&app, &supervisor).await;
     let border = a_referral(&app, &supervisor, case, "BORDER_GUARD").await;
@@ -246,10 +252,11 @@ async fn a_case_subscription_follows_that_case_only() {
     let app = spawn_app().await;
     let counsellor = token(Role::Counsellor);
     let watched = a_case(&app, &counsellor).await;
-    // Subscribing without `after` starts at the log's readable end: wait for it.
-    caught_up(&app.db.owner().await).await;
+    let now = live_position(&app, &counsellor).await;
     let mut client = LiveClient::open(&app.address, &counsellor).await;
-    client.subscribe("c", CASES, json!({"id": watched})).await;
+    client
+        .subscribe("c", CASES, json!({"id": watched, "after": now}))
+        .await;
     let other = a_case(&app, &counsellor).await;
     a_referral(&app, &counsellor, other, "WOMENS_UNION").await;
     a_referral(&app, &counsellor, watched, "WOMENS_UNION").await;
@@ -278,18 +285,18 @@ async fn every_role_gets_exactly_the_subscriptions_the_policy_gives_it() {
     let app = spawn_app().await;
     let supervisor = token(Role::Supervisor);
     let case = a_case(&app, &supervisor).await;
-    let owner = app.db.owner().await;
     let fields: [(&str, &str, Capability); 3] = [
         ("callReceived", CALLS, Capability::FollowCalls),
         ("referralUpdated", REFERRALS, Capability::ReadReferrals),
         ("caseUpdated", CASES, Capability::FollowCases),
     ];
     for role in Role::ALL.iter().copied() {
-        // Subscribing without `after` starts at the log's readable end: wait for it.
-        caught_up(&owner).await;
+        let now = live_position(&app, &supervisor).await;
         let mut client = LiveClient::open(&app.address, &token(role)).await;
         for (field, query, capability) in fields {
-            client.subscribe(field, query, json!({"id": case})).await;
+            client
+                .subscribe(field, query, json!({"id": case, "after": now}))
+                .await;
             if !allows(role, capability) {
                 match client.said().await {
                     Said::Message(m) => {
@@ -325,12 +332,41 @@ async fn every_role_gets_exactly_the_subscriptions_the_policy_gives_it() {
     }
 }
 
+/// `livePosition` for every role: a position for those that may follow
+/// anything live, FORBIDDEN for the others.
+#[tokio::test]
+async fn the_live_position_is_for_the_roles_that_follow_something() {
+    use api::policy::{allows, Capability};
+    let app = spawn_app().await;
+    let follow = [
+        Capability::ReadReferrals,
+        Capability::FollowCases,
+        Capability::FollowCalls,
+    ];
+    for role in Role::ALL.iter().copied() {
+        let answer = app.gql(&token(role), "{ livePosition }", json!({})).await;
+        if follow.iter().any(|c| allows(role, *c)) {
+            assert_eq!(answer.data("livePosition"), "0.0", "{role:?}: an empty log");
+        } else {
+            assert_eq!(
+                answer.code(),
+                Some("FORBIDDEN"),
+                "{role:?}: {}",
+                answer.body
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn sockets_and_updates_are_counted_in_metrics() {
     let app = spawn_app().await;
     let counsellor = token(Role::Counsellor);
+    let now = live_position(&app, &counsellor).await;
     let mut client = LiveClient::open(&app.address, &counsellor).await;
-    client.subscribe("calls", CALLS, json!({})).await;
+    client
+        .subscribe("calls", CALLS, json!({"after": now}))
+        .await;
     a_call(&app, &counsellor).await;
     client.next_data("calls").await;
     let metric = |line: &'static str| metric_value(&app.client, &app.address, line);

@@ -29,6 +29,7 @@ pub struct Query(
     super::reference::ReferenceQuery,
     super::evidence::EvidenceQuery,
     super::lookups::LookupQuery,
+    super::subscriptions::LiveQuery,
 );
 
 #[derive(Default)]

@@ -44,6 +44,34 @@ impl LiveConnection {
 #[derive(Default)]
 pub struct Subscription;
 
+/// The log's position, for clients that list first and then subscribe.
+#[derive(Default)]
+pub struct LiveQuery;
+
+#[async_graphql::Object]
+impl LiveQuery {
+    /// The position of the last committed event readable now: subscribe with
+    /// it as `after` (taken before reading lists) and no update falls between
+    /// what was read and what comes. For any role that may follow something live.
+    async fn live_position(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        let (app, req) = request(ctx)?;
+        let role = req.principal.role;
+        let follows = [
+            Capability::ReadReferrals,
+            Capability::FollowCases,
+            Capability::FollowCalls,
+        ];
+        if !follows.iter().any(|c| crate::policy::allows(role, *c)) {
+            return Err(ApiError::forbidden("follow anything live").into());
+        }
+        let head = app.live.head().await.map_err(|e| {
+            tracing::warn!(error = %e, "the log's position could not be read");
+            ApiError::Unavailable
+        })?;
+        Ok(head.to_string())
+    }
+}
+
 #[derive(SimpleObject, Clone, Debug)]
 pub struct ReferralUpdate {
     /// This update's place in the log: give it as `after` to resume after it.

@@ -76,11 +76,26 @@ async fn run(subscribers: usize, seconds: u64) -> Measured {
     });
     let token = api::auth::mint(&jwt(), "board", Role::Counsellor, None, 3600).expect("token");
     let committed: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    // Every subscriber starts from the log's position before any call.
+    let now = casetrail_tests::harness::post_graphql(
+        &casetrail_tests::harness::client(),
+        &address,
+        Some(&token),
+        "{ livePosition }",
+        json!({}),
+    )
+    .await
+    .data("livePosition")
+    .clone();
     let mut listeners = Vec::new();
     for _ in 0..subscribers {
         let mut client = LiveClient::open(&address, &token).await;
         client
-            .subscribe("board", "subscription { callReceived { id } }", json!({}))
+            .subscribe(
+                "board",
+                "subscription($after: String) { callReceived(after: $after) { id } }",
+                json!({ "after": now }),
+            )
             .await;
         listeners.push(client);
     }
