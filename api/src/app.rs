@@ -58,6 +58,11 @@ impl Application {
             ..projections::ProjectionSettings::default()
         };
         let projections = projections::spawn(pool.clone(), store.clone(), projection_settings);
+        let live = projections::LiveLog::spawn(
+            pool.clone(),
+            store.clone(),
+            projections::LiveSettings::default(),
+        );
 
         // A hot standby for reads, if given: never migrated, never written.
         let replica = match &settings.read_database_url {
@@ -71,13 +76,16 @@ impl Application {
             None => None,
         };
         let reads = Arc::new(Reads::new(store.clone(), replica));
-        let commands = CommandService::new(store, vault, Clock::system());
+        let commands =
+            CommandService::new(store, vault, Clock::system()).with_lookup_key(settings.lookup_key);
         let dev = settings.environment == Environment::Dev;
         let referral_ack = chrono::Duration::hours(i64::from(settings.referral_ack_hours));
         let state = AppState {
             commands,
             referral_ack,
             reads: Arc::clone(&reads),
+            live,
+            lookup_limit: crate::rate_limit::RateLimiter::new(crate::graphql::LOOKUPS_PER_MINUTE),
         };
         let schema = build_schema(Some(Arc::new(state)), dev);
         let cost = crate::graphql::cost::CostModel::new(&schema.sdl(), settings.query_cost_budget);
@@ -91,7 +99,7 @@ impl Application {
             reads,
         });
         let router = Router::new()
-            .route("/graphql", post(http::graphql))
+            .route("/graphql", post(http::graphql).get(http::live::subscribe))
             .route("/", get(http::graphiql))
             .route("/healthz", get(http::healthz))
             .route("/readyz", get(http::readyz))

@@ -130,6 +130,15 @@ fn check_lifetime(jwt: &JwtSettings, claims: &Claims, now: i64) -> Result<(), Ap
 
 /// Verifies an `Authorization` header value.
 pub fn authenticate(jwt: &JwtSettings, header: Option<&str>) -> Result<Principal, ApiError> {
+    authenticate_until(jwt, header).map(|(principal, _)| principal)
+}
+
+/// The same, with the token's expiry (`exp`, Unix seconds): a connection
+/// that outlives a request (a subscription's socket) ends there.
+pub fn authenticate_until(
+    jwt: &JwtSettings,
+    header: Option<&str>,
+) -> Result<(Principal, i64), ApiError> {
     let header = header.ok_or_else(|| {
         ApiError::Unauthenticated("an Authorization: Bearer token is required".into())
     })?;
@@ -191,11 +200,14 @@ pub fn authenticate(jwt: &JwtSettings, header: Option<&str>) -> Result<Principal
             "the token's subject is empty".into(),
         ));
     }
-    Ok(Principal {
-        subject: claims.sub,
-        role,
-        agency,
-    })
+    Ok((
+        Principal {
+            subject: claims.sub,
+            role,
+            agency,
+        },
+        claims.exp,
+    ))
 }
 
 #[cfg(test)]

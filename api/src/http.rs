@@ -9,6 +9,7 @@
 //! type 415, an oversized body 413.
 
 pub mod assets;
+pub mod live;
 mod state;
 
 pub use state::HttpState;
@@ -142,13 +143,7 @@ pub async fn graphql(
         let (mut response, committed) = committed::tracking(state.schema.execute(request)).await;
         casetrail_extensions(&mut response, committed, state.reads.has_replica().then_some(read_from));
         crate::graphql::cost::arguments::name_arguments(&query, &mut response);
-        for error in &mut response.errors {
-            let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
-            if !has_code {
-                // async-graphql's own parse, validation, coercion and limit errors.
-                error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
-            }
-        }
+        give_codes(&mut response);
         record_request(&response);
         let no_data = matches!(response.data, async_graphql::Value::Null) && !response.errors.is_empty();
         let status = if media == GRAPHQL_RESPONSE && no_data { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -208,6 +203,23 @@ fn casetrail_extensions(
         response
             .extensions
             .insert("casetrail".into(), async_graphql::Value::Object(ours));
+    }
+}
+
+/// Every error gets one of the contract's codes: those without one are
+/// async-graphql's own parse, validation, coercion and limit errors.
+fn give_codes(response: &mut async_graphql::Response) {
+    for error in &mut response.errors {
+        let has_code = error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some());
+        if !has_code {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "BAD_USER_INPUT");
+        }
     }
 }
 
@@ -308,6 +320,7 @@ fn record_request(response: &async_graphql::Response) {
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
     let mut extra = crate::metrics::pool_gauges(&state.pool);
+    extra.push_str(&crate::metrics::live::render());
     extra.push_str(&projection_gauges(&state.pool).await);
     let body = crate::metrics::metrics().render(&extra);
     let mut response = body.into_response();

@@ -47,6 +47,11 @@ const ROOT_FIELDS: &[&str] = &[
     "transparencyLog",
     "inclusionProof",
     "consistencyProof",
+    "lookUpPersons",
+    "livePosition",
+    "referralUpdated",
+    "caseUpdated",
+    "callReceived",
     "__schema",
     "__type",
     "__typename",
@@ -202,6 +207,9 @@ impl Collector for StoreCounters {
         Ok(())
     }
 }
+
+/// Subscriptions (issue 13): sockets, subscriptions, updates, closes.
+pub mod live;
 
 /// Gauges of the database pool, read at scrape time.
 pub fn pool_gauges(pool: &sqlx::PgPool) -> String {

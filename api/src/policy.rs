@@ -59,11 +59,17 @@ pub enum Capability {
     ManageFollowUps,
     /// See referrals an agency has not acknowledged in time.
     ReadOverdueReferrals,
+    /// Follow cases live (`caseUpdated`): what changed, never the content.
+    FollowCases,
+    /// Follow calls live (`callReceived`, the live board).
+    FollowCalls,
+    /// Find the cases of a person by exact phone or full name (blind index).
+    LookUpPersons,
 }
 
 impl Capability {
     /// Every capability, in the order of README's roles table (tested against it).
-    pub const ALL: [Capability; 23] = [
+    pub const ALL: [Capability; 26] = [
         Capability::RecordCasework,
         Capability::ReadCasework,
         Capability::ReadReferrals,
@@ -87,6 +93,9 @@ impl Capability {
         Capability::ReadNotes,
         Capability::ManageFollowUps,
         Capability::ReadOverdueReferrals,
+        Capability::FollowCases,
+        Capability::FollowCalls,
+        Capability::LookUpPersons,
     ];
 
     /// In the hotline's words: FORBIDDEN messages and README's roles table say this.
@@ -116,6 +125,9 @@ impl Capability {
             Capability::ReadNotes => "read case and counselling notes",
             Capability::ManageFollowUps => "create, complete and list follow-ups",
             Capability::ReadOverdueReferrals => "see overdue referrals",
+            Capability::FollowCases => "follow cases live",
+            Capability::FollowCalls => "follow calls live",
+            Capability::LookUpPersons => "look up persons by phone or name",
         }
     }
 }
@@ -146,6 +158,9 @@ pub fn allows(role: Role, capability: Capability) -> bool {
             matches!(role, Counsellor | Supervisor)
         }
         ReadNotes => matches!(role, Counsellor | Supervisor | Auditor),
+        // The AUDITOR reads case histories, so may see that a case changed.
+        FollowCases => matches!(role, Counsellor | Supervisor | Auditor),
+        FollowCalls | LookUpPersons => matches!(role, Counsellor | Supervisor),
     }
 }
 

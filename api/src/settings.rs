@@ -18,6 +18,9 @@ pub const DEFAULT_SHUTDOWN_GRACE_SECONDS: u64 = 10;
 /// Default cost budget of one GraphQL request (see `graphql::cost`).
 pub const DEFAULT_QUERY_COST_BUDGET: u64 = 20_000;
 pub const DEV_MASTER_KEY: &str = "63617365747261696c2d6465762d6d61737465722d6b65792d30303030303030";
+/// The development lookup key (hex, "casetrail-dev-lookup-key-0000000"): public,
+/// so never acceptable in production.
+pub const DEV_LOOKUP_KEY: &str = "63617365747261696c2d6465762d6c6f6f6b75702d6b65792d30303030303030";
 
 #[derive(Args, Debug, Clone)]
 pub struct DatabaseArgs {
@@ -90,6 +93,12 @@ pub struct SecurityArgs {
     /// `casetrail rotate-master-key` reports nothing left (README, "Rotating the master key").
     #[arg(long, env = "CASETRAIL_PREVIOUS_MASTER_KEY", hide_env_values = true)]
     pub previous_master_key: Option<String>,
+    /// 32-byte key, as 64 hex digits, of the blind index that finds persons by
+    /// exact phone or name (never the master key). Unset in dev, the public
+    /// development key (refused in production). Changing it: README,
+    /// "Rotating the lookup key".
+    #[arg(long, env = "CASETRAIL_LOOKUP_KEY", hide_env_values = true)]
+    pub lookup_key: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -159,6 +168,8 @@ pub struct Settings {
     pub master_key: [u8; 32],
     /// The master key being rotated away from, if a rotation is under way.
     pub previous_master_key: Option<[u8; 32]>,
+    /// The blind index's key (`store::lookup`).
+    pub lookup_key: [u8; 32],
     pub time_zone: chrono_tz::Tz,
     pub max_connections: u32,
     pub rate_limit_per_minute: u32,
@@ -304,6 +315,34 @@ impl SecurityArgs {
         Ok(Some(key))
     }
 
+    /// The lookup key, refusing the development key in production and the master key anywhere.
+    pub fn lookup_key(&self) -> Result<[u8; 32], String> {
+        let hex_key = match (&self.lookup_key, self.environment) {
+            (Some(k), Environment::Production) if k.trim() == DEV_LOOKUP_KEY => {
+                return Err(
+                    "CASETRAIL_LOOKUP_KEY is the public development key; set a real one".into(),
+                )
+            }
+            (Some(k), _) => k.clone(),
+            (None, Environment::Production) => {
+                return Err("CASETRAIL_LOOKUP_KEY is required in production".into())
+            }
+            (None, Environment::Dev) => DEV_LOOKUP_KEY.to_string(),
+        };
+        let key: [u8; 32] = hex::decode(hex_key.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                "CASETRAIL_LOOKUP_KEY must be 64 hexadecimal digits (32 bytes)".to_string()
+            })?;
+        if key == self.master_key()? {
+            return Err(
+                "CASETRAIL_LOOKUP_KEY must not be the master key: give it a key of its own".into(),
+            );
+        }
+        Ok(key)
+    }
+
     /// Loud warnings for development secrets in use.
     pub fn warn_about_dev_secrets(&self) {
         if self.jwt_secret.is_none() && self.jwt_public_key_file.is_none() {
@@ -311,6 +350,9 @@ impl SecurityArgs {
         }
         if self.master_key.is_none() {
             tracing::warn!("CASETRAIL_MASTER_KEY is not set: using the PUBLIC development key; personal data is not protected");
+        }
+        if self.lookup_key.is_none() {
+            tracing::warn!("CASETRAIL_LOOKUP_KEY is not set: using the PUBLIC development key; the lookup index does not protect phones and names");
         }
         if self.previous_master_key.is_some() {
             tracing::info!("CASETRAIL_PREVIOUS_MASTER_KEY is set: data keys it wrapped still open; drop it once `casetrail rotate-master-key` exits 0");
@@ -341,6 +383,7 @@ impl ServeArgs {
             jwt: self.security.jwt()?,
             master_key: self.security.master_key()?,
             previous_master_key: self.security.previous_master_key()?,
+            lookup_key: self.security.lookup_key()?,
             time_zone,
             max_connections: self.max_connections,
             rate_limit_per_minute: self.rate_limit_per_minute,

@@ -10,6 +10,7 @@ pub mod case;
 pub mod clock;
 pub mod countries;
 pub mod error;
+pub mod lookup;
 pub mod occurred;
 pub mod reference;
 pub mod sealed;

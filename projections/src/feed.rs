@@ -86,6 +86,8 @@ pub(crate) struct Logged {
     pub at: Checkpoint,
     /// The stream's id: the call's or the case's id.
     pub stream: Uuid,
+    /// The event's place in its stream (the stream's version after it).
+    pub sequence: i64,
     pub fact: Fact,
 }
 
@@ -250,7 +252,12 @@ fn logged(row: &PgRow, store: &EventStore, wanted: &[&str]) -> Result<Logged, sq
     } else {
         Fact::Ignored
     };
-    Ok(Logged { at, stream, fact })
+    Ok(Logged {
+        at,
+        stream,
+        sequence: stored.sequence,
+        fact,
+    })
 }
 
 /// Decodes through the store's upcasters, so old event versions read as today's.

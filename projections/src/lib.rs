@@ -10,6 +10,8 @@
 //! - [`rebuild`] rebuilds read models from zero into fresh tables and swaps
 //!   them in atomically (as the database owner).
 //! - [`queries`] reads the models: the contract's lists and statistics.
+//! - [`LiveLog`] tails the log for subscriptions: one reader per process,
+//!   in the same commit-safe order, fanned out through a bounded channel.
 //!
 //! Tables are created by `migrations/0003_read_models.sql`. Events are
 //! decoded through the upcasters of the [`store::EventStore`] handed to
@@ -18,6 +20,7 @@
 mod checkpoint;
 mod error;
 mod feed;
+mod live;
 mod models;
 mod projection;
 pub mod queries;
@@ -31,6 +34,7 @@ mod target;
 use std::time::Duration;
 
 pub use error::ProjectionError;
+pub use live::{Cursor, LiveError, LiveEvent, LiveFact, LiveLog, LiveSettings};
 pub use projection::PROJECTIONS;
 pub use rebuild::{rebuild, RebuildSummary};
 pub use runtime::{spawn, ProjectionRuntime};

@@ -15,6 +15,9 @@ use crate::metadata::Actor;
 pub enum Action {
     ReadPersonalData,
     ErasePerson,
+    /// A lookup by phone or name: a row per person found (the field is what
+    /// matched), or one row without a person when nothing was found.
+    LookUpPerson,
 }
 
 impl Action {
@@ -22,6 +25,7 @@ impl Action {
         match self {
             Action::ReadPersonalData => "READ_PERSONAL_DATA",
             Action::ErasePerson => "ERASE_PERSON",
+            Action::LookUpPerson => "LOOK_UP_PERSON",
         }
     }
 }
@@ -112,6 +116,37 @@ pub async fn record_texts(
     .bind(accesses.iter().map(|a| a.call_id).collect::<Vec<_>>())
     .bind(accesses.iter().map(|a| a.item_id).collect::<Vec<_>>())
     .bind(accesses.iter().map(|a| a.field).collect::<Vec<_>>())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a lookup by `field` (`phone` or `fullName`): a row per person
+/// found, or one row without a case or person when none was. The value
+/// looked for is never written.
+pub async fn record_lookup(
+    pool: &PgPool,
+    purpose: &Purpose,
+    field: &'static str,
+    found: &[(Uuid, Uuid)],
+) -> Result<(), StoreError> {
+    let (cases, persons): (Vec<Option<Uuid>>, Vec<Option<Uuid>>) = if found.is_empty() {
+        (vec![None], vec![None])
+    } else {
+        found.iter().map(|(c, p)| (Some(*c), Some(*p))).unzip()
+    };
+    sqlx::query(
+        "INSERT INTO access_log (actor, actor_role, action, case_id, person_id, fields, operation, correlation_id) \
+         SELECT $1, $2, $3, c, p, ARRAY[$4], $5, $6 FROM UNNEST($7::uuid[], $8::uuid[]) AS u(c, p)",
+    )
+    .bind(&purpose.actor.subject)
+    .bind(purpose.actor.role.as_str())
+    .bind(Action::LookUpPerson.as_str())
+    .bind(field)
+    .bind(&purpose.operation)
+    .bind(&purpose.correlation_id)
+    .bind(cases)
+    .bind(persons)
     .execute(pool)
     .await?;
     Ok(())

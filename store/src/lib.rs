@@ -33,6 +33,7 @@ pub mod identity;
 pub mod integrity;
 pub mod jcs;
 pub mod log;
+pub mod lookup;
 pub mod metadata;
 pub mod receipts;
 pub mod snapshots;

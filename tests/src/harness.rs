@@ -101,6 +101,7 @@ pub fn settings(database_url: &str) -> Settings {
         jwt: jwt(),
         master_key: [7u8; 32],
         previous_master_key: None,
+        lookup_key: [9u8; 32],
         time_zone: chrono_tz::Asia::Ho_Chi_Minh,
         max_connections: 8,
         rate_limit_per_minute: 100_000,

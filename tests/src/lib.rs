@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod fixtures;
 pub mod harness;
 pub mod independent;
+pub mod live;
 pub mod process;
 pub mod replication;
 pub mod synthetic;

@@ -9,6 +9,7 @@ use super::projections::ProjectionsCommand;
 use crate::operations::export::ExportStatisticsArgs;
 use crate::operations::import::cli::ImportCallsArgs;
 use crate::operations::keys::RotateMasterKeyArgs;
+use crate::operations::lookup_key::RotateLookupKeyArgs;
 use crate::operations::seed::cli::SeedArgs;
 use crate::settings::{DatabaseArgs, SecurityArgs, ServeArgs};
 
@@ -59,6 +60,8 @@ pub enum Command {
     Reference(super::reference::ReferenceCommand),
     /// Re-wrap every person's data key under a new master key (atomic).
     RotateMasterKey(RotateMasterKeyArgs),
+    /// Re-index every person's phone and name under the current lookup key, from the vault.
+    RotateLookupKey(RotateLookupKeyArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -111,6 +111,10 @@ pub async fn run(command: Command) -> Result<(), OperatorError> {
             Ok(())
         }
         Command::RotateMasterKey(args) => operations::keys::rotate_master_key(args).await,
+        Command::RotateLookupKey(args) => {
+            telemetry::init(false);
+            operations::lookup_key::rotate_lookup_key(args).await
+        }
     }
 }
 

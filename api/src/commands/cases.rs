@@ -381,6 +381,8 @@ impl CommandService {
         }
         let pool = self.store().pool();
         self.vault().erase(pool, input.person_id).await?;
+        // Nothing may find them any more: their blind-index rows go with the key.
+        store::lookup::forget(pool, input.person_id).await?;
         let reason = self
             .seal_case_reason(input.case_id, Binding::person_erased_reason, reason)
             .await?;

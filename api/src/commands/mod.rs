@@ -18,6 +18,7 @@ mod corrections;
 mod facts;
 mod idempotency;
 pub mod inputs;
+pub mod lookups;
 mod parse;
 mod persons;
 mod preview;
@@ -50,6 +51,8 @@ pub struct CommandService {
     vault: Vault,
     clock: Clock,
     locks: Vec<Mutex<()>>,
+    /// The blind index's key (`lookups.rs`); `None` indexes nothing.
+    lookup: Option<store::lookup::LookupKey>,
 }
 
 /// A command's result: the aggregate right after it (or after its first run, on a replay).
@@ -67,6 +70,7 @@ impl CommandService {
             vault,
             clock,
             locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            lookup: None,
         }
     }
 

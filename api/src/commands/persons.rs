@@ -70,6 +70,14 @@ impl CommandService {
         let name_aad = Binding::person_full_name(case_id);
         let phone_aad = Binding::person_phone(case_id);
         let id = person.person_id;
+        // Indexed first, from the clear values sealing consumes (`lookups.rs`).
+        self.index_person(
+            case_id,
+            id,
+            person.full_name.as_deref(),
+            person.phone.as_deref(),
+        )
+        .await?;
         // The person's own key: typed, so their id never reaches a case's or a call's key.
         let key = Subject::person(id);
         Ok(NewPerson {

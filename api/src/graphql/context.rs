@@ -25,6 +25,10 @@ pub struct AppState {
     pub referral_ack: chrono::Duration,
     /// Where lists, statistics and histories read (`commands::reads`).
     pub reads: Arc<Reads>,
+    /// The process's one tail of the log, which every subscription reads.
+    pub live: projections::LiveLog,
+    /// Lookups' own rate limit (`lookups.rs`), per token subject.
+    pub lookup_limit: crate::rate_limit::RateLimiter,
 }
 
 impl AppState {

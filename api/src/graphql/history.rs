@@ -131,7 +131,7 @@ pub struct AccessLogEntry {
     pub accessed_at: DateTime<Utc>,
     pub actor: String,
     pub actor_role: String,
-    /// READ_PERSONAL_DATA or ERASE_PERSON.
+    /// READ_PERSONAL_DATA, ERASE_PERSON or LOOK_UP_PERSON (a lookup by phone or name: the field is what it was by).
     pub action: String,
     pub case_id: Option<Uuid>,
     pub person_id: Option<Uuid>,

@@ -14,6 +14,7 @@ pub mod enums;
 mod evidence;
 mod history;
 pub mod inputs;
+mod lookups;
 mod mutations;
 mod packet;
 mod privacy;
@@ -23,16 +24,19 @@ mod reference;
 
 pub mod scalars;
 mod statistics;
+pub mod subscriptions;
 
 pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 pub use context::{AppState, RequestContext, MAX_DEPTH};
+pub use lookups::LOOKUPS_PER_MINUTE;
 pub use mutations::ContractMutation;
 pub use queries::Query;
+pub use subscriptions::{LiveConnection, Subscription};
 
 /// Every mutation: the contract's, then casework's (issue 12): queues, notes
 /// and follow-ups; corrections, trafficking facts and the agencies' work.
@@ -43,15 +47,15 @@ pub struct Mutation(
     amendments::AmendmentMutation,
 );
 
-pub type CasetrailSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type CasetrailSchema = Schema<Query, Mutation, Subscription>;
 
 /// The served schema. Production turns introspection off.
 pub fn build_schema(state: Option<Arc<AppState>>, introspection: bool) -> CasetrailSchema {
     // Depth and cost are admitted by `cost::CostModel` in `http::graphql`
     // before execution, not by async-graphql's limits, which count the
     // introspection query like any other and lists as single fields.
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .disable_suggestions();
+    let mut builder =
+        Schema::build(Query::default(), Mutation::default(), Subscription).disable_suggestions();
     if let Some(state) = state {
         builder = builder.data(state);
     }

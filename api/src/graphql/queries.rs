@@ -30,6 +30,8 @@ pub struct Query(
     super::evidence::EvidenceQuery,
     super::packet::PacketQuery,
     super::casework_queries::CaseworkQuery,
+    super::lookups::LookupQuery,
+    super::subscriptions::LiveQuery,
 );
 
 #[derive(Default)]

@@ -70,6 +70,7 @@ mod tests {
             jwt_max_lifetime_seconds: crate::settings::DEFAULT_JWT_MAX_LIFETIME_SECONDS,
             master_key: master.map(str::to_string),
             previous_master_key: previous.map(str::to_string),
+            lookup_key: None,
         }
     }
 

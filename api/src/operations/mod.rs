@@ -1,7 +1,7 @@
 //! The operator's tools, each a command of the `casetrail` binary run
 //! against the database directly: the demo seed (`seed/`), the import of
 //! historical call logs (`import/`), the statistics export (`export.rs`) and
-//! the master-key rotation (`keys.rs`). Each declares its flags beside the
+//! the master-key rotation (`keys.rs`) and the lookup key's (`lookup_key.rs`). Each declares its flags beside the
 //! code that runs it, and records only through `commands` (never SQL), so
 //! an imported or seeded call is an ordinary event.
 //!
@@ -11,6 +11,7 @@
 pub mod export;
 pub mod import;
 pub mod keys;
+pub mod lookup_key;
 pub mod seed;
 
 mod error;

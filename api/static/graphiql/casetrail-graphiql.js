@@ -10,10 +10,12 @@
   "use strict";
   var token = null;
   var fragment = new URLSearchParams(window.location.hash.slice(1));
-  if (fragment.has("token")) {
+  if (fragment.has("token") || fragment.has("query")) {
     token = fragment.get("token");
     history.replaceState(null, "", window.location.pathname + window.location.search);
   }
+  // `/#token=...&query=...` opens with that operation in the editor (a link to a prepared query).
+  var shared = fragment.get("query");
   var headers = {
     Authorization: "Bearer " + (token || "<paste a token: casetrail token --sub you --role COUNSELLOR>")
   };
@@ -21,13 +23,21 @@
     "# casetrail GraphQL explorer (development mode only).",
     "# Every request needs a bearer token: put it in the Headers tab below,",
     "# or open this page as /#token=<token>. The schema is in the Docs panel.",
+    "# Live updates: subscription { callReceived { position id channel region } }",
     "",
     "query Recent {",
     "  calls(first: 5) { totalCount nodes { id receivedAt channel region category } }",
     "}",
     ""
   ].join("\n");
-  var fetcher = GraphiQL.createFetcher({ url: "/graphql" });
+  if (shared) {
+    defaultQuery = shared;
+  }
+  // Subscriptions go over a WebSocket to the same /graphql (graphql-transport-ws);
+  // GraphiQL sends the Headers tab (the token) as connection_init's payload.
+  var subscriptionUrl = (window.location.protocol === "https:" ? "wss://" : "ws://") +
+    window.location.host + "/graphql";
+  var fetcher = GraphiQL.createFetcher({ url: "/graphql", subscriptionUrl: subscriptionUrl });
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(
     React.createElement(GraphiQL, {

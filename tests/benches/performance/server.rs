@@ -110,6 +110,7 @@ impl Server {
                     jwt: secrets.jwt.clone(),
                     master_key: secrets.master_key,
                     previous_master_key: None,
+                    lookup_key: [3u8; 32],
                     time_zone: chrono_tz::Asia::Ho_Chi_Minh,
                     max_connections: connections,
                     rate_limit_per_minute: u32::MAX,

@@ -82,8 +82,8 @@ async fn run_bash(binary: &str, database_url: &str, script: &str) -> (String, St
         )
         .env("LANG", "C.UTF-8")
         .env("DATABASE_URL", database_url)
-        // From a checkout, as a reader runs them (docs/AUDIT.md runs scripts/verify_bundle.py).
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        // The repository's root, where a reader pastes the blocks (`scripts/…`).
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
         .kill_on_drop(true);
     let output = tokio::time::timeout(SCRIPT_TIMEOUT, command.output()).await;
     let _ = std::fs::remove_file(&file);

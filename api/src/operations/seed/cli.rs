@@ -32,11 +32,16 @@ pub async fn run(args: SeedArgs) -> Result<(), OperatorError> {
     store::db::migrate(url).await?;
     let pool = store::db::app_pool(url, 16).await?;
     let vault = args.security.vault().map_err(OperatorError::Settings)?;
+    let lookup_key = args
+        .security
+        .lookup_key()
+        .map_err(OperatorError::Settings)?;
     let commands = CommandService::new(
         EventStore::new(pool, domain::upcasters::upcasters()),
         vault,
         Clock::system(),
-    );
+    )
+    .with_lookup_key(lookup_key);
     let started = std::time::Instant::now();
     let progress = crate::progress::Progress::new("seeding", "done");
     let report = super::seed_demo(&commands, |what, done, total| {

@@ -1,0 +1,108 @@
+//! Subscriptions (issue 13): sockets and subscriptions open, updates sent,
+//! and sockets closed by the server, by why. Kept apart from the registry of
+//! `metrics.rs`, whose exposition is held byte for byte by a test, and rendered
+//! after it like the pool's gauges.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+static SOCKETS: AtomicI64 = AtomicI64::new(0);
+static SUBSCRIPTIONS: AtomicI64 = AtomicI64::new(0);
+static DELIVERED: AtomicU64 = AtomicU64::new(0);
+/// Closed by the server: why, in the order of [`Closed`].
+static CLOSED: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+
+/// Why the server closed a subscription socket.
+#[derive(Clone, Copy, Debug)]
+pub enum Closed {
+    /// The subscriber fell further behind than its buffer.
+    TooSlow,
+    /// Its token expired.
+    Expired,
+    /// connection_init was refused (no or bad token).
+    Unauthorised,
+    /// No connection_init in time.
+    InitTimeout,
+    /// A message that breaks the protocol.
+    Protocol,
+}
+
+impl Closed {
+    const ALL: [(Closed, &'static str); 5] = [
+        (Closed::TooSlow, "too_slow"),
+        (Closed::Expired, "token_expired"),
+        (Closed::Unauthorised, "unauthorised"),
+        (Closed::InitTimeout, "init_timeout"),
+        (Closed::Protocol, "protocol"),
+    ];
+}
+
+/// Counts an open socket while it lives.
+pub struct SocketOpen(());
+
+impl SocketOpen {
+    pub fn opened() -> Self {
+        SOCKETS.fetch_add(1, Ordering::Relaxed);
+        Self(())
+    }
+}
+
+impl Drop for SocketOpen {
+    fn drop(&mut self) {
+        SOCKETS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Subscriptions now running (+1 on start, -1 on end).
+pub fn subscriptions(delta: i64) {
+    SUBSCRIPTIONS.fetch_add(delta, Ordering::Relaxed);
+}
+
+pub fn delivered() {
+    DELIVERED.fetch_add(1, Ordering::Relaxed);
+}
+
+pub fn closed(why: Closed) {
+    CLOSED[why as usize].fetch_add(1, Ordering::Relaxed);
+}
+
+/// The exposition of the counters above.
+pub fn render() -> String {
+    let mut registry = Registry::default();
+    let sockets = Gauge::<i64>::default();
+    sockets.set(SOCKETS.load(Ordering::Relaxed));
+    registry.register(
+        "casetrail_subscription_sockets",
+        "Subscription sockets (graphql-transport-ws) open",
+        sockets,
+    );
+    let running = Gauge::<i64>::default();
+    running.set(SUBSCRIPTIONS.load(Ordering::Relaxed));
+    registry.register("casetrail_subscriptions", "Subscriptions running", running);
+    let delivered = Counter::<u64>::default();
+    delivered.inc_by(DELIVERED.load(Ordering::Relaxed));
+    registry.register(
+        "casetrail_subscription_updates",
+        "Updates sent to subscribers",
+        delivered,
+    );
+    let closed = Family::<[(&'static str, &'static str); 1], Counter>::default();
+    for (why, label) in Closed::ALL {
+        closed
+            .get_or_create(&[("reason", label)])
+            .inc_by(CLOSED[why as usize].load(Ordering::Relaxed));
+    }
+    registry.register(
+        "casetrail_subscription_sockets_closed",
+        "Subscription sockets the server closed, by reason",
+        closed,
+    );
+    let mut out = String::new();
+    let _ = prometheus_text::encode(&mut out, &registry);
+    out
+}

@@ -1,0 +1,215 @@
+//! Reading the log for live updates: the tailer, the readable head, and a
+//! batch after a cursor with each referral event's agency.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use domain::case::CaseEvent;
+use domain::values::Agency;
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use store::EventStore;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use super::types::{Cursor, LiveEvent, LiveFact, LiveSettings};
+use crate::feed::{look_up, read_batch, Checkpoint, Fact, Logged, Streams, CASE_STREAM};
+
+/// The channel the log's trigger notifies on each commit (migrations/0001).
+const EVENTS_CHANNEL: &str = "casetrail_events";
+
+/// The tailer: finds the head, then reads what became readable whenever the
+/// log's trigger notifies (or the poll interval passes) and broadcasts it.
+pub(super) async fn tail(
+    pool: PgPool,
+    store: EventStore,
+    sender: broadcast::Sender<Arc<LiveEvent>>,
+    settings: LiveSettings,
+) {
+    let mut listener = None;
+    let mut cursor = loop {
+        match readable_head(&pool).await {
+            Ok(found) => break found,
+            Err(e) => {
+                tracing::warn!(error = %crate::error::describe_sqlx(&e), "live updates cannot read the log; retrying");
+                tokio::time::sleep(settings.poll_interval).await;
+            }
+        }
+    };
+    loop {
+        if listener.is_none() {
+            listener = listen(&pool).await;
+        }
+        loop {
+            match read_after(&pool, &store, cursor, settings.batch_size.max(1)).await {
+                Ok((events, Some(reached))) => {
+                    cursor = reached;
+                    for event in events {
+                        // No subscriber is not an error: the event is in the log.
+                        let _ = sender.send(Arc::new(event));
+                    }
+                }
+                Ok((_, None)) => break,
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::describe_sqlx(&e), "live updates cannot read the log; retrying");
+                    break;
+                }
+            }
+        }
+        let lost = match listener.as_mut() {
+            Some(l) => tokio::select! {
+                received = l.try_recv() => !matches!(received, Ok(Some(_))),
+                () = tokio::time::sleep(settings.poll_interval) => false,
+            },
+            None => {
+                tokio::time::sleep(settings.poll_interval).await;
+                false
+            }
+        };
+        if lost {
+            // Notifications may have been missed: read, then listen anew.
+            listener = None;
+        }
+    }
+}
+
+async fn listen(pool: &PgPool) -> Option<PgListener> {
+    let mut listener = PgListener::connect_with(pool).await.ok()?;
+    listener.listen(EVENTS_CHANNEL).await.ok()?;
+    Some(listener)
+}
+
+/// The last event a reader may read now (the log's start when there is none).
+/// The last event of every transaction that committed before this call:
+/// waits (up to `patience`) until every transaction that had begun by then
+/// has ended, so that all of them are readable, then reads the head. Past
+/// `patience` (a long transaction somewhere), the head readable then.
+pub(super) async fn settled_head(pool: &PgPool, patience: Duration) -> Result<Cursor, sqlx::Error> {
+    let now: i64 =
+        sqlx::query_scalar("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+            .fetch_one(pool)
+            .await?;
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        let oldest: i64 =
+            sqlx::query_scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+                .fetch_one(pool)
+                .await?;
+        if oldest >= now || tokio::time::Instant::now() >= deadline {
+            return readable_head(pool).await;
+        }
+        // Projector and command transactions last milliseconds.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+pub(super) async fn readable_head(pool: &PgPool) -> Result<Cursor, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT transaction_id::text::bigint, position FROM events \
+         WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY transaction_id DESC, position DESC LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map_or(Cursor::default(), |(transaction_id, position)| {
+        Cursor(Checkpoint {
+            transaction_id,
+            position,
+        })
+    }))
+}
+
+/// Up to `limit` events after `after`, with the agency of each referral
+/// event; and the cursor of the last row read (`None`: nothing more yet).
+pub(super) async fn read_after(
+    pool: &PgPool,
+    store: &EventStore,
+    after: Cursor,
+    limit: usize,
+) -> Result<(Vec<LiveEvent>, Option<Cursor>), sqlx::Error> {
+    let streams = Streams {
+        calls: true,
+        cases: true,
+    };
+    let mut tx = pool.begin().await?;
+    let batch = read_batch(&mut tx, store, after.0, limit, streams).await?;
+    let reached = batch.last().map(|l| Cursor(l.at));
+    let agencies = referral_agencies(&mut tx, store, &batch).await?;
+    tx.commit().await?;
+    let events = batch
+        .into_iter()
+        .filter_map(|logged| live_event(logged, &agencies))
+        .collect();
+    Ok((events, reached))
+}
+
+fn live_event(logged: Logged, agencies: &HashMap<Uuid, Agency>) -> Option<LiveEvent> {
+    let fact = match logged.fact {
+        Fact::Call(event) => LiveFact::Call(event),
+        Fact::Case(event) => {
+            let referral_agency = match &event {
+                CaseEvent::ReferralSent { agency, .. } => Some(*agency),
+                CaseEvent::ReferralStatusChanged { referral_id, .. }
+                | CaseEvent::RescueRecorded { referral_id, .. } => {
+                    agencies.get(referral_id).copied()
+                }
+                _ => None,
+            };
+            LiveFact::Case {
+                event,
+                referral_agency,
+            }
+        }
+        Fact::Ignored => return None,
+        Fact::Unreadable(what) => {
+            // The projections stop on it and report it; live updates pass it.
+            tracing::warn!(event = %what, "live updates pass over an unreadable event");
+            return None;
+        }
+    };
+    Some(LiveEvent {
+        cursor: Cursor(logged.at),
+        stream: logged.stream,
+        sequence: logged.sequence,
+        fact,
+    })
+}
+
+/// The agency of every referral a status change or rescue in `batch` names,
+/// from its case's `ReferralSent` (committed before, so in the log).
+async fn referral_agencies(
+    conn: &mut sqlx::PgConnection,
+    store: &EventStore,
+    batch: &[Logged],
+) -> Result<HashMap<Uuid, Agency>, sqlx::Error> {
+    let mut cases: Vec<String> = batch
+        .iter()
+        .filter(|l| {
+            matches!(
+                l.fact,
+                Fact::Case(
+                    CaseEvent::ReferralStatusChanged { .. } | CaseEvent::RescueRecorded { .. }
+                )
+            )
+        })
+        .map(|l| l.stream.to_string())
+        .collect();
+    if cases.is_empty() {
+        return Ok(HashMap::new());
+    }
+    cases.sort();
+    cases.dedup();
+    let sent = look_up(conn, store, CASE_STREAM, cases, &["ReferralSent"]).await?;
+    Ok(sent
+        .into_iter()
+        .filter_map(|l| match l.fact {
+            Fact::Case(CaseEvent::ReferralSent {
+                referral_id,
+                agency,
+                ..
+            }) => Some((referral_id, agency)),
+            _ => None,
+        })
+        .collect())
+}
