@@ -37,11 +37,13 @@ pub enum Capability {
     ReadReferenceData,
     /// Read the transparency log's root and proofs (docs/AUDIT.md).
     ReadTransparencyLog,
+    /// Record dated changes of reference data (provinces, agencies and their ministries, ...).
+    ChangeReferenceData,
 }
 
 impl Capability {
     /// Every capability, in the order of README's roles table (tested against it).
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Capability::RecordCasework,
         Capability::ReadCasework,
         Capability::ReadReferrals,
@@ -54,6 +56,7 @@ impl Capability {
         Capability::ReadAccessLog,
         Capability::ErasePersons,
         Capability::ReadTransparencyLog,
+        Capability::ChangeReferenceData,
     ];
 
     /// In the hotline's words: FORBIDDEN messages and README's roles table say this.
@@ -72,6 +75,7 @@ impl Capability {
             Capability::ReadAccessLog => "read the access log",
             Capability::ReadReferenceData => "read reference data",
             Capability::ReadTransparencyLog => "read transparency log proofs",
+            Capability::ChangeReferenceData => "change reference data",
         }
     }
 }
@@ -93,6 +97,7 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         ReadAccessLog => matches!(role, Auditor),
         ReadReferenceData => true,
         ReadTransparencyLog => matches!(role, Auditor),
+        ChangeReferenceData => matches!(role, Admin),
     }
 }
 

@@ -119,6 +119,9 @@ pub enum DomainError {
     SupportExists(Uuid),
     #[error("a reason is required")]
     ReasonRequired,
+    /// A reference data change that the rules refuse (the message says which rule).
+    #[error("reference data change refused: {0}")]
+    InvalidReferenceChange(String),
 }
 
 impl DomainError {
@@ -141,7 +144,8 @@ impl DomainError {
             | OverrideWithConsent
             | OutcomeRequired
             | OutcomeWithoutCompletion
-            | ReasonRequired => ErrorKind::InvalidInput,
+            | ReasonRequired
+            | InvalidReferenceChange(_) => ErrorKind::InvalidInput,
             BeforePrevious { .. }
             | CaseClosed(_)
             | CaseAlreadyOpen(_)

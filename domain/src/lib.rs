@@ -11,6 +11,7 @@ pub mod clock;
 pub mod error;
 pub mod occurred;
 pub mod reference;
+pub mod reference_data;
 pub mod sealed;
 pub mod upcasters;
 pub mod values;

@@ -14,6 +14,7 @@ pub mod inputs;
 mod parse;
 mod persons;
 mod preview;
+pub mod reference;
 mod retry;
 
 pub use parse::required_text;

@@ -28,7 +28,9 @@ use crate::error::ProjectionError;
 use crate::feed::{look_up, Fact, Logged, CALL_STREAM, CASE_STREAM};
 use crate::target::{month_of, Target};
 
+mod contributions;
 mod counters;
+pub(crate) mod facts;
 
 /// The two grains each counter is kept at.
 fn periods(day: NaiveDate) -> [(&'static str, NaiveDate); 2] {
@@ -48,6 +50,8 @@ pub(crate) struct Tally {
     cases: Cells,
     /// [referrals, persons rescued]
     referrals: Cells,
+    /// The signed contributions' day and month cells (migration 0015).
+    cells: facts::Cells,
 }
 
 /// Increments by cell: period, region, and the code of the table's third
@@ -78,6 +82,10 @@ struct Memory {
     case_regions: HashMap<Uuid, Region>,
     /// By (case, referral id).
     referral_agencies: HashMap<(Uuid, Uuid), Agency>,
+    /// A case's province and the local day it was opened.
+    case_places: HashMap<Uuid, (Option<String>, NaiveDate)>,
+    /// The local day a referral was sent, by (case, referral id).
+    referral_days: HashMap<(Uuid, Uuid), NaiveDate>,
 }
 
 #[tracing::instrument(skip_all, fields(events = events.len()))]
@@ -102,7 +110,8 @@ impl Tally {
         target: &Target,
     ) -> Result<(), ProjectionError> {
         let mut memory = Memory::default();
-        recall(conn, store, events, &mut memory).await?;
+        recall(conn, store, events, &mut memory, target).await?;
+        let mut contributed = Vec::new();
         for event in events {
             let unknown = |what: &str| {
                 ProjectionError::Event(format!(
@@ -204,8 +213,12 @@ impl Tally {
                 }
                 _ => {}
             }
+            contributions::of(event, &mut memory, target, &mut contributed)?;
         }
-        Ok(())
+        for c in &contributed {
+            self.cells.add(c);
+        }
+        facts::write_facts(conn, target, &contributed).await
     }
 }
 
@@ -217,6 +230,7 @@ async fn recall(
     store: &EventStore,
     events: &[Logged],
     memory: &mut Memory,
+    target: &Target,
 ) -> Result<(), ProjectionError> {
     let (mut calls, mut cases) = (HashSet::new(), HashSet::new());
     let (mut new_calls, mut new_cases, mut new_referrals) =
@@ -239,6 +253,9 @@ async fn recall(
                 if !new_cases.contains(&event.stream) {
                     cases.insert(event.stream);
                 }
+            }
+            Fact::Case(CaseEvent::PersonAttached { .. }) if !new_cases.contains(&event.stream) => {
+                cases.insert(event.stream);
             }
             Fact::Case(CaseEvent::RescueRecorded { referral_id, .. })
                 if !new_cases.contains(&event.stream)
@@ -275,18 +292,29 @@ async fn recall(
                 memory.call_regions.insert(call_id, region);
             }
             Fact::Case(CaseEvent::CaseOpened {
-                case_id, region, ..
+                case_id,
+                region,
+                province,
+                opened_at,
+                ..
             }) => {
                 memory.case_regions.insert(case_id, region);
+                memory
+                    .case_places
+                    .insert(case_id, (province, target.day(opened_at)));
             }
             Fact::Case(CaseEvent::ReferralSent {
                 referral_id,
                 agency,
+                referred_at,
                 ..
             }) => {
                 memory
                     .referral_agencies
                     .insert((stream, referral_id), agency);
+                memory
+                    .referral_days
+                    .insert((stream, referral_id), target.day(referred_at));
             }
             Fact::Unreadable(text) => return Err(ProjectionError::Event(text)),
             _ => {}

@@ -9,5 +9,6 @@ mod statistics;
 
 pub use lists::{calls, cases, referrals, CallFilter, CaseFilter, Page, ReferralFilter};
 pub use statistics::{
-    statistics, AgencyCount, CategoryCount, ChannelCount, MonthStatistics, RegionCount, Statistics,
+    report, statistics, AgencyCount, Ask, CategoryCount, ChannelCount, CodeCount, MonthCount,
+    MonthReport, MonthStatistics, RegionCount, Report, Statistics,
 };
