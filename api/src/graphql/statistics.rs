@@ -4,11 +4,7 @@ use async_graphql::SimpleObject;
 
 use super::enums::*;
 use super::scalars::Date;
-use super::statistics_report::{code_counts, month_reports, CodeCount, MonthReport};
-
-pub(super) fn int(n: i64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
+use super::statistics_report::{code_counts, int, month_reports, CodeCount, MonthReport};
 
 /// A count that is null, with suppressed true, when it is below the minimum cell size.
 #[derive(SimpleObject)]

@@ -5,7 +5,10 @@
 
 use async_graphql::SimpleObject;
 
-use super::statistics::int;
+/// A count as the contract's Int (saturating: counts never reach it).
+pub(super) fn int(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
 
 /// One code of a breakdown: null and suppressed when it may not be shown.
 #[derive(SimpleObject)]

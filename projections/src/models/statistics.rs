@@ -19,23 +19,22 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use domain::call::CallEvent;
 use domain::case::CaseEvent;
-use domain::values::{Agency, Region};
+use domain::values::Region;
 use sqlx::PgConnection;
 use store::EventStore;
 use uuid::Uuid;
 
 use crate::error::ProjectionError;
 use crate::feed::{look_up, Fact, Logged, CALL_STREAM, CASE_STREAM};
-use crate::target::{month_of, Target};
+use crate::target::Target;
 
 mod contributions;
 mod counters;
 pub(crate) mod facts;
+mod memory;
 
-/// The two grains each counter is kept at.
-fn periods(day: NaiveDate) -> [(&'static str, NaiveDate); 2] {
-    [("day", day), ("month", month_of(day))]
-}
+use facts::periods;
+use memory::Memory;
 
 type Period = (&'static str, NaiveDate);
 
@@ -73,19 +72,6 @@ fn count(
     {
         *value += n;
     }
-}
-
-/// What earlier events said that later ones are attributed by.
-#[derive(Default)]
-struct Memory {
-    call_regions: HashMap<Uuid, Region>,
-    case_regions: HashMap<Uuid, Region>,
-    /// By (case, referral id).
-    referral_agencies: HashMap<(Uuid, Uuid), Agency>,
-    /// A case's province and the local day it was opened.
-    case_places: HashMap<Uuid, (Option<String>, NaiveDate)>,
-    /// The local day a referral was sent, by (case, referral id).
-    referral_days: HashMap<(Uuid, Uuid), NaiveDate>,
 }
 
 #[tracing::instrument(skip_all, fields(events = events.len()))]

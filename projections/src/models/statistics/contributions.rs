@@ -11,7 +11,7 @@ use domain::call::CallEvent;
 use domain::case::CaseEvent;
 
 use super::facts::{age_band, figure, gender_code, is_counselling, Contribution};
-use super::Memory;
+use super::memory::Memory;
 use crate::error::ProjectionError;
 use crate::feed::{Fact, Logged};
 use crate::target::Target;

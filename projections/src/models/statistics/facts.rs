@@ -13,10 +13,14 @@ use domain::values::{CallCategory, Gender, Region};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::periods;
 use crate::disclosure::record_key;
 use crate::error::ProjectionError;
-use crate::target::Target;
+use crate::target::{month_of, Target};
+
+/// The two grains each counter is kept at.
+pub(super) fn periods(day: NaiveDate) -> [(&'static str, NaiveDate); 2] {
+    [("day", day), ("month", month_of(day))]
+}
 
 /// The figures a contribution counts in (the `figure` column).
 pub mod figure {

@@ -9,9 +9,9 @@ use domain::values::{Agency, CallCategory, CallerType, Channel, CounsellingTopic
 
 use super::super::period::months;
 use super::read::{Sum, Sums};
-use super::report::{CodeCount, MonthCount, MonthReport, Report};
-use super::{
-    AgencyCount, Ask, CategoryCount, ChannelCount, MonthStatistics, RegionCount, Statistics,
+use super::report::{
+    AgencyCount, Ask, CategoryCount, ChannelCount, CodeCount, MonthCount, MonthReport,
+    MonthStatistics, RegionCount, Report, Statistics,
 };
 use crate::disclosure::Disclosure;
 use crate::models::statistics::facts::{figure::*, AGE_BANDS};

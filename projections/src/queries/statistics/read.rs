@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use sqlx::{Postgres, Row, Transaction};
 
 use super::super::period::cover;
-use super::Ask;
+use super::report::Ask;
 use crate::error::ProjectionError;
 
 /// A count and the sum of its records' keys (see `crate::disclosure`).
