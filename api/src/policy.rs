@@ -65,11 +65,13 @@ pub enum Capability {
     FollowCalls,
     /// Find the cases of a person by exact phone or full name (blind index).
     LookUpPersons,
+    /// Record dated changes of reference data (provinces, agencies and their ministries, ...).
+    ChangeReferenceData,
 }
 
 impl Capability {
     /// Every capability, in the order of README's roles table (tested against it).
-    pub const ALL: [Capability; 26] = [
+    pub const ALL: [Capability; 27] = [
         Capability::RecordCasework,
         Capability::ReadCasework,
         Capability::ReadReferrals,
@@ -96,6 +98,7 @@ impl Capability {
         Capability::FollowCases,
         Capability::FollowCalls,
         Capability::LookUpPersons,
+        Capability::ChangeReferenceData,
     ];
 
     /// In the hotline's words: FORBIDDEN messages and README's roles table say this.
@@ -128,6 +131,7 @@ impl Capability {
             Capability::FollowCases => "follow cases live",
             Capability::FollowCalls => "follow calls live",
             Capability::LookUpPersons => "look up persons by phone or name",
+            Capability::ChangeReferenceData => "change reference data",
         }
     }
 }
@@ -161,6 +165,7 @@ pub fn allows(role: Role, capability: Capability) -> bool {
         // The AUDITOR reads case histories, so may see that a case changed.
         FollowCases => matches!(role, Counsellor | Supervisor | Auditor),
         FollowCalls | LookUpPersons => matches!(role, Counsellor | Supervisor),
+        ChangeReferenceData => matches!(role, Admin),
     }
 }
 

@@ -164,6 +164,9 @@ pub enum DomainError {
         "call {0} is on a case, whose opening follows it: its receivedAt can only move earlier"
     )]
     ReceivedLaterThanItsCase(Uuid),
+    /// A reference data change that the rules refuse (the message says which rule).
+    #[error("reference data change refused: {0}")]
+    InvalidReferenceChange(String),
 }
 
 impl DomainError {
@@ -190,7 +193,8 @@ impl DomainError {
             | UnassignedCountry(_)
             | NothingToCorrect
             | HandOnToHolder(_)
-            | DueTooLate(_) => ErrorKind::InvalidInput,
+            | DueTooLate(_)
+            | InvalidReferenceChange(_) => ErrorKind::InvalidInput,
             BeforePrevious { .. }
             | CaseClosed(_)
             | CaseAlreadyOpen(_)

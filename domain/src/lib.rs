@@ -13,6 +13,7 @@ pub mod error;
 pub mod lookup;
 pub mod occurred;
 pub mod reference;
+pub mod reference_data;
 pub mod sealed;
 pub mod upcasters;
 pub mod values;

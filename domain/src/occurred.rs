@@ -48,3 +48,10 @@ impl OccurredAt for crate::case::CaseEvent {
         }
     }
 }
+
+/// A reference data change speaks of days (its validity), not of an instant.
+impl OccurredAt for crate::reference_data::ReferenceDataEvent {
+    fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+}

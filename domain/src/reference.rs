@@ -15,6 +15,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use crate::error::DomainError;
 use crate::values::{CountryCode, Region};
 
+pub mod dated;
 mod lookup;
 mod provinces;
 mod regions;

@@ -16,6 +16,8 @@ use cqrs_es::persist::SerializedEvent;
 use cqrs_es::DomainEvent;
 use domain::call::CallEvent;
 use domain::case::CaseEvent;
+use domain::reference::dated::ReferenceKind;
+use domain::reference_data::ReferenceDataEvent;
 use domain::sealed::Sealed;
 use domain::upcasters::upcasters;
 use domain::values::*;
@@ -52,6 +54,7 @@ fn sealed(n: u128) -> Sealed {
 enum Sample {
     Call(CallEvent),
     Case(CaseEvent),
+    Reference(ReferenceDataEvent),
 }
 
 impl Sample {
@@ -59,18 +62,21 @@ impl Sample {
         match self {
             Sample::Call(e) => e.event_type(),
             Sample::Case(e) => e.event_type(),
+            Sample::Reference(e) => e.event_type(),
         }
     }
     fn event_version(&self) -> String {
         match self {
             Sample::Call(e) => e.event_version(),
             Sample::Case(e) => e.event_version(),
+            Sample::Reference(e) => e.event_version(),
         }
     }
     fn to_json(&self) -> Value {
         match self {
             Sample::Call(e) => serde_json::to_value(e),
             Sample::Case(e) => serde_json::to_value(e),
+            Sample::Reference(e) => serde_json::to_value(e),
         }
         .expect("events serialise")
     }
@@ -79,6 +85,7 @@ impl Sample {
         Ok(match self {
             Sample::Call(_) => Sample::Call(serde_json::from_value(payload)?),
             Sample::Case(_) => Sample::Case(serde_json::from_value(payload)?),
+            Sample::Reference(_) => Sample::Reference(serde_json::from_value(payload)?),
         })
     }
 }
@@ -116,9 +123,12 @@ fn variant(sample: &Sample) -> usize {
             CaseEvent::FollowUpCreated { .. } => 23,
             CaseEvent::FollowUpCompleted { .. } => 24,
         },
+        Sample::Reference(e) => match e {
+            ReferenceDataEvent::ReferenceDataChanged { .. } => 25,
+        },
     }
 }
-const VARIANTS: usize = 25;
+const VARIANTS: usize = 26;
 
 /// One event of every type, at its current version, with every optional field set.
 fn samples() -> Vec<Sample> {
@@ -198,6 +208,16 @@ fn samples() -> Vec<Sample> {
         Sample::Case(CaseEvent::CaseReopened {
             reopened_at: at("2025-10-05T01:00:00Z"),
             reason: sealed(3),
+        }),
+        Sample::Reference(ReferenceDataEvent::ReferenceDataChanged {
+            kind: ReferenceKind::Agency,
+            code: "DEPARTMENT_OF_CHILDREN".into(),
+            valid_from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("a day"),
+            valid_to: chrono::NaiveDate::from_ymd_opt(2026, 12, 31),
+            name: Some("Cục Trẻ em".into()),
+            english_name: Some("Department of Children".into()),
+            attributes: [("ministry".to_string(), "MINISTRY_OF_HEALTH".to_string())].into(),
+            source: "a government decision".into(),
         }),
         Sample::Case(CaseEvent::PersonErased {
             person_id: id(4),

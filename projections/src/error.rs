@@ -21,6 +21,10 @@ pub enum ProjectionError {
     /// A statistics period whose `from` is after its `to`, or that spans more than a century.
     #[error("the period ends before it starts, or is longer than a century")]
     InvalidPeriod,
+    /// `asOfPosition` beyond what the statistics projection has applied: the
+    /// answer could still change, so it is refused rather than given.
+    #[error("the statistics stand at log position {applied}; position {asked} is not reached yet")]
+    PositionNotReached { asked: i64, applied: i64 },
     #[error("no projection is called {0:?}; known: calls, cases, referrals, statistics")]
     UnknownProjection(String),
     /// A stored event that the projection cannot read or attribute (already

@@ -18,6 +18,7 @@
 //! [`spawn`] and [`rebuild`]: give them the same one the server writes with.
 
 mod checkpoint;
+pub mod disclosure;
 mod error;
 mod feed;
 mod live;

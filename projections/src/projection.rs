@@ -80,6 +80,8 @@ impl Projection {
                 "statistics_counselling_sessions",
                 "statistics_cases_opened",
                 "statistics_referrals",
+                "statistics_facts",
+                "statistics_cells",
             ],
             Projection::MerkleLog => &["merkle_leaves"],
         }

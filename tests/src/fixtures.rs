@@ -97,7 +97,7 @@ pub async fn sequences(pool: &sqlx::PgPool, aggregate_type: &str, id: Uuid) -> V
 }
 
 /// The read models' tables, for comparing incremental and rebuilt contents.
-pub const READ_MODEL_TABLES: [&str; 9] = [
+pub const READ_MODEL_TABLES: [&str; 11] = [
     "calls",
     "cases",
     "follow_ups",
@@ -107,6 +107,8 @@ pub const READ_MODEL_TABLES: [&str; 9] = [
     "statistics_counselling_sessions",
     "statistics_cases_opened",
     "statistics_referrals",
+    "statistics_facts",
+    "statistics_cells",
 ];
 
 /// A digest of every read-model table's rows, order-independent.

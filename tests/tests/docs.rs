@@ -77,8 +77,8 @@ fn the_readme_roles_table_is_the_policy() {
 fn a_roles_table_that_departs_from_the_policy_is_caught() {
     // Issue 18: statistics given to neither COUNSELLOR nor SUPERVISOR.
     let stale = README.replace(
-        "| read statistics: an ANALYST gets small cells suppressed (minimum cell size 5) | yes | yes |",
-        "| read statistics: an ANALYST gets small cells suppressed (minimum cell size 5) | — | — |",
+        "| read statistics: exact for COUNSELLOR, SUPERVISOR and AUDITOR; an ANALYST gets disclosure-controlled figures (cell key perturbation, no count below 5; docs/STATISTICS.md) | yes | yes |",
+        "| read statistics: exact for COUNSELLOR, SUPERVISOR and AUDITOR; an ANALYST gets disclosure-controlled figures (cell key perturbation, no count below 5; docs/STATISTICS.md) | — | — |",
     );
     assert_ne!(stale, README, "the self-check edits the real table");
     let found = differences(&stale);

@@ -164,3 +164,83 @@ fn the_command_line_lists_the_same_provinces() {
     let regions = run(&["reference", "regions"]);
     assert!(regions.contains("Đồng bằng sông Cửu Long"), "{regions}");
 }
+
+const AGENCIES: &str = "query($on: Date) { referenceData(on: $on) { \
+    agencies { code name validFrom validTo ministry } ministries { code } counsellingTopics { code } } }";
+
+fn ministry_of(data: &Value, code: &str) -> Option<Value> {
+    data["agencies"]
+        .as_array()?
+        .iter()
+        .find(|a| a["code"] == code)
+        .map(|a| a["ministry"].clone())
+}
+
+#[tokio::test]
+async fn admin_dates_a_change_of_ministry_and_reference_data_reflects_it_from_that_day() {
+    let app = spawn_app().await;
+    let reader = token(Role::Analyst);
+    let on = |day: &'static str| json!({ "on": day });
+    // The data files: MOLISA until March 2025, then Home Affairs; the switchboard under Health from September 2025.
+    let before = app.gql(&reader, AGENCIES, on("2025-02-28")).await;
+    assert_eq!(
+        ministry_of(before.data("referenceData"), "DEPARTMENT_OF_CHILDREN"),
+        Some(json!("MOLISA"))
+    );
+    let after = app.gql(&reader, AGENCIES, on("2025-09-01")).await;
+    let after = after.data("referenceData");
+    assert_eq!(
+        ministry_of(after, "DEPARTMENT_OF_CHILDREN"),
+        Some(json!("MINISTRY_OF_HOME_AFFAIRS"))
+    );
+    assert_eq!(
+        ministry_of(after, "HOTLINE_111"),
+        Some(json!("MINISTRY_OF_HEALTH"))
+    );
+    assert!(after["ministries"]
+        .as_array()
+        .is_some_and(|m| m.iter().all(|m| m["code"] != "MOLISA")));
+
+    // ADMIN moves the Department of Children to Health from 2026, without a release.
+    let change = "mutation($i: ChangeReferenceDataInput!) { changeReferenceData(input: $i) { \
+        kind code validFrom validTo name ministry source version } }";
+    let input = json!({"i": {"kind": "AGENCY", "code": "DEPARTMENT_OF_CHILDREN", "validFrom": "2026-01-01",
+        "name": "Cục Trẻ em", "englishName": "Department of Children", "ministry": "MINISTRY_OF_HEALTH",
+        "source": "government decision moving child protection", "idempotencyKey": "move-children-2026"}});
+    let recorded = app.gql(&token(Role::Admin), change, input.clone()).await;
+    assert_eq!(
+        recorded.data("changeReferenceData"),
+        &json!({"kind": "AGENCY", "code": "DEPARTMENT_OF_CHILDREN", "validFrom": "2026-01-01", "validTo": null,
+                "name": "Cục Trẻ em", "ministry": "MINISTRY_OF_HEALTH",
+                "source": "government decision moving child protection", "version": 1})
+    );
+    // The same request again is the same change, not a second one.
+    let again = app.gql(&token(Role::Admin), change, input).await;
+    assert_eq!(again.data("changeReferenceData")["version"], 1);
+    let dec = app.gql(&reader, AGENCIES, on("2025-12-31")).await;
+    assert_eq!(
+        ministry_of(dec.data("referenceData"), "DEPARTMENT_OF_CHILDREN"),
+        Some(json!("MINISTRY_OF_HOME_AFFAIRS"))
+    );
+    let jan = app.gql(&reader, AGENCIES, on("2026-01-01")).await;
+    assert_eq!(
+        ministry_of(jan.data("referenceData"), "DEPARTMENT_OF_CHILDREN"),
+        Some(json!("MINISTRY_OF_HEALTH"))
+    );
+
+    // Refusals: a code nobody knows, a ministry nobody knows, days backwards; other roles are forbidden.
+    for bad in [
+        json!({"kind": "AGENCY", "code": "TASK_FORCE", "validFrom": "2026-01-01", "name": "x", "ministry": "MINISTRY_OF_HEALTH", "source": "s"}),
+        json!({"kind": "AGENCY", "code": "NGO", "validFrom": "2026-01-01", "name": "x", "ministry": "MINISTRY_OF_MAGIC", "source": "s"}),
+        json!({"kind": "AGENCY", "code": "NGO", "validFrom": "2026-01-01", "validTo": "2025-01-01", "name": "x", "ministry": "NON_GOVERNMENTAL", "source": "s"}),
+    ] {
+        let answer = app
+            .gql(&token(Role::Admin), change, json!({ "i": bad }))
+            .await;
+        assert_eq!(answer.code(), Some("BAD_USER_INPUT"), "{}", answer.body);
+    }
+    let answer = app
+        .gql(&token(Role::Supervisor), change, json!({"i": {"kind": "AGENCY", "code": "NGO", "validFrom": "2026-01-01", "name": "x", "ministry": "NON_GOVERNMENTAL", "source": "s"}}))
+        .await;
+    assert_eq!(answer.code(), Some("FORBIDDEN"));
+}

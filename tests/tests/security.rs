@@ -169,6 +169,13 @@ fn operations(w: &World) -> Vec<Op> {
             json!({}),
         ),
         q("projections", "{ projections { name } }", json!({})),
+        q(
+            "changeReferenceData",
+            "mutation($i: ChangeReferenceDataInput!) { changeReferenceData(input: $i) { version } }",
+            json!({"i": {"kind": "AGENCY", "code": "NGO", "validFrom": "2030-01-01",
+                          "name": "Tổ chức phi chính phủ", "ministry": "NON_GOVERNMENTAL",
+                          "source": "security test"}}),
+        ),
         q("transparencyLog", "{ transparencyLog { size } }", json!({})),
         q(
             "inclusionProof",
@@ -206,6 +213,7 @@ fn allowed(op: &str, role: Role) -> bool {
         "referrals" => matches!(role, Counsellor | Supervisor | Agency),
         "statistics" => matches!(role, Counsellor | Supervisor | Auditor | Analyst),
         "projections" => matches!(role, Supervisor | Auditor | Admin),
+        "changeReferenceData" => role == Admin,
         "transparencyLog" | "inclusionProof" | "consistencyProof" => role == Auditor,
         other => panic!("no expectation for {other}"),
     }

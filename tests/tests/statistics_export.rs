@@ -1,9 +1,10 @@
 //! `casetrail export statistics`: the file holds exactly what the API's
-//! `statistics` query answers for the same period and minimum cell size,
-//! and says which period, region and log position it covers.
+//! `statistics` query answers an ANALYST for the same period and floor
+//! (disclosure-controlled: docs/STATISTICS.md), and says which period,
+//! region and log position it covers.
 
 use std::io::Cursor;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use api::commands::CommandService;
 use api::operations::export::ExportStatisticsArgs;
@@ -54,7 +55,7 @@ received_at,channel,region,province,country,caller_type,category,topics
 ";
 
 const STATISTICS: &str = "query($minCellSize: Int) { statistics(from: \"2018-11-01\", to: \"2022-02-14\", minCellSize: $minCellSize) { \
-    from to asOfPosition minCellSize totalCalls counsellingCalls counsellingSessions casesOpened referrals personsRescued \
+    from to asOfPosition minCellSize disclosureControlled referralCases personsRescuedByCohort totalCalls counsellingCalls counsellingSessions casesOpened referrals personsRescued \
     callsByRegion { region count share suppressed } callsByCategory { category count suppressed } \
     callsByChannel { channel count suppressed } referralsByAgency { agency referrals personsRescued suppressed } \
     monthly { month calls counsellingCalls referrals personsRescued } } }";
@@ -89,27 +90,13 @@ async fn export(app: &TestApp, out: &std::path::Path, extra: &[&str]) -> String 
 }
 
 /// The API's statistics once the projection has applied every imported call.
-async fn api_statistics(
-    app: &TestApp,
-    reader: &str,
-    min_cell_size: Option<i64>,
-    calls: i64,
-) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let answer = app
-            .gql(reader, STATISTICS, json!({ "minCellSize": min_cell_size }))
-            .await;
-        if answer.body["data"]["statistics"]["totalCalls"] == json!(calls) {
-            return answer.body["data"]["statistics"].clone();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "statistics did not catch up: {}",
-            answer.body
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn api_statistics(app: &TestApp, reader: &str, min_cell_size: Option<i64>) -> Value {
+    let owner = app.db.owner().await;
+    casetrail_tests::fixtures::caught_up(&owner).await;
+    let answer = app
+        .gql(reader, STATISTICS, json!({ "minCellSize": min_cell_size }))
+        .await;
+    answer.data("statistics").clone()
 }
 
 #[tokio::test]
@@ -130,16 +117,16 @@ async fn the_export_writes_the_apis_figures_with_the_same_suppression_in_json_an
     std::fs::create_dir_all(&dir).expect("temp dir");
     let (json_file, csv_file) = (dir.join("stats.json"), dir.join("stats.csv"));
 
-    let api = api_statistics(&app, &token(Role::Supervisor), Some(3), 9).await;
-    let exported: Value = serde_json::from_str(
-        &export(
-            &app,
-            &json_file,
-            &["--format", "json", "--min-cell-size", "3"],
-        )
-        .await,
-    )
-    .expect("JSON");
+    // The exact figures stay with exact roles.
+    let exact = api_statistics(&app, &token(Role::Supervisor), Some(1)).await;
+    assert_eq!(exact["totalCalls"], 9);
+    assert_eq!(exact["disclosureControlled"], false);
+
+    // An export is disclosure-controlled as the ANALYST's answer is, with the same floor.
+    let api = api_statistics(&app, &token(Role::Analyst), None).await;
+    assert_eq!(api["disclosureControlled"], true);
+    let exported: Value =
+        serde_json::from_str(&export(&app, &json_file, &["--format", "json"]).await).expect("JSON");
     let mut exported = exported;
     assert_eq!(
         exported.as_object_mut().and_then(|o| o.remove("region")),
@@ -147,77 +134,100 @@ async fn the_export_writes_the_apis_figures_with_the_same_suppression_in_json_an
         "the export says it covers every region"
     );
     assert_eq!(exported, api, "the export differs from the API");
+    assert_eq!(exported["minCellSize"], 5);
+    // No count from 1 to 4 anywhere in the file; the two Northeast calls and the one overseas are not shown.
     let region = |code: &str| {
         exported["callsByRegion"]
             .as_array()
             .and_then(|a| a.iter().find(|r| r["region"] == code))
             .cloned()
+            .unwrap_or_default()
     };
-    assert_eq!(
-        region("RED_RIVER_DELTA").map(|r| r["count"].clone()),
-        Some(json!(6))
-    );
-    assert_eq!(
-        region("NORTHEAST"),
-        Some(json!({"region": "NORTHEAST", "count": null, "share": null, "suppressed": true}))
+    for code in ["NORTHEAST", "OVERSEAS"] {
+        let row = region(code);
+        assert!(
+            row["count"] == json!(0) || row["suppressed"] == true,
+            "{row}"
+        );
+    }
+    let shown = exported["totalCalls"].as_i64().unwrap_or_default();
+    assert!(
+        (7..=11).contains(&shown),
+        "9 calls within the table's reach: {shown}"
     );
 
-    let csv = export(
-        &app,
-        &csv_file,
-        &["--format", "csv", "--min-cell-size", "3"],
-    )
-    .await;
+    let csv = export(&app, &csv_file, &["--format", "csv"]).await;
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], "section,key,count,share,suppressed,value");
     let position = format!(
         "meta,asOfPosition,,,,{}",
         api["asOfPosition"].as_str().unwrap_or_default()
     );
+    let total = format!("totals,totalCalls,{shown},,false,");
+    let monthly: Vec<String> = api["monthly"]
+        .as_array()
+        .map(|months| {
+            months
+                .iter()
+                .map(|m| {
+                    format!(
+                        "monthly.calls,{},{},,false,",
+                        m["month"].as_str().unwrap_or_default(),
+                        m["calls"]
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     for expected in [
         "meta,from,,,,2018-11-01",
         "meta,region,,,,ALL",
         position.as_str(),
-        "meta,minCellSize,,,,3",
-        "totals,totalCalls,9,,false,",
-        "totals,counsellingCalls,3,,false,",
-        "callsByRegion,RED_RIVER_DELTA,6,0.666667,false,",
-        "callsByRegion,NORTHEAST,,,true,",
-        "callsByCategory,INFORMATION,4,,false,",
-        "callsByChannel,ZALO,,,true,",
-        "monthly.calls,2020-04,6,,false,",
-    ] {
+        "meta,minCellSize,,,,5",
+        "meta,disclosureControlled,,,,true",
+        total.as_str(),
+    ]
+    .into_iter()
+    .chain(monthly.iter().map(String::as_str))
+    {
         assert!(lines.contains(&expected), "missing {expected} in\n{csv}");
     }
+    for line in &lines[1..] {
+        let count = line.split(',').nth(2).unwrap_or_default();
+        if let Ok(n) = count.parse::<i64>() {
+            assert!(n == 0 || n >= 5, "a count below the floor: {line}");
+        }
+    }
 
-    // By default the export suppresses like the API does for an ANALYST.
+    // A regional export says which region it covers; its two calls read 0.
     let regional = export(
         &app,
         &csv_file,
-        &[
-            "--format",
-            "csv",
-            "--min-cell-size",
-            "1",
-            "--region",
-            "northeast",
-        ],
+        &["--format", "csv", "--region", "northeast"],
     )
     .await;
     assert!(
         regional.lines().any(|l| l == "meta,region,,,,NORTHEAST")
-            && regional.lines().any(|l| l == "totals,totalCalls,2,,false,"),
+            && regional.lines().any(|l| l == "totals,totalCalls,0,,false,"),
         "a regional export says which region it covers:\n{regional}"
     );
 
-    let analyst = api_statistics(&app, &token(Role::Analyst), None, 9).await;
-    let mut exported: Value =
-        serde_json::from_str(&export(&app, &json_file, &["--format", "json"]).await).expect("JSON");
-    exported.as_object_mut().and_then(|o| o.remove("region"));
-    assert_eq!(
-        (exported["minCellSize"].as_i64(), &exported),
-        (Some(5), &analyst)
-    );
+    // As of the position an export stated, a later export gives the same figures.
+    let again: Value = serde_json::from_str(
+        &export(
+            &app,
+            &json_file,
+            &[
+                "--format",
+                "json",
+                "--as-of-position",
+                api["asOfPosition"].as_str().unwrap_or("0"),
+            ],
+        )
+        .await,
+    )
+    .expect("JSON");
+    assert_eq!(again["totalCalls"], api["totalCalls"]);
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("export test took {:?}", started.elapsed());
 }

@@ -23,6 +23,7 @@ mod parse;
 mod persons;
 mod preview;
 pub mod reads;
+pub mod reference;
 mod retry;
 
 pub use parse::required_text;

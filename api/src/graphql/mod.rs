@@ -21,9 +21,11 @@ mod privacy;
 mod queries;
 mod read_models;
 mod reference;
+mod reference_changes;
 
 pub mod scalars;
 mod statistics;
+mod statistics_report;
 pub mod subscriptions;
 
 pub mod types;

@@ -251,4 +251,13 @@ impl ContractMutation {
             .find(|p| p.id == person_id)
             .ok_or(ApiError::Internal)?)
     }
+
+    /// ADMIN: a dated change of reference data (see docs/REFERENCE.md).
+    async fn change_reference_data(
+        &self,
+        ctx: &Context<'_>,
+        input: super::reference_changes::ChangeReferenceDataInput,
+    ) -> Result<super::reference_changes::ReferenceChange> {
+        super::reference_changes::change(ctx, input).await
+    }
 }

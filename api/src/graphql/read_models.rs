@@ -7,6 +7,7 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object, Result, SimpleObject};
 use domain::call::Call;
 use domain::case::Case;
+use projections::disclosure::Disclosure;
 use projections::queries;
 use uuid::Uuid;
 
@@ -51,6 +52,9 @@ pub(super) fn projection_error(e: projections::ProjectionError) -> ApiError {
     match e {
         projections::ProjectionError::BadCursor => {
             ApiError::BadUserInput("after is not a cursor this list gave out".into())
+        }
+        e @ projections::ProjectionError::PositionNotReached { .. } => {
+            ApiError::BadUserInput(e.to_string())
         }
         other => {
             tracing::error!(error.cause = %other, "read model query failed");
@@ -237,6 +241,10 @@ impl ReadModelQuery {
     }
 
     /// from and to are inclusive calendar days in the hotline's time zone.
+    /// `asOfPosition`: the figures as of that log position (a published
+    /// figure's `asOfPosition`), whatever was recorded since. `map`: province
+    /// and region breakdowns restated on the map in force on that day.
+    #[allow(clippy::too_many_arguments)]
     async fn statistics(
         &self,
         ctx: &Context<'_>,
@@ -244,6 +252,8 @@ impl ReadModelQuery {
         to: Date,
         region: Option<Region>,
         min_cell_size: Option<i32>,
+        as_of_position: Option<String>,
+        map: Option<Date>,
     ) -> Result<StatisticsNode> {
         let (app, req) = request(ctx)?;
         require(&req.principal, Capability::ReadStatistics)?;
@@ -262,20 +272,40 @@ impl ReadModelQuery {
             1,
             MAX_MIN_CELL_SIZE,
         )?;
-        let floor = if req.principal.role == domain::values::Role::Analyst {
-            ANALYST_MIN_CELL_SIZE
+        let as_of_position = as_of_position
+            .map(|p| {
+                p.trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|p| *p >= 0)
+                    .ok_or_else(|| {
+                        ApiError::BadUserInput(
+                        "asOfPosition is a log position: a decimal string of a non-negative integer"
+                            .into(),
+                    )
+                    })
+            })
+            .transpose()?;
+        let disclosure = if req.principal.role == domain::values::Role::Analyst {
+            Disclosure::Controlled {
+                floor: i64::from(asked.max(ANALYST_MIN_CELL_SIZE)),
+            }
         } else {
-            1
+            Disclosure::Exact {
+                min_cell_size: i64::from(asked),
+            }
         };
-        let stats = queries::statistics(
-            app.reading(ctx).pool(),
-            from.0,
-            to.0,
-            region.map(Into::into),
-            i64::from(asked.max(floor)),
-        )
-        .await
-        .map_err(projection_error)?;
+        let ask = queries::Ask {
+            from: from.0,
+            to: to.0,
+            region: region.map(Into::into),
+            as_of_position,
+            map_on: map.map(|m| m.0),
+            disclosure,
+        };
+        let stats = queries::report(app.reading(ctx).pool(), &ask)
+            .await
+            .map_err(projection_error)?;
         Ok(stats.into())
     }
 

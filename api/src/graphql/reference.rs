@@ -1,15 +1,21 @@
 //! `referenceData`: the provinces and regions a call may name, readable by
 //! a person (Vietnamese names, validity, the province that absorbed a merged
-//! one). The data is the domain's (`domain::reference`), so what the API
-//! shows is exactly what the rules check against.
+//! one), and the agencies (with their ministry), ministries, call categories
+//! and counselling topics. The base is the domain's (`domain::reference`,
+//! the repository's `reference/*.json`), so what the API shows is what the
+//! rules check against; ADMIN's dated changes (`changeReferenceData`,
+//! module `reference_changes`) apply over it.
 
 use async_graphql::{Context, Object, Result, SimpleObject};
+use domain::reference::dated::{history, on_day, Entry, ReferenceKind as Kind};
 use domain::reference::{region_names, Province, PROVINCES};
 
 use super::context::request;
 use super::enums::Region;
 use super::scalars::Date;
 use crate::policy::{require, Capability};
+
+use super::reference_changes::ReferenceEntry;
 
 #[derive(Default)]
 pub struct ReferenceQuery;
@@ -22,6 +28,11 @@ pub struct ReferenceData {
     pub provinces: Vec<ProvinceReference>,
     /// Every region a call or case may record.
     pub regions: Vec<RegionReference>,
+    /// Agencies referrals go to, each with the ministry (or body) it answers to.
+    pub agencies: Vec<ReferenceEntry>,
+    pub ministries: Vec<ReferenceEntry>,
+    pub call_categories: Vec<ReferenceEntry>,
+    pub counselling_topics: Vec<ReferenceEntry>,
 }
 
 /// One province as the reference data knows it.
@@ -69,24 +80,77 @@ impl ReferenceQuery {
     /// The provinces and regions calls and cases may name. `on`: only the provinces
     /// in force on that day (34 from 2025-07-01, 63 before).
     async fn reference_data(&self, ctx: &Context<'_>, on: Option<Date>) -> Result<ReferenceData> {
-        let (_, req) = request(ctx)?;
+        let (app, req) = request(ctx)?;
         require(&req.principal, Capability::ReadReferenceData)?;
-        let provinces = PROVINCES
-            .iter()
-            .filter(|p| on.as_ref().is_none_or(|day| p.in_force_on(day.0)))
-            .map(ProvinceReference::from)
-            .collect();
+        let changes = app.commands.reference_changes().await?;
+        let entries = |kind: Kind| -> Vec<Entry> {
+            match &on {
+                Some(day) => on_day(kind, day.0, &changes),
+                None => history(kind, &changes),
+            }
+        };
+        let provinces = if changes.iter().any(|c| c.kind == Kind::Province) {
+            entries(Kind::Province)
+                .iter()
+                .filter_map(ProvinceReference::from_entry)
+                .collect()
+        } else {
+            PROVINCES
+                .iter()
+                .filter(|p| on.as_ref().is_none_or(|day| p.in_force_on(day.0)))
+                .map(ProvinceReference::from)
+                .collect()
+        };
         let regions = domain::values::Region::ALL
             .iter()
             .map(|&r| {
                 let names = region_names(r);
+                let changed = entries(Kind::Region)
+                    .into_iter()
+                    .find(|e| e.code == r.as_str());
                 RegionReference {
                     code: r.into(),
-                    name: names.vietnamese.to_string(),
-                    english_name: names.english.to_string(),
+                    name: changed
+                        .as_ref()
+                        .map_or(names.vietnamese.to_string(), |e| e.name.clone()),
+                    english_name: changed
+                        .and_then(|e| e.english_name)
+                        .unwrap_or_else(|| names.english.to_string()),
                 }
             })
             .collect();
-        Ok(ReferenceData { provinces, regions })
+        let listed = |kind: Kind| -> Vec<ReferenceEntry> {
+            entries(kind)
+                .into_iter()
+                .map(ReferenceEntry::from)
+                .collect()
+        };
+        Ok(ReferenceData {
+            provinces,
+            regions,
+            agencies: listed(Kind::Agency),
+            ministries: listed(Kind::Ministry),
+            call_categories: listed(Kind::CallCategory),
+            counselling_topics: listed(Kind::CounsellingTopic),
+        })
+    }
+}
+
+impl ProvinceReference {
+    /// A province entry as changed by ADMIN (its region must be a region code).
+    fn from_entry(e: &Entry) -> Option<Self> {
+        let region = e
+            .attributes
+            .get("region")?
+            .parse::<domain::values::Region>()
+            .ok()?;
+        Some(Self {
+            code: e.code.clone(),
+            name: e.name.clone(),
+            region: region.into(),
+            valid_from: e.valid_from.map(Date),
+            valid_to: e.valid_to.map(Date),
+            successor: e.attributes.get("successor").cloned(),
+        })
     }
 }

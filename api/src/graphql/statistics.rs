@@ -4,10 +4,7 @@ use async_graphql::SimpleObject;
 
 use super::enums::*;
 use super::scalars::Date;
-
-fn int(n: i64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
+use super::statistics_report::{code_counts, int, month_reports, CodeCount, MonthReport};
 
 /// A count that is null, with suppressed true, when it is below the minimum cell size.
 #[derive(SimpleObject)]
@@ -69,6 +66,31 @@ pub struct StatisticsNode {
     pub calls_by_channel: Vec<ChannelCount>,
     pub referrals_by_agency: Vec<AgencyCount>,
     pub monthly: Vec<MonthStatistics>,
+    /// True when the figures are disclosure-controlled (ANALYST): perturbed by the
+    /// cell key method, no count from 1 to minCellSize - 1 anywhere (docs/STATISTICS.md).
+    pub disclosure_controlled: bool,
+    /// The map province and region breakdowns are given on: "recorded", or the map's day.
+    pub map: String,
+    /// Distinct cases with at least one referral sent in the period.
+    pub referral_cases: i32,
+    /// Persons rescued through the referrals sent in the period, whenever the rescue came.
+    pub persons_rescued_by_cohort: i32,
+    /// Counselling calls by topic; a call counts under each of its topics.
+    pub counselling_calls_by_topic: Vec<CodeCount>,
+    pub calls_by_caller_type: Vec<CodeCount>,
+    /// Calls by province code, as recorded or restated on `map`.
+    pub calls_by_province: Vec<CodeCount>,
+    /// Calls by region, as recorded or restated on `map`.
+    pub calls_by_region_on_map: Vec<CodeCount>,
+    /// Persons attached to the cases opened in the period.
+    pub persons_by_gender: Vec<CodeCount>,
+    /// Age at the case's opening year: UNDER_16, AGE_16_17, AGE_18_29, AGE_30_44, AGE_45_PLUS, UNKNOWN.
+    pub persons_by_age_band: Vec<CodeCount>,
+    /// Referrals sent by agency, with their monthly series.
+    pub referrals_sent_by_agency: Vec<CodeCount>,
+    pub persons_rescued_by_cohort_by_agency: Vec<CodeCount>,
+    /// The report's other totals by local month.
+    pub monthly_report: Vec<MonthReport>,
 }
 
 impl From<projections::queries::Statistics> for StatisticsNode {
@@ -133,6 +155,21 @@ impl From<projections::queries::Statistics> for StatisticsNode {
                     persons_rescued: int(m.persons_rescued),
                 })
                 .collect(),
+            disclosure_controlled: s.whole.disclosure_controlled,
+            map: s.whole.map,
+            referral_cases: int(s.whole.referral_cases),
+            persons_rescued_by_cohort: int(s.whole.persons_rescued_by_cohort),
+            counselling_calls_by_topic: code_counts(s.whole.counselling_calls_by_topic),
+            calls_by_caller_type: code_counts(s.whole.calls_by_caller_type),
+            calls_by_province: code_counts(s.whole.calls_by_province),
+            calls_by_region_on_map: code_counts(s.whole.calls_by_region_on_map),
+            persons_by_gender: code_counts(s.whole.persons_by_gender),
+            persons_by_age_band: code_counts(s.whole.persons_by_age_band),
+            referrals_sent_by_agency: code_counts(s.whole.referrals_by_agency),
+            persons_rescued_by_cohort_by_agency: code_counts(
+                s.whole.persons_rescued_by_cohort_by_agency,
+            ),
+            monthly_report: month_reports(s.whole.monthly),
         }
     }
 }

@@ -2,13 +2,13 @@
 //! as JSON (the contract's `Statistics` shape) or CSV (one row per figure),
 //! for ministry reports and spreadsheets.
 //!
-//! The figures come from the same function the API calls, with the same
-//! suppression: a breakdown cell below the minimum cell size has no count
-//! and is marked suppressed. Unlike the API, whose default is 1 for roles
-//! other than ANALYST, the export defaults to the ANALYST floor
-//! ([`DEFAULT_MIN_CELL_SIZE`]): a file leaves the system and is shared, so
-//! exact small counts must be asked for (`--min-cell-size 1`), never leaked
-//! by forgetting a flag. Every output carries its period, its region (all
+//! The figures come from the same function the API calls, and a file leaves
+//! the system and is shared, so every export is disclosure-controlled as an
+//! ANALYST's answer is (docs/STATISTICS.md): perturbed by the cell key
+//! method, and no count from 1 to the floor minus one anywhere (breakdown
+//! cells below it have no count and are marked suppressed; totals and
+//! monthly figures below it read 0). The floor defaults to the ANALYST's
+//! ([`DEFAULT_MIN_CELL_SIZE`]). Every output carries its period, its region (all
 //! regions, or the one `--region` asked for) and `asOfPosition`, so a
 //! published figure can be reproduced later and is never mistaken for the
 //! national one.
@@ -18,6 +18,7 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use domain::values::Region;
+use projections::disclosure::Disclosure;
 use projections::queries::Statistics;
 use serde_json::{json, Value};
 
@@ -49,9 +50,12 @@ pub struct ExportStatisticsArgs {
     pub to: NaiveDate,
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Counts below N are suppressed (no count, marked suppressed); 1 suppresses nothing.
+    /// The floor: no count from 1 to N - 1 is written (cells suppressed, totals 0).
     #[arg(long, default_value_t = DEFAULT_MIN_CELL_SIZE)]
     pub min_cell_size: i64,
+    /// The figures as of this log position (an earlier export's asOfPosition).
+    #[arg(long)]
+    pub as_of_position: Option<i64>,
     /// Only calls and cases of this region (e.g. RED_RIVER_DELTA); the output says so.
     #[arg(long)]
     pub region: Option<String>,
@@ -95,10 +99,24 @@ pub async fn run(args: ExportStatisticsArgs) -> Result<(), OperatorError> {
         .transpose()
         .map_err(|e| OperatorError::Usage(format!("--region: {e}")))?;
     let pool = super::existing_app_pool(&args.database.database_url, 2).await?;
-    let stats =
-        projections::queries::statistics(&pool, args.from, args.to, region, args.min_cell_size)
-            .await
-            .map_err(|e| OperatorError::Database(format!("cannot read the statistics: {e}")))?;
+    let ask = projections::queries::Ask {
+        from: args.from,
+        to: args.to,
+        region,
+        as_of_position: args.as_of_position,
+        map_on: None,
+        disclosure: Disclosure::Controlled {
+            floor: args.min_cell_size,
+        },
+    };
+    let stats = projections::queries::report(&pool, &ask)
+        .await
+        .map_err(|e| match e {
+            e @ projections::ProjectionError::PositionNotReached { .. } => {
+                OperatorError::Usage(format!("--as-of-position: {e}"))
+            }
+            e => OperatorError::Database(format!("cannot read the statistics: {e}")),
+        })?;
     if let Ok(status) = projections::status(&pool).await {
         if let Some(s) = status.iter().find(|s| s.name == "statistics" && s.lag > 0) {
             eprintln!(
@@ -141,6 +159,9 @@ pub fn to_json(s: &Statistics, region: Option<Region>) -> Value {
         "region": region.map(Region::as_str),
         "asOfPosition": s.as_of_position.to_string(),
         "minCellSize": s.min_cell_size,
+        "disclosureControlled": s.whole.disclosure_controlled,
+        "referralCases": s.whole.referral_cases,
+        "personsRescuedByCohort": s.whole.persons_rescued_by_cohort,
         "totalCalls": s.total_calls,
         "counsellingCalls": s.counselling_calls,
         "counsellingSessions": s.counselling_sessions,
@@ -214,6 +235,10 @@ pub fn to_csv(s: &Statistics, region: Option<Region>) -> Result<String, String> 
         meta("region", region.map_or("ALL", Region::as_str).to_string()),
         meta("asOfPosition", s.as_of_position.to_string()),
         meta("minCellSize", s.min_cell_size.to_string()),
+        meta(
+            "disclosureControlled",
+            s.whole.disclosure_controlled.to_string(),
+        ),
     ];
     for (key, value) in [
         ("totalCalls", s.total_calls),
@@ -222,6 +247,8 @@ pub fn to_csv(s: &Statistics, region: Option<Region>) -> Result<String, String> 
         ("casesOpened", s.cases_opened),
         ("referrals", s.referrals),
         ("personsRescued", s.persons_rescued),
+        ("referralCases", s.whole.referral_cases),
+        ("personsRescuedByCohort", s.whole.persons_rescued_by_cohort),
     ] {
         rows.push(row("totals", key, Some(value), None, false));
     }

@@ -34,6 +34,9 @@ pub const CALLS: usize = 9_154;
 pub const COUNSELLING_CALLS: usize = 1_069;
 pub const REFERRAL_CASES: usize = 129;
 pub const PERSONS_RESCUED: u32 = 165;
+/// Referral cases also referred to a second agency: referrals sent are
+/// REFERRAL_CASES + SECOND_REFERRALS, referral cases stay REFERRAL_CASES.
+pub const SECOND_REFERRALS: usize = 13;
 
 /// Calls per region: 9,154 × the report's share, each rounding back to it.
 const CALLS_BY_REGION: [(Region, usize); 9] = [
@@ -220,11 +223,14 @@ pub async fn seed_demo(
     }
     drop(results);
 
-    let referral_calls: Vec<&PlannedCall> = calls
+    // The latest referral requests, so that the last rescue can fall just after the period.
+    let mut referral_calls: Vec<&PlannedCall> = calls
         .iter()
+        .rev()
         .filter(|c| c.input.category == CallCategory::ReferralRequest)
         .take(REFERRAL_CASES)
         .collect();
+    referral_calls.reverse();
     let mut agencies: Vec<Agency> = CASES_BY_AGENCY
         .iter()
         .flat_map(|&(a, n)| std::iter::repeat_n(a, n))
@@ -241,7 +247,7 @@ pub async fn seed_demo(
     }
     rescued.resize(REFERRAL_CASES, 0);
     rescued.shuffle(&mut rng);
-    let plans: Vec<CasePlan> = referral_calls
+    let mut plans: Vec<CasePlan> = referral_calls
         .iter()
         .enumerate()
         .map(|(i, call)| CasePlan {
@@ -251,10 +257,18 @@ pub async fn seed_demo(
             agency: agencies[i],
             rescued: rescued[i],
             outcome_roll: rng.gen_range(0..4),
+            rescue_delay_hours: 0,
+            also_referred_to: (i % 10 == 3).then_some(if agencies[i] == Agency::WomensUnion {
+                Agency::DepartmentOfChildren
+            } else {
+                Agency::WomensUnion
+            }),
         })
         .collect();
+    let late = delay_the_last_rescue(&mut plans);
     let mut report = SeedReport {
         calls: total,
+        persons_rescued_after_period: late,
         ..SeedReport::default()
     };
     let cases_total = plans.len();
@@ -273,4 +287,34 @@ pub async fn seed_demo(
     drop(results);
     report.events_recorded = demo_events(commands).await? - events_before;
     Ok(report)
+}
+
+/// Moves the last rescue of the demo to the day after the report's period
+/// (its referral was sent inside it); returns its persons.
+fn delay_the_last_rescue(plans: &mut [CasePlan]) -> u32 {
+    let (_, last) = period();
+    let after = hanoi()
+        .from_local_datetime(&last.and_hms_opt(12, 0, 0).unwrap_or_default())
+        .single()
+        .map(|t| t.with_timezone(&Utc) + Duration::days(2))
+        .unwrap_or_default();
+    let Some(plan) = plans
+        .iter_mut()
+        .filter(|p| p.rescued > 0)
+        .max_by_key(|p| p.received_at)
+    else {
+        return 0;
+    };
+    let usual = plan.received_at + Duration::hours(72);
+    plan.rescue_delay_hours = (after - usual).num_hours().max(0);
+    // Rescues come 72 hours after their call: others may fall after the period too.
+    plans
+        .iter()
+        .filter(|p| p.rescued > 0)
+        .filter(|p| {
+            let rescued_at = p.received_at + Duration::hours(72 + p.rescue_delay_hours);
+            domain::reference::vietnam_day(rescued_at) > last
+        })
+        .map(|p| u32::from(p.rescued))
+        .sum()
 }

@@ -19,23 +19,24 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use domain::call::CallEvent;
 use domain::case::CaseEvent;
-use domain::values::{Agency, Region};
+use domain::values::Region;
 use sqlx::PgConnection;
 use store::EventStore;
 use uuid::Uuid;
 
 use crate::error::ProjectionError;
 use crate::feed::{look_up, Fact, Logged, CALL_STREAM, CASE_STREAM};
-use crate::target::{month_of, Target};
+use crate::target::Target;
 
 mod call_regions;
+mod contributions;
 mod corrections;
 mod counters;
+pub(crate) mod facts;
+mod memory;
 
-/// The two grains each counter is kept at.
-fn periods(day: NaiveDate) -> [(&'static str, NaiveDate); 2] {
-    [("day", day), ("month", month_of(day))]
-}
+use facts::periods;
+use memory::Memory;
 
 type Period = (&'static str, NaiveDate);
 
@@ -50,6 +51,8 @@ pub(crate) struct Tally {
     cases: Cells,
     /// [referrals, persons rescued]
     referrals: Cells,
+    /// The signed contributions' day and month cells (migration 0015).
+    cells: facts::Cells,
 }
 
 /// Increments by cell: period, region, and the code of the table's third
@@ -71,15 +74,6 @@ fn count(
     {
         *value += n;
     }
-}
-
-/// What earlier events said that later ones are attributed by.
-#[derive(Default)]
-struct Memory {
-    call_regions: call_regions::CallRegions,
-    case_regions: HashMap<Uuid, Region>,
-    /// By (case, referral id).
-    referral_agencies: HashMap<(Uuid, Uuid), Agency>,
 }
 
 #[tracing::instrument(skip_all, fields(events = events.len()))]
@@ -104,7 +98,8 @@ impl Tally {
         target: &Target,
     ) -> Result<(), ProjectionError> {
         let mut memory = Memory::default();
-        recall(conn, store, events, &mut memory).await?;
+        recall(conn, store, events, &mut memory, target).await?;
+        let mut contributed = Vec::new();
         for event in events {
             let unknown = |what: &str| {
                 ProjectionError::Event(format!(
@@ -144,8 +139,15 @@ impl Tally {
                         .set(*call_id, event.at.position, *region);
                 }
                 Fact::Call(CallEvent::CallCorrected { before, after, .. }) => {
-                    self.correct_call(conn, store, event, (before, after), target)
-                        .await?;
+                    self.correct_call(
+                        conn,
+                        store,
+                        event,
+                        (before, after),
+                        target,
+                        &mut contributed,
+                    )
+                    .await?;
                     let (call, at) = (event.stream, event.at.position);
                     memory.call_regions.set(call, at, after.region);
                 }
@@ -214,8 +216,12 @@ impl Tally {
                 }
                 _ => {}
             }
+            contributions::of(event, &mut memory, target, &mut contributed)?;
         }
-        Ok(())
+        for c in &contributed {
+            self.cells.add(c);
+        }
+        facts::write_facts(conn, target, &contributed).await
     }
 }
 
@@ -227,6 +233,7 @@ async fn recall(
     store: &EventStore,
     events: &[Logged],
     memory: &mut Memory,
+    target: &Target,
 ) -> Result<(), ProjectionError> {
     let (mut calls, mut cases) = (HashSet::new(), HashSet::new());
     let (mut new_calls, mut new_cases, mut new_referrals) =
@@ -249,6 +256,9 @@ async fn recall(
                 if !new_cases.contains(&event.stream) {
                     cases.insert(event.stream);
                 }
+            }
+            Fact::Case(CaseEvent::PersonAttached { .. }) if !new_cases.contains(&event.stream) => {
+                cases.insert(event.stream);
             }
             Fact::Case(CaseEvent::RescueRecorded { referral_id, .. })
                 if !new_cases.contains(&event.stream)
@@ -289,18 +299,29 @@ async fn recall(
                 memory.call_regions.set(stream, at, after.region);
             }
             Fact::Case(CaseEvent::CaseOpened {
-                case_id, region, ..
+                case_id,
+                region,
+                province,
+                opened_at,
+                ..
             }) => {
                 memory.case_regions.insert(case_id, region);
+                memory
+                    .case_places
+                    .insert(case_id, (province, target.day(opened_at)));
             }
             Fact::Case(CaseEvent::ReferralSent {
                 referral_id,
                 agency,
+                referred_at,
                 ..
             }) => {
                 memory
                     .referral_agencies
                     .insert((stream, referral_id), agency);
+                memory
+                    .referral_days
+                    .insert((stream, referral_id), target.day(referred_at));
             }
             Fact::Unreadable(text) => return Err(ProjectionError::Event(text)),
             _ => {}

@@ -11,5 +11,6 @@ mod statistics;
 pub use casework::{case_queue, follow_ups, unacknowledged_referrals, FollowUpFilter, Queue};
 pub use lists::{calls, cases, referrals, CallFilter, CaseFilter, Page, ReferralFilter};
 pub use statistics::{
-    statistics, AgencyCount, CategoryCount, ChannelCount, MonthStatistics, RegionCount, Statistics,
+    report, statistics, AgencyCount, Ask, CategoryCount, ChannelCount, CodeCount, MonthCount,
+    MonthReport, MonthStatistics, RegionCount, Report, Statistics,
 };

@@ -10,12 +10,13 @@
 //!   connection's `edges`/`nodes` are those items, not a list again;
 //! - a list without `first` inside a node (persons, referrals, breakdowns):
 //!   [`NESTED_LIST`] items; a history's `events`: [`HISTORY_EVENTS`];
-//!   `statistics.monthly`: the months of the period;
+//!   `statistics.monthly`, `monthlyReport` and a breakdown's `monthly`: the
+//!   months of the period;
 //! - a node loaded from its stream (`node` of an edge, root `case`/`call`):
 //!   [`STREAM_LOAD`]; personal data in clear (`fullName`, `phone`, `notes`, `ethnicity`, `reason`):
 //!   [`PERSONAL_DATA`] each (a vault open and an access-log row);
 //! - `caseHistory`/`callHistory`: [`HISTORY`]; `statistics`: [`STATISTICS`]
-//!   plus one per month of the period; `verifyIntegrity`: [`INTEGRITY_ALL`]
+//!   plus one per month of the period, plus [`STATISTICS_AS_OF`] with `asOfPosition`; `verifyIntegrity`: [`INTEGRITY_ALL`]
 //!   for the whole log, [`HISTORY`] for one stream; `transparencyLog`,
 //!   `inclusionProof`, `consistencyProof`: [`INTEGRITY_ALL`] (each builds the
 //!   Merkle tree from every leaf); a mutation: [`COMMAND`];
@@ -46,7 +47,8 @@ use async_graphql::{Name, Variables};
 use prices::Fields;
 pub use prices::{
     COMMAND, HISTORY, HISTORY_EVENTS, INTEGRITY_ALL, INTROSPECTION, MAX_INTROSPECTION_DEPTH,
-    MAX_INTROSPECTION_LISTS, MAX_MONTHS, NESTED_LIST, PERSONAL_DATA, STATISTICS, STREAM_LOAD,
+    MAX_INTROSPECTION_LISTS, MAX_MONTHS, NESTED_LIST, PERSONAL_DATA, STATISTICS, STATISTICS_AS_OF,
+    STREAM_LOAD,
 };
 
 pub mod arguments;

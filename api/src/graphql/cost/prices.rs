@@ -25,6 +25,9 @@ pub const PERSONAL_DATA: u64 = 10;
 pub const HISTORY: u64 = 20;
 /// A statistics query, before its months.
 pub const STATISTICS: u64 = 20;
+/// A statistics query as of a log position: it sums the period's facts
+/// (one row per contribution) rather than its day and month cells.
+pub const STATISTICS_AS_OF: u64 = 200;
 /// Months of the longest statistics period (20 years), when unknown.
 pub const MAX_MONTHS: u64 = 241;
 /// Recomputing the hash chain of every stream.

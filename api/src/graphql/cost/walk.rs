@@ -200,7 +200,14 @@ impl<'a> Walker<'a> {
                 self.argument(f, "to").as_ref(),
             );
             weight = STATISTICS + self.months;
-        } else if name == "monthly" && parent == "Statistics" {
+            // As of a position, the sums come from the period's facts, not its cells.
+            if !matches!(self.argument(f, "asOfPosition"), None | Some(Value::Null)) {
+                weight = weight.saturating_add(STATISTICS_AS_OF);
+            }
+        } else if matches!(
+            (parent, name),
+            ("Statistics", "monthly" | "monthlyReport") | ("CodeCount", "monthly")
+        ) {
             items = self.months;
         } else if name == "caseHistory" || name == "callHistory" {
             weight = HISTORY;

@@ -19,6 +19,13 @@ pub(super) struct CasePlan {
     pub(super) agency: Agency,
     pub(super) rescued: u16,
     pub(super) outcome_roll: u8,
+    /// Hours the rescue and everything after it come later than usual: the
+    /// last rescue of the demo falls after the report's period, so that
+    /// persons rescued by referral cohort differ from rescues dated in it.
+    pub(super) rescue_delay_hours: i64,
+    /// A second agency the case was also referred to (and which declined):
+    /// referrals sent then exceed referral cases.
+    pub(super) also_referred_to: Option<Agency>,
 }
 
 /// One referral case: opened from its call, referred with consent, and followed to its end.
@@ -82,12 +89,54 @@ pub(super) async fn seed_case(
             },
         )
         .await?;
+    if let Some(agency) = plan.also_referred_to {
+        let second = demo_id("second-referral", i);
+        commands
+            .send_referral(
+                ctx,
+                SendReferralInput {
+                    id: Some(second),
+                    case_id,
+                    agency,
+                    referred_at: at(3),
+                    persons_at_risk: 1,
+                    consent: ConsentInput {
+                        given: true,
+                        override_reason: None,
+                    },
+                    reason: None,
+                },
+            )
+            .await?;
+        commands
+            .update_referral(
+                ctx,
+                UpdateReferralInput {
+                    case_id,
+                    referral_id: second,
+                    status: ReferralStatus::Declined,
+                    at: at(5),
+                    outcome: None,
+                    idempotency_key: Some(format!("demo-second-{i}")),
+                },
+            )
+            .await?;
+    }
+    // From the rescue on, times move by the plan's delay.
+    let later = |hours: i64| {
+        at(hours
+            + if hours >= 72 {
+                plan.rescue_delay_hours
+            } else {
+                0
+            })
+    };
     let step = |status: ReferralStatus, hours: i64, outcome: Option<ReferralOutcome>| {
         UpdateReferralInput {
             case_id,
             referral_id,
             status,
-            at: at(hours),
+            at: later(hours),
             outcome,
             idempotency_key: Some(format!("demo-{i}-{}", status as u8)),
         }
@@ -112,7 +161,7 @@ pub(super) async fn seed_case(
                     id: Some(demo_id("rescue", i)),
                     case_id,
                     referral_id,
-                    rescued_at: at(72),
+                    rescued_at: later(72),
                     persons_rescued: i32::from(plan.rescued),
                     region: None,
                     province: None,
@@ -139,7 +188,7 @@ pub(super) async fn seed_case(
                 case_id,
                 person_id: None,
                 service: SupportService::Psychological,
-                provided_at: at(100),
+                provided_at: later(100),
             },
         )
         .await?;
@@ -148,7 +197,7 @@ pub(super) async fn seed_case(
             ctx,
             CloseCaseInput {
                 case_id,
-                closed_at: at(24 * 30),
+                closed_at: later(24 * 30),
                 reason: "demo: referral concluded".into(),
                 idempotency_key: Some(format!("demo-close-{i}")),
             },

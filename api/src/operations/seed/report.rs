@@ -9,6 +9,8 @@ pub struct SeedReport {
     pub calls: usize,
     pub cases: usize,
     pub persons_rescued: u32,
+    /// Persons of the rescue dated after the period (in the period's referral cohort).
+    pub persons_rescued_after_period: u32,
     /// Events this run appended: 0 when the demo history was already there.
     pub events_recorded: i64,
 }
@@ -58,6 +60,7 @@ mod tests {
             calls: 9154,
             cases: 129,
             persons_rescued: 165,
+            persons_rescued_after_period: 2,
             events_recorded: 0,
         };
         let again = report.summary(3.0);

@@ -1,7 +1,9 @@
 //! Corrections in the statistics: a `CallCorrected` withdraws the call's
 //! old contribution and adds the new one (its event carries both), and when
 //! it moves the call to another region, the call's counselling sessions
-//! recorded before it move too.
+//! recorded before it move too. Both in the rollups and in the signed
+//! contributions (`facts`): the call's own contributions are taken back and
+//! added in `contributions.rs`, its sessions' here.
 //!
 //! A session counts in its call's region *as of the session*: the region of
 //! the latest `CallReceived`/`CallCorrected` before it in the call's stream
@@ -13,6 +15,7 @@ use domain::call::{CallEvent, CallFacts};
 use sqlx::PgConnection;
 use store::EventStore;
 
+use super::facts::{figure, Contribution};
 use super::{count, periods, Tally};
 use crate::error::ProjectionError;
 use crate::feed::{look_up, Fact, Logged, CALL_STREAM};
@@ -26,6 +29,7 @@ impl Tally {
         correction: &Logged,
         (before, after): (&CallFacts, &CallFacts),
         target: &Target,
+        contributed: &mut Vec<Contribution>,
     ) -> Result<(), ProjectionError> {
         for (facts, n) in [(before, -1), (after, 1)] {
             for period in periods(target.day(facts.received_at)) {
@@ -65,11 +69,29 @@ impl Tally {
             .filter(|s| s.at.position < correction.at.position)
         {
             match &session.fact {
-                Fact::Call(CallEvent::CounsellingSessionRecorded { started_at, .. }) => {
+                Fact::Call(CallEvent::CounsellingSessionRecorded {
+                    session_id,
+                    started_at,
+                    ..
+                }) => {
                     for period in periods(target.day(*started_at)) {
                         count(&mut self.sessions, period, before.region, "", 0, -1);
                         count(&mut self.sessions, period, after.region, "", 0, 1);
                     }
+                    let moved = |region| {
+                        Contribution::new(
+                            correction.at.position,
+                            figure::COUNSELLING_SESSIONS,
+                            target.day(*started_at),
+                            region,
+                            None,
+                            "",
+                            ("session", *session_id),
+                            1,
+                        )
+                    };
+                    contributed.push(moved(before.region).withdrawn(correction.at.position));
+                    contributed.push(moved(after.region));
                 }
                 Fact::Unreadable(text) => return Err(ProjectionError::Event(text.clone())),
                 _ => {}

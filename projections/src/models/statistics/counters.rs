@@ -50,6 +50,7 @@ impl Tally {
         empty: bool,
     ) -> Result<(), ProjectionError> {
         let tally = std::mem::take(self);
+        tally.cells.flush(conn, target, empty).await?;
         for (table, cells) in [
             (&CALLS_BY_CATEGORY, tally.calls_by_category),
             (&CALLS_BY_CHANNEL, tally.calls_by_channel),
