@@ -275,3 +275,72 @@ async fn rotating_the_lookup_key_reindexes_from_the_vault() {
 fn hex_key(byte: u8) -> String {
     format!("{byte:02x}").repeat(32)
 }
+
+/// A correction of a person's phone or name is found by lookup like the
+/// values first recorded, which stay findable; a re-index keeps both.
+#[tokio::test]
+async fn corrected_phones_and_names_are_found_and_survive_a_reindex() {
+    let app = spawn_app().await;
+    let (case, person) = a_known_person(&app, "Vàng Thị Dợ", "0977 000 111").await;
+    let corrected = app
+        .gql(
+            &token(Role::Counsellor),
+            "mutation($input: CorrectPersonInput!) { correctPerson(input: $input) { version } }",
+            json!({"input": {"caseId": case, "personId": person, "fullName": "Vàng Thị Dung",
+                             "phone": "0977 000 222", "reason": "Misheard"}}),
+        )
+        .await;
+    assert!(corrected.body.get("errors").is_none(), "{}", corrected.body);
+    for (phone, name) in [
+        ("0977000222", "vàng thị dung"),
+        ("0977000111", "vàng thị dợ"),
+    ] {
+        assert_eq!(
+            look_up(&app, Role::Counsellor, Some(phone), None).await,
+            matches(case, person, "phone"),
+            "{phone}"
+        );
+        assert_eq!(
+            look_up(&app, Role::Supervisor, None, Some(name)).await,
+            matches(case, person, "fullName"),
+            "{name}"
+        );
+    }
+
+    let run = tokio::process::Command::new(env!("CARGO_BIN_EXE_casetrail"))
+        .args(["rotate-lookup-key"])
+        .env("DATABASE_URL", &app.db.url)
+        .env("CASETRAIL_MASTER_KEY", hex_key(7))
+        .env("CASETRAIL_LOOKUP_KEY", hex_key(0x6b))
+        .output()
+        .await
+        .expect("the command runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut settings = casetrail_tests::harness::settings(&app.db.url);
+    settings.lookup_key = [0x6b; 32];
+    let server = api::Application::build(settings).await.expect("starts");
+    let address = format!("http://127.0.0.1:{}", server.port());
+    let task = tokio::spawn(async move {
+        let _ = server.run_until_stopped().await;
+    });
+    for phone in ["0977000222", "0977000111"] {
+        let found = casetrail_tests::harness::post_graphql(
+            &app.client,
+            &address,
+            Some(&token(Role::Counsellor)),
+            LOOK_UP,
+            json!({"phone": phone}),
+        )
+        .await;
+        assert_eq!(
+            found.data("lookUpPersons"),
+            &matches(case, person, "phone"),
+            "{phone} after the re-index"
+        );
+    }
+    task.abort();
+}

@@ -374,3 +374,87 @@ async fn sockets_and_updates_are_counted_in_metrics() {
     assert!(metric("casetrail_subscriptions ").await >= 1);
     assert!(metric("casetrail_subscription_updates_total ").await >= 1);
 }
+
+/// After a hand-on, the agency now holding the referral hears of it (as
+/// SENT, then its own updates) and the agency it came from hears nothing
+/// more: its next update is a later referral of its own.
+#[tokio::test]
+async fn a_referral_handed_on_is_followed_by_its_new_holder_only() {
+    let app = spawn_app().await;
+    let supervisor = token(Role::Supervisor);
+    let police_token = agency_token(Agency::CriminalPolice);
+    let border_token = agency_token(Agency::BorderGuard);
+    let now = live_position(&app, &supervisor).await;
+    let mut police = LiveClient::open(&app.address, &police_token).await;
+    police
+        .subscribe("r", REFERRALS, json!({"after": now}))
+        .await;
+    let mut border = LiveClient::open(&app.address, &border_token).await;
+    border
+        .subscribe("r", REFERRALS, json!({"after": now}))
+        .await;
+
+    let case = a_case(&app, &supervisor).await;
+    let handed = a_referral(&app, &supervisor, case, "CRIMINAL_POLICE").await;
+    let on = app
+        .gql(
+            &police_token,
+            "mutation($input: HandOnReferralInput!) { handOnReferral(input: $input) { id } }",
+            json!({"input": {"caseId": case, "referralId": handed, "toAgency": "BORDER_GUARD",
+                             "at": ago(420), "reason": "Border zone"}}),
+        )
+        .await;
+    assert!(on.body.get("errors").is_none(), "{}", on.body);
+    let acknowledged = app
+        .gql(
+            &border_token,
+            &update_referral_doc(),
+            json!({"input": {"referralId": handed, "caseId": case, "status": "ACKNOWLEDGED", "at": ago(410)}}),
+        )
+        .await;
+    assert!(
+        acknowledged.body.get("errors").is_none(),
+        "{}",
+        acknowledged.body
+    );
+    let later = a_referral(&app, &supervisor, case, "CRIMINAL_POLICE").await;
+
+    let first = police.next_data("r").await["referralUpdated"].clone();
+    assert_eq!(
+        (first["referralId"].clone(), first["event"].clone()),
+        (json!(handed.to_string()), json!("ReferralSent"))
+    );
+    let next = police.next_data("r").await["referralUpdated"].clone();
+    assert_eq!(
+        (next["referralId"].clone(), next["event"].clone()),
+        (json!(later.to_string()), json!("ReferralSent")),
+        "the police hear nothing of a referral they handed on"
+    );
+
+    let received = border.next_data("r").await["referralUpdated"].clone();
+    assert_eq!(
+        (
+            received["event"].clone(),
+            received["agency"].clone(),
+            received["status"].clone()
+        ),
+        (
+            json!("ReferralHandedOn"),
+            json!("BORDER_GUARD"),
+            json!("SENT")
+        )
+    );
+    let own = border.next_data("r").await["referralUpdated"].clone();
+    assert_eq!(
+        (
+            own["event"].clone(),
+            own["agency"].clone(),
+            own["status"].clone()
+        ),
+        (
+            json!("ReferralStatusChanged"),
+            json!("BORDER_GUARD"),
+            json!("ACKNOWLEDGED")
+        )
+    );
+}

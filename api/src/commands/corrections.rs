@@ -102,6 +102,10 @@ impl CommandService {
         if let Some(done) = self.preview::<Case>(key.as_ref(), case_id, preview).await? {
             return Ok(done);
         }
+        // The corrected values are found by lookup too (`lookups.rs`); the
+        // recorded ones stay findable, as what the hotline was once told.
+        self.index_person(case_id, person_id, full_name.as_deref(), phone.as_deref())
+            .await?;
         let pool = self.store().pool();
         let person_key = Subject::person(person_id);
         command.full_name = seal(

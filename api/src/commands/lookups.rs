@@ -130,7 +130,8 @@ impl CommandService {
         let mut after = 0_i64;
         let sql = format!(
             "SELECT {STORED_COLUMNS} FROM events \
-             WHERE aggregate_type = 'Case' AND event_type = 'PersonAttached' AND position > $1 \
+             WHERE aggregate_type = 'Case' AND event_type IN ('PersonAttached', 'PersonCorrected') \
+               AND position > $1 \
              ORDER BY position LIMIT $2"
         );
         loop {
@@ -146,28 +147,44 @@ impl CommandService {
                 .position;
             for row in &rows {
                 let stored = StoredEvent::from_row(row).map_err(store::StoreError::from)?;
-                let CaseEvent::PersonAttached {
-                    person_id,
-                    full_name,
-                    phone,
-                    ..
-                } = self.store().decode::<Case>(&stored)?
-                else {
-                    continue;
-                };
                 let Ok(case_id) = Uuid::parse_str(&stored.aggregate_id) else {
                     continue;
                 };
+                // A person's values as attached, and as each correction gave them.
+                let (person_id, full_name, phone, name_aad, phone_aad) =
+                    match self.store().decode::<Case>(&stored)? {
+                        CaseEvent::PersonAttached {
+                            person_id,
+                            full_name,
+                            phone,
+                            ..
+                        } => (
+                            person_id,
+                            full_name,
+                            phone,
+                            Binding::person_full_name(case_id),
+                            Binding::person_phone(case_id),
+                        ),
+                        CaseEvent::PersonCorrected {
+                            person_id,
+                            full_name,
+                            phone,
+                            ..
+                        } => (
+                            person_id,
+                            full_name,
+                            phone,
+                            Binding::person_corrected_full_name(case_id),
+                            Binding::person_corrected_phone(case_id),
+                        ),
+                        _ => continue,
+                    };
                 let mut items = Vec::with_capacity(2);
                 if let Some(sealed) = &full_name {
-                    items.push((
-                        sealed,
-                        SubjectKind::Person,
-                        Binding::person_full_name(case_id),
-                    ));
+                    items.push((sealed, SubjectKind::Person, name_aad));
                 }
                 if let Some(sealed) = &phone {
-                    items.push((sealed, SubjectKind::Person, Binding::person_phone(case_id)));
+                    items.push((sealed, SubjectKind::Person, phone_aad));
                 }
                 if items.is_empty() {
                     continue;

@@ -76,7 +76,8 @@ impl LiveQuery {
 pub struct ReferralUpdate {
     /// This update's place in the log: give it as `after` to resume after it.
     pub position: String,
-    /// The event: ReferralSent, ReferralStatusChanged or RescueRecorded.
+    /// The event: ReferralSent, ReferralStatusChanged, RescueRecorded,
+    /// ReferralHandedOn or ReferralFeedbackAdded.
     pub event: String,
     pub referral_id: Uuid,
     pub case_id: Uuid,
@@ -119,7 +120,8 @@ pub struct ReceivedCall {
 #[Subscription]
 impl Subscription {
     /// Referrals as they are sent, move along their lifecycle and record
-    /// rescues. An AGENCY sees only referrals sent to its own agency.
+    /// rescues, are handed on and get feedback. An AGENCY sees only the
+    /// referrals its agency holds at the time of each update.
     async fn referral_updated(
         &self,
         ctx: &Context<'_>,
@@ -246,6 +248,22 @@ fn referral_update(event: &LiveEvent, principal: &Principal) -> Option<ReferralU
             Some(i32::from(*persons_rescued)),
             *rescued_at,
         ),
+        // The new holder receives the referral as SENT; the agency it came
+        // from hears nothing more of it.
+        CaseEvent::ReferralHandedOn {
+            referral_id, at, ..
+        } => (
+            *referral_id,
+            Some(domain::values::ReferralStatus::Sent),
+            None,
+            None,
+            *at,
+        ),
+        CaseEvent::ReferralFeedbackAdded {
+            referral_id,
+            added_at,
+            ..
+        } => (*referral_id, None, None, None, *added_at),
         _ => return None,
     };
     Some(ReferralUpdate {

@@ -1,7 +1,7 @@
 //! Reading the log for live updates: the tailer, the readable head, and a
 //! batch after a cursor with each referral event's agency.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -144,16 +144,20 @@ pub(super) async fn read_after(
     Ok((events, reached))
 }
 
-fn live_event(logged: Logged, agencies: &HashMap<Uuid, Agency>) -> Option<LiveEvent> {
+fn live_event(logged: Logged, agencies: &Holders) -> Option<LiveEvent> {
+    let position = logged.at.position;
     let fact = match logged.fact {
         Fact::Call(event) => LiveFact::Call(event),
         Fact::Case(event) => {
             let referral_agency = match &event {
                 CaseEvent::ReferralSent { agency, .. } => Some(*agency),
+                CaseEvent::ReferralHandedOn { to, .. } => Some(*to),
                 CaseEvent::ReferralStatusChanged { referral_id, .. }
-                | CaseEvent::RescueRecorded { referral_id, .. } => {
-                    agencies.get(referral_id).copied()
-                }
+                | CaseEvent::RescueRecorded { referral_id, .. }
+                | CaseEvent::ReferralFeedbackAdded { referral_id, .. } => agencies
+                    .get(referral_id)
+                    .and_then(|held| held.range(..position).next_back())
+                    .map(|(_, agency)| *agency),
                 _ => None,
             };
             LiveFact::Case {
@@ -176,20 +180,28 @@ fn live_event(logged: Logged, agencies: &HashMap<Uuid, Agency>) -> Option<LiveEv
     })
 }
 
-/// The agency of every referral a status change or rescue in `batch` names,
-/// from its case's `ReferralSent` (committed before, so in the log).
+/// Which agency held each referral from each position of its case's log on:
+/// the one it was sent to, then each agency it was handed on to.
+type Holders = HashMap<Uuid, BTreeMap<i64, Agency>>;
+
+/// The holders of every referral a status change, rescue or feedback in
+/// `batch` names, from its case's `ReferralSent` and `ReferralHandedOn`
+/// (committed before them, so in the log): an update goes to the agency
+/// holding the referral when it happened, never to one it was taken from.
 async fn referral_agencies(
     conn: &mut sqlx::PgConnection,
     store: &EventStore,
     batch: &[Logged],
-) -> Result<HashMap<Uuid, Agency>, sqlx::Error> {
+) -> Result<Holders, sqlx::Error> {
     let mut cases: Vec<String> = batch
         .iter()
         .filter(|l| {
             matches!(
                 l.fact,
                 Fact::Case(
-                    CaseEvent::ReferralStatusChanged { .. } | CaseEvent::RescueRecorded { .. }
+                    CaseEvent::ReferralStatusChanged { .. }
+                        | CaseEvent::RescueRecorded { .. }
+                        | CaseEvent::ReferralFeedbackAdded { .. }
                 )
             )
         })
@@ -200,16 +212,31 @@ async fn referral_agencies(
     }
     cases.sort();
     cases.dedup();
-    let sent = look_up(conn, store, CASE_STREAM, cases, &["ReferralSent"]).await?;
-    Ok(sent
-        .into_iter()
-        .filter_map(|l| match l.fact {
+    let held = look_up(
+        conn,
+        store,
+        CASE_STREAM,
+        cases,
+        &["ReferralSent", "ReferralHandedOn"],
+    )
+    .await?;
+    let mut holders = Holders::new();
+    for logged in held {
+        let (referral_id, agency) = match logged.fact {
             Fact::Case(CaseEvent::ReferralSent {
                 referral_id,
                 agency,
                 ..
-            }) => Some((referral_id, agency)),
-            _ => None,
-        })
-        .collect())
+            }) => (referral_id, agency),
+            Fact::Case(CaseEvent::ReferralHandedOn {
+                referral_id, to, ..
+            }) => (referral_id, to),
+            _ => continue,
+        };
+        holders
+            .entry(referral_id)
+            .or_default()
+            .insert(logged.at.position, agency);
+    }
+    Ok(holders)
 }
