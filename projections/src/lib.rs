@@ -31,6 +31,7 @@ mod settings;
 mod shadow;
 mod status;
 mod target;
+mod wake;
 
 use std::time::Duration;
 

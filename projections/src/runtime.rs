@@ -1,6 +1,6 @@
 //! The projector runtime: one task per projection, each holding its
 //! projection's advisory lock on a dedicated connection, and one listener
-//! that wakes them when events are appended.
+//! (`wake.rs`) that wakes them when events are appended.
 //!
 //! Exactly one process runs a projection at a time: a task first takes a
 //! session advisory lock on its own connection and then runs every batch
@@ -16,7 +16,6 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sqlx::postgres::PgListener;
 use sqlx::{Connection, PgConnection, PgPool};
 use store::EventStore;
 use tokio::sync::watch;
@@ -26,10 +25,8 @@ use crate::checkpoint::{ensure_rows, record_failure, step, Step, StepFailure};
 use crate::error::ProjectionError;
 use crate::projection::{Projection, RUN_LOCK_CLASS};
 use crate::settings::ProjectionSettings;
+use crate::wake::{listen, pause};
 
-/// The channel every writer of events notifies on commit (`store::log::append`,
-/// `store`'s group commit; migration 0009 dropped 0001's trigger).
-const EVENTS_CHANNEL: &str = "casetrail_events";
 /// The longest wait between retries of a projection stuck on an event.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// After a batch that did not fill up, a projector lets events gather this
@@ -132,61 +129,6 @@ pub fn spawn(pool: PgPool, store: EventStore, settings: ProjectionSettings) -> P
         _wake: wake,
         tasks,
         duties,
-    }
-}
-
-/// Bumps the wake counter on every notification, and whenever the listening
-/// connection was lost and re-established (notifications may have been missed).
-async fn listen(
-    pool: PgPool,
-    wake: Arc<watch::Sender<u64>>,
-    mut stop: watch::Receiver<bool>,
-    retry: Duration,
-) {
-    let bump = |wake: &watch::Sender<u64>| wake.send_modify(|n| *n = n.wrapping_add(1));
-    loop {
-        let listener = async {
-            let mut listener = PgListener::connect_with(&pool).await?;
-            listener.listen(EVENTS_CHANNEL).await?;
-            Ok::<_, sqlx::Error>(listener)
-        };
-        let mut listener = match listener.await {
-            Ok(listener) => listener,
-            Err(e) => {
-                tracing::warn!(error = %crate::error::describe_sqlx(&e), "cannot listen for new events; polling");
-                // Idle projectors wait for this task alone: while it cannot
-                // listen, it wakes them every `retry` instead.
-                bump(&wake);
-                if pause(&mut stop, retry).await {
-                    return;
-                }
-                continue;
-            }
-        };
-        bump(&wake);
-        loop {
-            tokio::select! {
-                _ = stop.changed() => return,
-                received = listener.try_recv() => match received {
-                    Ok(_) => bump(&wake),
-                    Err(e) => {
-                        tracing::warn!(error = %crate::error::describe_sqlx(&e), "lost the event listener");
-                        break;
-                    }
-                },
-            }
-        }
-    }
-}
-
-/// Sleeps for `duration` unless asked to stop first; returns whether to stop.
-async fn pause(stop: &mut watch::Receiver<bool>, duration: Duration) -> bool {
-    if *stop.borrow() {
-        return true;
-    }
-    tokio::select! {
-        _ = stop.changed() => true,
-        _ = tokio::time::sleep(duration) => *stop.borrow(),
     }
 }
 

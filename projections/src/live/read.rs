@@ -7,77 +7,63 @@ use std::time::Duration;
 
 use domain::case::CaseEvent;
 use domain::values::Agency;
-use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use store::EventStore;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use super::types::{Cursor, LiveEvent, LiveFact, LiveSettings};
 use crate::feed::{look_up, read_batch, Checkpoint, Fact, Logged, Streams, CASE_STREAM};
+use crate::wake::listen;
 
-/// The channel the log's trigger notifies on each commit (migrations/0001).
-const EVENTS_CHANNEL: &str = "casetrail_events";
-
-/// The tailer: finds the head, then reads what became readable whenever the
-/// log's trigger notifies (or the poll interval passes) and broadcasts it.
+/// The tailer: finds the head, then reads what became readable whenever a
+/// writer notifies (`crate::wake`; or the poll interval passes) and
+/// broadcasts it. The listener runs inside this task, so aborting the
+/// tailer stops it too.
 pub(super) async fn tail(
     pool: PgPool,
     store: EventStore,
     sender: broadcast::Sender<Arc<LiveEvent>>,
     settings: LiveSettings,
 ) {
-    let mut listener = None;
-    let mut cursor = loop {
-        match readable_head(&pool).await {
-            Ok(found) => break found,
-            Err(e) => {
-                tracing::warn!(error = %crate::error::describe_sqlx(&e), "live updates cannot read the log; retrying");
-                tokio::time::sleep(settings.poll_interval).await;
+    let (wake, mut woken) = watch::channel(0_u64);
+    // Never sent: the listener ends with this task.
+    let (_stop, stop) = watch::channel(false);
+    let listening = listen(pool.clone(), Arc::new(wake), stop, settings.poll_interval);
+    let reading = async {
+        let mut cursor = loop {
+            match readable_head(&pool).await {
+                Ok(found) => break found,
+                Err(e) => {
+                    tracing::warn!(error = %crate::error::describe_sqlx(&e), "live updates cannot read the log; retrying");
+                    tokio::time::sleep(settings.poll_interval).await;
+                }
+            }
+        };
+        loop {
+            loop {
+                match read_after(&pool, &store, cursor, settings.batch_size.max(1)).await {
+                    Ok((events, Some(reached))) => {
+                        cursor = reached;
+                        for event in events {
+                            // No subscriber is not an error: the event is in the log.
+                            let _ = sender.send(Arc::new(event));
+                        }
+                    }
+                    Ok((_, None)) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %crate::error::describe_sqlx(&e), "live updates cannot read the log; retrying");
+                        break;
+                    }
+                }
+            }
+            tokio::select! {
+                _ = woken.changed() => {}
+                () = tokio::time::sleep(settings.poll_interval) => {}
             }
         }
     };
-    loop {
-        if listener.is_none() {
-            listener = listen(&pool).await;
-        }
-        loop {
-            match read_after(&pool, &store, cursor, settings.batch_size.max(1)).await {
-                Ok((events, Some(reached))) => {
-                    cursor = reached;
-                    for event in events {
-                        // No subscriber is not an error: the event is in the log.
-                        let _ = sender.send(Arc::new(event));
-                    }
-                }
-                Ok((_, None)) => break,
-                Err(e) => {
-                    tracing::warn!(error = %crate::error::describe_sqlx(&e), "live updates cannot read the log; retrying");
-                    break;
-                }
-            }
-        }
-        let lost = match listener.as_mut() {
-            Some(l) => tokio::select! {
-                received = l.try_recv() => !matches!(received, Ok(Some(_))),
-                () = tokio::time::sleep(settings.poll_interval) => false,
-            },
-            None => {
-                tokio::time::sleep(settings.poll_interval).await;
-                false
-            }
-        };
-        if lost {
-            // Notifications may have been missed: read, then listen anew.
-            listener = None;
-        }
-    }
-}
-
-async fn listen(pool: &PgPool) -> Option<PgListener> {
-    let mut listener = PgListener::connect_with(pool).await.ok()?;
-    listener.listen(EVENTS_CHANNEL).await.ok()?;
-    Some(listener)
+    tokio::join!(listening, reading);
 }
 
 /// The last event a reader may read now (the log's start when there is none).
