@@ -3,15 +3,13 @@
 
 use async_graphql::{Context, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use domain::case::Case;
 use uuid::Uuid;
 
 use super::amendment_inputs::*;
-use super::context::{request, AppState, RequestContext};
+use super::context::request;
 use super::enums::Agency;
-use super::privacy;
+use super::mutations::case_answer;
 use super::types::{CallNode, CaseNode, ReferralNode};
-use crate::commands::Done;
 use crate::error::ApiError;
 use crate::policy::{require, Capability};
 
@@ -27,26 +25,6 @@ pub struct FeedbackAddedNode {
     pub referral_id: Uuid,
     pub agency: Agency,
     pub added_at: DateTime<Utc>,
-}
-
-async fn case_answer(
-    ctx: &Context<'_>,
-    app: &AppState,
-    req: &RequestContext,
-    done: Done<Case>,
-    field: &str,
-) -> Result<CaseNode> {
-    let node = privacy::case_node(
-        app.commands.vault(),
-        app.commands.store().pool(),
-        &done.loaded.state,
-        done.loaded.version,
-        req,
-        field,
-        privacy::Selected::in_case(&ctx.look_ahead()),
-    )
-    .await?;
-    Ok(node.ok_or(ApiError::Internal)?)
 }
 
 #[Object]
@@ -78,7 +56,7 @@ impl AmendmentMutation {
             .commands
             .correct_person(&req.command_context(), input)
             .await?;
-        case_answer(ctx, app, req, done, "correctPerson").await
+        case_answer(ctx, done, "correctPerson").await
     }
 
     /// Records a person's nationality and/or ethnicity (ethnicity encrypted).
@@ -93,7 +71,7 @@ impl AmendmentMutation {
             .commands
             .record_person_details(&req.command_context(), input)
             .await?;
-        case_answer(ctx, app, req, done, "recordPersonDetails").await
+        case_answer(ctx, done, "recordPersonDetails").await
     }
 
     /// Records the country of exploitation.
@@ -108,7 +86,7 @@ impl AmendmentMutation {
             .commands
             .record_destination(&req.command_context(), input)
             .await?;
-        case_answer(ctx, app, req, done, "recordDestination").await
+        case_answer(ctx, done, "recordDestination").await
     }
 
     /// Records an authority's decision on whether a person is a victim.
@@ -123,7 +101,7 @@ impl AmendmentMutation {
             .commands
             .decide_victim_status(&req.command_context(), input)
             .await?;
-        case_answer(ctx, app, req, done, "decideVictimStatus").await
+        case_answer(ctx, done, "decideVictimStatus").await
     }
 
     /// The agency holding a referral writes to the hotline (encrypted).

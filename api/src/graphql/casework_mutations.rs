@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::casework_reads;
 use super::casework_types::*;
 use super::context::request;
-use super::privacy;
+use super::mutations::case_answer;
 use super::types::CaseNode;
 use crate::commands::Done;
 use crate::error::ApiError;
@@ -16,21 +16,6 @@ use crate::policy::{require, Capability};
 
 #[derive(Default)]
 pub struct CaseworkMutation;
-
-async fn case_node(ctx: &Context<'_>, done: Done<Case>, field: &str) -> Result<CaseNode> {
-    let (app, req) = request(ctx)?;
-    let node = privacy::case_node(
-        app.commands.vault(),
-        app.commands.store().pool(),
-        &done.loaded.state,
-        done.loaded.version,
-        req,
-        field,
-        privacy::Selected::in_case(&ctx.look_ahead()),
-    )
-    .await?;
-    Ok(node.ok_or(ApiError::Internal)?)
-}
 
 /// The follow-up a command answered for, as the case holds it right after.
 async fn follow_up_node(
@@ -60,7 +45,7 @@ impl CaseworkMutation {
             .commands
             .take_case(&req.command_context(), input)
             .await?;
-        case_node(ctx, done, "takeCase").await
+        case_answer(ctx, done, "takeCase").await
     }
 
     /// A SUPERVISOR assigns any case (unassigned or owned) to a counsellor, with a reason.
@@ -71,7 +56,7 @@ impl CaseworkMutation {
             .commands
             .assign_case(&req.command_context(), "assignCase", input)
             .await?;
-        case_node(ctx, done, "assignCase").await
+        case_answer(ctx, done, "assignCase").await
     }
 
     /// The owner hands their case to another counsellor, with a reason (a SUPERVISOR any case).
@@ -82,7 +67,7 @@ impl CaseworkMutation {
             .commands
             .assign_case(&req.command_context(), "transferCase", input)
             .await?;
-        case_node(ctx, done, "transferCase").await
+        case_answer(ctx, done, "transferCase").await
     }
 
     /// Appends a note to the case's timeline (sealed; notes are never edited).

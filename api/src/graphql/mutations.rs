@@ -20,17 +20,17 @@ fn call_node(done: Done<domain::call::Call>) -> Result<CallNode> {
     Ok(CallNode::from_state(&done.loaded.state, done.loaded.version).ok_or(ApiError::Internal)?)
 }
 
-async fn case_node(
+/// The case a command answered for, its persons' data opened as the request
+/// selected (and access-logged): every mutation that answers `Case` ends here.
+pub(super) async fn case_answer(
     ctx: &Context<'_>,
-    app: &AppState,
-    req: &RequestContext,
     done: Done<Case>,
     field: &str,
 ) -> Result<CaseNode> {
-    let store = app.commands.store();
+    let (app, req) = request(ctx)?;
     let node = privacy::case_node(
         app.commands.vault(),
-        store.pool(),
+        app.commands.store().pool(),
         &done.loaded.state,
         done.loaded.version,
         req,
@@ -105,7 +105,7 @@ impl ContractMutation {
             .commands
             .open_case(&req.command_context(), input)
             .await?;
-        case_node(ctx, app, req, done, "openCase").await
+        case_answer(ctx, done, "openCase").await
     }
 
     async fn attach_call(&self, ctx: &Context<'_>, input: AttachCallInput) -> Result<CaseNode> {
@@ -115,7 +115,7 @@ impl ContractMutation {
             .commands
             .attach_call(&req.command_context(), input)
             .await?;
-        case_node(ctx, app, req, done, "attachCall").await
+        case_answer(ctx, done, "attachCall").await
     }
 
     async fn attach_person(&self, ctx: &Context<'_>, input: AttachPersonInput) -> Result<CaseNode> {
@@ -125,7 +125,7 @@ impl ContractMutation {
             .commands
             .attach_person(&req.command_context(), input)
             .await?;
-        case_node(ctx, app, req, done, "attachPerson").await
+        case_answer(ctx, done, "attachPerson").await
     }
 
     async fn send_referral(
@@ -189,7 +189,7 @@ impl ContractMutation {
             .commands
             .provide_support(&req.command_context(), input)
             .await?;
-        case_node(ctx, app, req, done, "provideSupport").await
+        case_answer(ctx, done, "provideSupport").await
     }
 
     async fn close_case(&self, ctx: &Context<'_>, input: CloseCaseInput) -> Result<CaseNode> {
@@ -199,7 +199,7 @@ impl ContractMutation {
             .commands
             .close_case(&req.command_context(), input)
             .await?;
-        case_node(ctx, app, req, done, "closeCase").await
+        case_answer(ctx, done, "closeCase").await
     }
 
     async fn reopen_case(&self, ctx: &Context<'_>, input: ReopenCaseInput) -> Result<CaseNode> {
@@ -209,7 +209,7 @@ impl ContractMutation {
             .commands
             .reopen_case(&req.command_context(), input)
             .await?;
-        case_node(ctx, app, req, done, "reopenCase").await
+        case_answer(ctx, done, "reopenCase").await
     }
 
     /// Destroys the person's data key: every copy of their personal data,
