@@ -107,19 +107,20 @@ pub async fn witness(
 /// (other suites' included), or the rebuild would leave it for later.
 pub async fn rebuild_transparency_log(binary: &str, url: &str) {
     let pool = sqlx::PgPool::connect(url).await.expect("owner connection");
-    let mut settled = false;
-    for _ in 0..1200 {
-        settled = sqlx::query_scalar(
-            "SELECT coalesce(max(transaction_id) < pg_snapshot_xmin(pg_current_snapshot()), true) FROM events",
-        )
-        .fetch_one(&pool)
-        .await
-        .expect("transaction ids");
-        if settled {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let owner = &pool;
+    let settled = crate::waiting::until(
+        std::time::Duration::from_secs(60),
+        std::time::Duration::from_millis(50),
+        move || async move {
+            sqlx::query_scalar(
+                "SELECT coalesce(max(transaction_id) < pg_snapshot_xmin(pg_current_snapshot()), true) FROM events",
+            )
+            .fetch_one(owner)
+            .await
+            .expect("transaction ids")
+        },
+    )
+    .await;
     pool.close().await;
     assert!(
         settled,

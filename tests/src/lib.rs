@@ -14,3 +14,4 @@ pub mod live;
 pub mod process;
 pub mod replication;
 pub mod synthetic;
+pub mod waiting;

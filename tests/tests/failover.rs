@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use casetrail_tests::fixtures::*;
 use casetrail_tests::harness::{client, post_graphql, token, TestDatabase};
 use casetrail_tests::process::ServerProcess;
+use casetrail_tests::waiting::until;
 use domain::values::Role;
 use serde_json::json;
 
@@ -26,15 +27,17 @@ async fn when_the_process_running_the_projections_is_killed_the_other_takes_over
     // The first process answers before its projector tasks have taken every
     // lock; a second one started at that moment could win some of them (a
     // split the runtime allows, but not what this test sets up).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while holds_projections(&first) < projections::PROJECTIONS.len() {
-        assert!(
-            Instant::now() < deadline,
-            "the first process did not take the projections: {}",
-            first.log()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let took = until(
+        Duration::from_secs(30),
+        Duration::from_millis(20),
+        || async { holds_projections(&first) >= projections::PROJECTIONS.len() },
+    )
+    .await;
+    assert!(
+        took,
+        "the first process did not take the projections: {}",
+        first.log()
+    );
     let second = ServerProcess::start(binary, &db.url, &[]);
     let http = client();
     let counsellor = token(Role::Counsellor);

@@ -10,6 +10,7 @@ use api::Application;
 use casetrail_tests::fixtures::ago;
 use casetrail_tests::harness::{client, settings, token};
 use casetrail_tests::replication::Pair;
+use casetrail_tests::waiting::until;
 use domain::values::Role;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -69,8 +70,13 @@ async fn cases_at_least(address: &str, token: &str, position: i64) -> Value {
 
 /// Waits until the standby has replayed the database's creation and migrations.
 async fn standby_has_the_log(url: &str) {
-    for _ in 0..600 {
-        if let Ok(pool) = sqlx::PgPool::connect(url).await {
+    let replayed = until(
+        std::time::Duration::from_secs(30),
+        std::time::Duration::from_millis(50),
+        || async {
+            let Ok(pool) = sqlx::PgPool::connect(url).await else {
+                return false;
+            };
             let found: Option<bool> = sqlx::query_scalar(
                 "SELECT to_regclass('public.projection_checkpoints') IS NOT NULL",
             )
@@ -78,13 +84,11 @@ async fn standby_has_the_log(url: &str) {
             .await
             .ok();
             pool.close().await;
-            if found == Some(true) {
-                return;
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the standby never replayed the migrations");
+            found == Some(true)
+        },
+    )
+    .await;
+    assert!(replayed, "the standby never replayed the migrations");
 }
 
 #[tokio::test]
