@@ -58,23 +58,22 @@ impl Application {
             ..projections::ProjectionSettings::default()
         };
         let projections = projections::spawn(pool.clone(), store.clone(), projection_settings);
+        // A hot standby for reads, if given: never migrated, never written.
+        let replica_pool = match &settings.read_database_url {
+            Some(url) => Some(store::db::replica_pool(url, settings.max_connections).await?),
+            None => None,
+        };
+        // Subscriptions' catch-ups from a cursor read the standby too.
         let live = projections::LiveLog::spawn(
             pool.clone(),
+            replica_pool.clone(),
             store.clone(),
             projections::LiveSettings::default(),
         );
-
-        // A hot standby for reads, if given: never migrated, never written.
-        let replica = match &settings.read_database_url {
-            Some(url) => {
-                let pool = store::db::replica_pool(url, settings.max_connections).await?;
-                Some(
-                    EventStore::new(pool, domain::upcasters::upcasters())
-                        .with_snapshot_keys(vault.master_keys()),
-                )
-            }
-            None => None,
-        };
+        let replica = replica_pool.map(|pool| {
+            EventStore::new(pool, domain::upcasters::upcasters())
+                .with_snapshot_keys(vault.master_keys())
+        });
         let reads = Arc::new(Reads::new(store.clone(), replica));
         let commands =
             CommandService::new(store, vault, Clock::system()).with_lookup_key(settings.lookup_key);
@@ -84,7 +83,7 @@ impl Application {
             commands,
             referral_ack,
             reads: Arc::clone(&reads),
-            live,
+            live: live.clone(),
             lookup_limit: crate::rate_limit::RateLimiter::new(crate::graphql::LOOKUPS_PER_MINUTE),
         };
         let schema = build_schema(Some(Arc::new(state)), dev);
@@ -97,6 +96,7 @@ impl Application {
             rate_limiter: crate::rate_limit::RateLimiter::new(settings.rate_limit_per_minute),
             cost,
             reads,
+            live,
         });
         let router = Router::new()
             .route("/graphql", post(http::graphql).get(http::live::subscribe))

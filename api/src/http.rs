@@ -321,6 +321,9 @@ fn record_request(response: &async_graphql::Response) {
 pub async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
     let mut extra = crate::metrics::pool_gauges(&state.pool);
     extra.push_str(&crate::metrics::live::render());
+    extra.push_str(&crate::metrics::live::render_catch_up(
+        state.live.catch_up_counts(),
+    ));
     extra.push_str(&projection_gauges(&state.pool).await);
     let body = crate::metrics::metrics().render(&extra);
     let mut response = body.into_response();

@@ -208,7 +208,7 @@ impl Collector for StoreCounters {
     }
 }
 
-/// Subscriptions (issue 13): sockets, subscriptions, updates, closes.
+/// Subscriptions (issue 13): sockets, subscriptions, updates, closes, catch-up sources.
 pub mod live;
 
 /// Gauges of the database pool, read at scrape time.

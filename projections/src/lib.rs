@@ -36,7 +36,7 @@ mod wake;
 use std::time::Duration;
 
 pub use error::ProjectionError;
-pub use live::{Cursor, LiveError, LiveEvent, LiveFact, LiveLog, LiveSettings};
+pub use live::{CatchUpCounts, Cursor, LiveError, LiveEvent, LiveFact, LiveLog, LiveSettings};
 pub use projection::PROJECTIONS;
 pub use rebuild::{rebuild, RebuildSummary};
 pub use runtime::{spawn, ProjectionRuntime};

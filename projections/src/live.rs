@@ -18,7 +18,18 @@
 //! "Readable" is the feed's rule: an event whose transaction committed while
 //! an older one was still running becomes readable when that one ends; a
 //! subscription without a cursor waits (briefly) for those to end first.
+//!
+//! With a hot standby (`--read-database-url`), a subscriber with a cursor
+//! reads its backlog from the standby until a read there finds nothing
+//! more, then goes on from the cursor it reached on the primary
+//! (`catch_up`: why that is gap-free). It turns live only after a read of
+//! the *primary* finds nothing more: the argument above needs the read that
+//! ends the catch-up to see everything the tailer (on the primary, where
+//! NOTIFY and the running transactions are) broadcast before the subscriber
+//! joined, and the standby may not have replayed it yet. A standby that
+//! fails a read is passed over: the catch-up goes on from the primary.
 
+mod catch_up;
 mod read;
 mod types;
 
@@ -30,6 +41,8 @@ use sqlx::PgPool;
 use store::EventStore;
 use tokio::sync::broadcast;
 
+pub use catch_up::CatchUpCounts;
+use catch_up::{CatchUp, Source};
 use read::{read_after, settled_head, tail};
 pub use types::{Cursor, LiveError, LiveEvent, LiveFact, LiveSettings};
 
@@ -46,6 +59,7 @@ pub struct LiveLog {
 
 struct Shared {
     pool: PgPool,
+    catch_up: CatchUp,
     store: EventStore,
     sender: broadcast::Sender<Arc<LiveEvent>>,
     batch_size: usize,
@@ -59,8 +73,15 @@ impl Drop for Shared {
 }
 
 impl LiveLog {
-    /// Starts the tailer. Must be called inside a Tokio runtime.
-    pub fn spawn(pool: PgPool, store: EventStore, settings: LiveSettings) -> Self {
+    /// Starts the tailer, on the primary's `pool`; `replica`, a hot
+    /// standby's pool, serves catch-ups from a client's cursor. Must be
+    /// called inside a Tokio runtime.
+    pub fn spawn(
+        pool: PgPool,
+        replica: Option<PgPool>,
+        store: EventStore,
+        settings: LiveSettings,
+    ) -> Self {
         let (sender, _) = broadcast::channel(settings.buffer.max(1));
         let tailer = tokio::spawn(tail(
             pool.clone(),
@@ -71,6 +92,7 @@ impl LiveLog {
         Self {
             shared: Arc::new(Shared {
                 pool,
+                catch_up: CatchUp::new(replica),
                 store,
                 sender,
                 batch_size: settings.batch_size.max(1),
@@ -91,6 +113,11 @@ impl LiveLog {
         self.shared.sender.receiver_count()
     }
 
+    /// Events subscribers read while catching up, by where they read them.
+    pub fn catch_up_counts(&self) -> CatchUpCounts {
+        self.shared.catch_up.counts()
+    }
+
     /// Every committed Call and Case event after `after` (or, without it,
     /// after the transactions committed when the subscription starts), in log
     /// order, then live. Ends after an error.
@@ -98,10 +125,17 @@ impl LiveLog {
         &self,
         after: Option<Cursor>,
     ) -> impl Stream<Item = Result<Arc<LiveEvent>, LiveError>> + Send + 'static {
+        // Without a cursor, the start is the primary's head: the standby
+        // has nothing after it.
+        let source = match after {
+            Some(_) => self.shared.catch_up.first_source(),
+            None => Source::Primary,
+        };
         let subscriber = Subscriber {
             receiver: self.shared.sender.subscribe(),
             log: self.clone(),
             cursor: after,
+            source,
             pending: VecDeque::new(),
             live: false,
             ended: false,
@@ -115,14 +149,17 @@ impl LiveLog {
         })
     }
 
-    /// Reads and decodes up to `limit` events after `after`; also says how
-    /// far the read went (events of other streams count: they are passed).
+    /// Reads and decodes up to `limit` events after `after` from `source`;
+    /// also says how far the read went (events of other streams count: they
+    /// are passed).
     async fn read_after(
         &self,
+        source: Source,
         after: Cursor,
         limit: usize,
     ) -> Result<(Vec<LiveEvent>, Option<Cursor>), sqlx::Error> {
-        read_after(&self.shared.pool, &self.shared.store, after, limit).await
+        let pool = self.shared.catch_up.pool(&self.shared.pool, source);
+        read_after(pool, &self.shared.store, after, limit).await
     }
 }
 
@@ -131,6 +168,8 @@ struct Subscriber {
     log: LiveLog,
     /// The last event handed out (or passed over); `None` until the start is known.
     cursor: Option<Cursor>,
+    /// Where the catch-up reads now: the standby, then the primary.
+    source: Source,
     pending: VecDeque<Arc<LiveEvent>>,
     /// Reading the broadcast (rather than the log).
     live: bool,
@@ -162,15 +201,24 @@ impl Subscriber {
                 // it afresh, so that a long catch-up never makes it overflow.
                 self.receiver = self.receiver.resubscribe();
                 let batch_size = self.log.shared.batch_size;
-                let Ok((events, reached)) = self.log.read_after(cursor, batch_size).await else {
-                    return Some(Err(LiveError::Unavailable));
-                };
-                match reached {
-                    Some(reached) => {
+                let read = self.log.read_after(self.source, cursor, batch_size).await;
+                let catch_up = &self.log.shared.catch_up;
+                match (read, self.source) {
+                    (Ok((events, Some(reached))), source) => {
+                        catch_up.count(source, events.len());
                         self.cursor = Some(reached);
                         self.pending.extend(events.into_iter().map(Arc::new));
                     }
-                    None => self.live = true,
+                    // What the standby has not replayed yet, and the read
+                    // that ends the catch-up, come from the primary.
+                    (Ok((_, None)), Source::Replica) => self.source = Source::Primary,
+                    (Ok((_, None)), Source::Primary) => self.live = true,
+                    (Err(e), Source::Replica) => {
+                        tracing::warn!(error = %crate::error::describe_sqlx(&e), "live catch-up cannot read the standby; reading the primary");
+                        catch_up.replica_failed();
+                        self.source = Source::Primary;
+                    }
+                    (Err(_), Source::Primary) => return Some(Err(LiveError::Unavailable)),
                 }
                 continue;
             }

@@ -8,6 +8,8 @@ use std::process::Command;
 
 use uuid::Uuid;
 
+use crate::waiting::until;
+
 /// One PostgreSQL server of the pair.
 pub struct Node {
     pub dir: PathBuf,
@@ -168,6 +170,14 @@ impl Pair {
         as_postgres("pg_ctl", &["-D", path(&self.standby.dir), "-w", "promote"]);
     }
 
+    /// Stops the standby (its sessions are ended), as when it is down for maintenance.
+    pub fn stop_standby(&self) {
+        as_postgres(
+            "pg_ctl",
+            &["-D", path(&self.standby.dir), "-m", "fast", "-w", "stop"],
+        );
+    }
+
     /// Stops the primary at once, as a crash would (no shutdown checkpoint).
     pub fn kill_primary(&self) {
         as_postgres(
@@ -195,4 +205,28 @@ impl Drop for Pair {
         }
         let _ = std::fs::remove_dir_all(&self.root);
     }
+}
+
+/// Waits until the standby at `url` has replayed the database's creation
+/// and migrations.
+pub async fn standby_has_the_log(url: &str) {
+    let replayed = until(
+        std::time::Duration::from_secs(30),
+        std::time::Duration::from_millis(50),
+        || async {
+            let Ok(pool) = sqlx::PgPool::connect(url).await else {
+                return false;
+            };
+            let found: Option<bool> = sqlx::query_scalar(
+                "SELECT to_regclass('public.projection_checkpoints') IS NOT NULL",
+            )
+            .fetch_one(&pool)
+            .await
+            .ok();
+            pool.close().await;
+            found == Some(true)
+        },
+    )
+    .await;
+    assert!(replayed, "the standby never replayed the migrations");
 }

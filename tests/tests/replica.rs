@@ -9,8 +9,7 @@
 use api::Application;
 use casetrail_tests::fixtures::ago;
 use casetrail_tests::harness::{client, settings, token};
-use casetrail_tests::replication::Pair;
-use casetrail_tests::waiting::until;
+use casetrail_tests::replication::{standby_has_the_log, Pair};
 use domain::values::Role;
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -66,29 +65,6 @@ async fn cases_at_least(address: &str, token: &str, position: i64) -> Value {
         json!({"query": CASES, "extensions": {"casetrail": {"minPosition": position}}}),
     )
     .await
-}
-
-/// Waits until the standby has replayed the database's creation and migrations.
-async fn standby_has_the_log(url: &str) {
-    let replayed = until(
-        std::time::Duration::from_secs(30),
-        std::time::Duration::from_millis(50),
-        || async {
-            let Ok(pool) = sqlx::PgPool::connect(url).await else {
-                return false;
-            };
-            let found: Option<bool> = sqlx::query_scalar(
-                "SELECT to_regclass('public.projection_checkpoints') IS NOT NULL",
-            )
-            .fetch_one(&pool)
-            .await
-            .ok();
-            pool.close().await;
-            found == Some(true)
-        },
-    )
-    .await;
-    assert!(replayed, "the standby never replayed the migrations");
 }
 
 #[tokio::test]

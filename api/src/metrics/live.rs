@@ -1,5 +1,6 @@
 //! Subscriptions (issue 13): sockets and subscriptions open, updates sent,
-//! and sockets closed by the server, by why. Kept apart from the registry of
+//! and sockets closed by the server, by why; and (issue 17) the events
+//! catch-ups read, by server (standby or primary). Kept apart from the registry of
 //! `metrics.rs`, whose exposition is held byte for byte by a test, and rendered
 //! after it like the pool's gauges.
 
@@ -101,6 +102,25 @@ pub fn render() -> String {
         "casetrail_subscription_sockets_closed",
         "Subscription sockets the server closed, by reason",
         closed,
+    );
+    let mut out = String::new();
+    let _ = prometheus_text::encode(&mut out, &registry);
+    out
+}
+
+/// Events subscribers read while catching up from a cursor, by the server
+/// they read them from: the bulk should come from the standby when there
+/// is one (docs/SCALING.md, "Subscriptions").
+pub fn render_catch_up(counts: projections::CatchUpCounts) -> String {
+    let mut registry = Registry::default();
+    let events = Family::<[(&'static str, &'static str); 1], Counter>::default();
+    for (source, n) in [("replica", counts.replica), ("primary", counts.primary)] {
+        events.get_or_create(&[("source", source)]).inc_by(n);
+    }
+    registry.register(
+        "casetrail_live_catch_up_events",
+        "Events subscribers read from the log while catching up, by where they read them",
+        events,
     );
     let mut out = String::new();
     let _ = prometheus_text::encode(&mut out, &registry);

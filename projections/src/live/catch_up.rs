@@ -1,0 +1,109 @@
+//! Where a subscriber's catch-up reads: the hot standby for the bulk of an
+//! old cursor's backlog, when the server has one, and the primary for the
+//! last stretch (docs/SCALING.md, "Subscriptions").
+//!
+//! Reading the standby is safe in the feed's order because its snapshot
+//! follows the same rule as the primary's: on a standby,
+//! `pg_snapshot_xmin(pg_current_snapshot())` is the oldest transaction the
+//! replayed WAL shows still running (PostgreSQL tracks every transaction id
+//! it has seen in the WAL, and every lower id, as running until its commit
+//! or abort is replayed), so every transaction below it has ended there, for
+//! good. A cursor reached on the standby therefore has every event at or
+//! before it in the log already: the primary, read after that cursor, can
+//! only add later ones, so switching never leaves a gap, and reading after
+//! the cursor never repeats one. The standby only lags; its readable log is
+//! the primary's of a moment ago.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+
+/// How long catch-ups pass the standby over after a read of it failed
+/// (down, restarting, unreachable): each failed read may have waited for
+/// the pool's acquire timeout, which nobody else should wait for again.
+const REST_AFTER_FAILURE: Duration = Duration::from_secs(30);
+
+/// Which server a catch-up read went to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Source {
+    Replica,
+    Primary,
+}
+
+/// Events subscribers read from the log while catching up, by the server
+/// they were read from (events of the live tail are not counted).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CatchUpCounts {
+    pub replica: u64,
+    pub primary: u64,
+}
+
+/// The standby's pool, if any, whether it may be read now, and the counts.
+pub(super) struct CatchUp {
+    replica: Option<PgPool>,
+    /// Until when the standby is passed over after a failed read.
+    resting_until: Mutex<Option<Instant>>,
+    from_replica: AtomicU64,
+    from_primary: AtomicU64,
+}
+
+impl CatchUp {
+    pub fn new(replica: Option<PgPool>) -> Self {
+        Self {
+            replica,
+            resting_until: Mutex::new(None),
+            from_replica: AtomicU64::new(0),
+            from_primary: AtomicU64::new(0),
+        }
+    }
+
+    /// Where a catch-up from a client's cursor starts: the standby, unless
+    /// there is none or it failed a moment ago.
+    pub fn first_source(&self) -> Source {
+        if self.replica.is_none() {
+            return Source::Primary;
+        }
+        let resting = self
+            .resting_until
+            .lock()
+            .map(|until| until.is_some_and(|t| Instant::now() < t))
+            .unwrap_or(false);
+        if resting {
+            Source::Primary
+        } else {
+            Source::Replica
+        }
+    }
+
+    /// The pool to read `source` from (the primary's when there is no standby).
+    pub fn pool<'a>(&'a self, primary: &'a PgPool, source: Source) -> &'a PgPool {
+        match (source, &self.replica) {
+            (Source::Replica, Some(replica)) => replica,
+            _ => primary,
+        }
+    }
+
+    /// A read of the standby failed: the next catch-ups read the primary for a while.
+    pub fn replica_failed(&self) {
+        if let Ok(mut until) = self.resting_until.lock() {
+            *until = Some(Instant::now() + REST_AFTER_FAILURE);
+        }
+    }
+
+    pub fn count(&self, source: Source, events: usize) {
+        let counter = match source {
+            Source::Replica => &self.from_replica,
+            Source::Primary => &self.from_primary,
+        };
+        counter.fetch_add(events as u64, Ordering::Relaxed);
+    }
+
+    pub fn counts(&self) -> CatchUpCounts {
+        CatchUpCounts {
+            replica: self.from_replica.load(Ordering::Relaxed),
+            primary: self.from_primary.load(Ordering::Relaxed),
+        }
+    }
+}
