@@ -107,3 +107,34 @@ impl CatchUp {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_standby_is_read_first_unless_there_is_none_or_it_just_failed() {
+        assert_eq!(CatchUp::new(None).first_source(), Source::Primary);
+        // Never connected: only which pool is chosen matters here.
+        let replica = PgPool::connect_lazy("postgres://standby.invalid/casetrail").expect("a URL");
+        let catch_up = CatchUp::new(Some(replica));
+        assert_eq!(catch_up.first_source(), Source::Replica);
+        catch_up.replica_failed();
+        assert_eq!(catch_up.first_source(), Source::Primary);
+    }
+
+    #[test]
+    fn events_are_counted_by_source() {
+        let catch_up = CatchUp::new(None);
+        catch_up.count(Source::Replica, 40);
+        catch_up.count(Source::Primary, 5);
+        catch_up.count(Source::Replica, 2);
+        assert_eq!(
+            catch_up.counts(),
+            CatchUpCounts {
+                replica: 42,
+                primary: 5
+            }
+        );
+    }
+}
