@@ -134,8 +134,9 @@ pub struct ServeArgs {
     #[arg(long, env = "CASETRAIL_REFERRAL_ACK_HOURS", default_value_t = DEFAULT_REFERRAL_ACK_HOURS)]
     pub referral_ack_hours: u32,
     /// A hot standby of the database (PostgreSQL streaming replication): lists,
-    /// statistics and histories are read there; commands and projections stay
-    /// on DATABASE_URL, and nothing is written to the standby. docs/SCALING.md.
+    /// statistics, histories and subscriptions' catch-up from a cursor are read
+    /// there; commands, projections and the live tail stay on DATABASE_URL, and
+    /// nothing is written to the standby. docs/SCALING.md.
     #[arg(long, env = "CASETRAIL_READ_DATABASE_URL", hide_env_values = true)]
     pub read_database_url: Option<String>,
 }
