@@ -75,6 +75,7 @@ impl Application {
             }
             None => None,
         };
+        let book_store = store.clone();
         let reads = Arc::new(Reads::new(store.clone(), replica));
         let commands =
             CommandService::new(store, vault, Clock::system()).with_lookup_key(settings.lookup_key);
@@ -97,6 +98,7 @@ impl Application {
             rate_limiter: crate::rate_limit::RateLimiter::new(settings.rate_limit_per_minute),
             cost,
             reads,
+            store: book_store,
         });
         let router = Router::new()
             .route("/graphql", post(http::graphql).get(http::live::subscribe))

@@ -15,4 +15,6 @@ pub struct HttpState {
     pub cost: crate::graphql::cost::CostModel,
     /// Where queries read: the primary, or a hot standby (`commands::reads`).
     pub reads: std::sync::Arc<crate::commands::reads::Reads>,
+    /// The primary's event store: the reference book an AGENCY token is checked against.
+    pub store: store::EventStore,
 }

@@ -204,7 +204,10 @@ pub(super) fn plan(
             })
         })
         .transpose()?;
-    resolve_location(region, province, country.as_ref(), at, None)
+    // The repository's book: `--check` reads no database. A province ADMIN
+    // added is not known here yet (docs/REFERENCE.md).
+    let book = domain::reference::book::ReferenceBook::default();
+    resolve_location(region, province, country.as_ref(), at, None, &book)
         .map_err(|e| location_reason(e, &cell, written_at))?;
     let duration_seconds = cell("duration_seconds")
         .map(|v| {
