@@ -206,7 +206,7 @@ async fn admin_adds_an_agency_and_a_province_and_the_hotline_uses_them_the_same_
         json!([{"agency": "NGO", "agencyCode": "HA_NOI_SHELTER"}])
     );
     let statistics = "query($from: Date!, $to: Date!) { statistics(from: $from, to: $to) { \
-        referralsByAgency { agency count } } }";
+        referralsByAgency { agency referrals } } }";
     caught_up(&app.db.owner().await).await;
     let answer = app
         .gql(
@@ -219,7 +219,7 @@ async fn admin_adds_an_agency_and_a_province_and_the_hotline_uses_them_the_same_
     assert!(
         by_agency
             .as_array()
-            .is_some_and(|a| a.contains(&json!({"agency": "NGO", "count": 1}))),
+            .is_some_and(|a| a.contains(&json!({"agency": "NGO", "referrals": 1}))),
         "the referral is counted under the class it was sent with: {by_agency}"
     );
 }
