@@ -113,8 +113,10 @@ async fn admin_adds_an_agency_and_a_province_and_the_hotline_uses_them_the_same_
     );
 
     // A call in the new province takes its region; before the province's first day it is refused.
-    let call = |at: String| json!({"input": {"receivedAt": at, "channel": "VOICE", "province": "DAO_MOI",
-        "callerType": "VICTIM", "category": "INFORMATION"}});
+    let call = |at: String| {
+        json!({"input": {"receivedAt": at, "channel": "VOICE", "province": "DAO_MOI",
+        "callerType": "VICTIM", "category": "INFORMATION"}})
+    };
     let received = app
         .gql(&token(Role::Counsellor), &receive_call_doc(), call(ago(30)))
         .await;
@@ -124,19 +126,38 @@ async fn admin_adds_an_agency_and_a_province_and_the_hotline_uses_them_the_same_
         (&json!("DAO_MOI"), &json!("SOUTHEAST"))
     );
     let too_early = app
-        .gql(&token(Role::Counsellor), &receive_call_doc(), call(ago(4 * 24 * 60)))
+        .gql(
+            &token(Role::Counsellor),
+            &receive_call_doc(),
+            call(ago(4 * 24 * 60)),
+        )
         .await;
-    assert_eq!(too_early.code(), Some("BAD_USER_INPUT"), "{}", too_early.body);
+    assert_eq!(
+        too_early.code(),
+        Some("BAD_USER_INPUT"),
+        "{}",
+        too_early.body
+    );
     assert!(message_of(&too_early.body).contains("DAO_MOI"));
 
     // The referral: its class must be the one given, and the shelter must be in force that day.
-    let mismatch =
-        referral_answer(&app, refer(&case, "CRIMINAL_POLICE", Some("HA_NOI_SHELTER"), ago(60))).await;
+    let mismatch = referral_answer(
+        &app,
+        refer(&case, "CRIMINAL_POLICE", Some("HA_NOI_SHELTER"), ago(60)),
+    )
+    .await;
     assert_eq!(code_of(&mismatch), Some("BAD_USER_INPUT"), "{mismatch}");
-    assert!(message_of(&mismatch).contains("reports as NGO"), "{mismatch}");
+    assert!(
+        message_of(&mismatch).contains("reports as NGO"),
+        "{mismatch}"
+    );
     // An agency that opens tomorrow takes no referral today.
     let tomorrow = app
-        .gql(&admin, CHANGE, agency("HUE_SHELTER", &hotline_day(1), "NGO"))
+        .gql(
+            &admin,
+            CHANGE,
+            agency("HUE_SHELTER", &hotline_day(1), "NGO"),
+        )
         .await;
     assert_eq!(tomorrow.data("changeReferenceData")["version"], 3);
     let early = referral_answer(&app, refer(&case, "NGO", Some("HUE_SHELTER"), ago(60))).await;
@@ -193,7 +214,10 @@ async fn admin_adds_an_agency_and_a_province_and_the_hotline_uses_them_the_same_
     let moved = app
         .gql(&admin, CHANGE, shelter(&opens, "SOCIAL_WORK_CENTRE"))
         .await;
-    assert_eq!(moved.data("changeReferenceData")["reportsAs"], "SOCIAL_WORK_CENTRE");
+    assert_eq!(
+        moved.data("changeReferenceData")["reportsAs"],
+        "SOCIAL_WORK_CENTRE"
+    );
     let case_now = app
         .gql(
             &token(Role::Counsellor),

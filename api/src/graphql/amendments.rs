@@ -127,7 +127,9 @@ impl AmendmentMutation {
             referral_id: feedback.referral_id,
             agency: case
                 .referral(feedback.referral_id)
-                .map_or(feedback.agency.into(), |r| r.class_of(feedback.agency).into()),
+                .map_or(feedback.agency.into(), |r| {
+                    r.class_of(feedback.agency).into()
+                }),
             added_at: feedback.added_at,
         })
     }

@@ -15,8 +15,8 @@ use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::sealed::Sealed;
 use crate::values::{
-    Agency, AgencyClass, CaseStatus, ExploitationType, Gender, PersonRole, ReferralOutcome, ReferralStatus,
-    Region, SupportService,
+    Agency, AgencyClass, CaseStatus, ExploitationType, Gender, PersonRole, ReferralOutcome,
+    ReferralStatus, Region, SupportService,
 };
 
 /// Most persons one case may hold; a larger situation is several cases.

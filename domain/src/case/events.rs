@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::sealed::Sealed;
 use crate::values::{
-    Agency, AgencyClass, CorrectedField, ExploitationType, Gender, PersonRole, ReferralOutcome, ReferralStatus,
-    Region, SupportService, VictimStatus,
+    Agency, AgencyClass, CorrectedField, ExploitationType, Gender, PersonRole, ReferralOutcome,
+    ReferralStatus, Region, SupportService, VictimStatus,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::vietnam_day;
 use super::dated::{base, history, Change, Entry, ReferenceKind};
+use super::vietnam_day;
 use crate::error::DomainError;
 use crate::values::{Agency, AgencyClass, Region};
 
@@ -200,7 +200,9 @@ mod tests {
         let hanoi = book.province_on("HA_NOI", day("2019-03-01"));
         assert_eq!(hanoi.map(|p| p.region), Ok(Region::RedRiverDelta));
         let merged = book.province_on("HA_GIANG", day("2025-07-01"));
-        assert!(matches!(merged, Err(DomainError::ProvinceMerged { ref successor, .. }) if successor == "TUYEN_QUANG"));
+        assert!(
+            matches!(merged, Err(DomainError::ProvinceMerged { ref successor, .. }) if successor == "TUYEN_QUANG")
+        );
         assert!(matches!(
             book.province_on("ATLANTIS", day("2025-07-01")),
             Err(DomainError::UnknownProvince { .. })

@@ -154,10 +154,14 @@ fn check(cmd: &ChangeReferenceData, book: &ReferenceBook) -> Result<(), DomainEr
             ));
         }
         if cmd.kind == ReferenceKind::Region {
-            return Err(refuse("regions are the contract's: a new region needs a release"));
+            return Err(refuse(
+                "regions are the contract's: a new region needs a release",
+            ));
         }
         if cmd.name.is_none() {
-            return Err(refuse("a new code starts with a name: there is nothing to withdraw"));
+            return Err(refuse(
+                "a new code starts with a name: there is nothing to withdraw",
+            ));
         }
     }
     if cmd.valid_to.is_some_and(|to| to < cmd.valid_from) {
