@@ -190,6 +190,22 @@ async fn admin_adds_an_agency_and_a_province_and_the_hotline_uses_them_the_same_
         list["edges"][0]["node"],
         json!({"id": sent["id"], "agency": "NGO", "agencyCode": "HA_NOI_SHELTER", "status": "SENT"})
     );
+    let filtered = app
+        .gql(
+            &token(Role::Supervisor),
+            "{ referrals(first: 20, filter: {agencyCode: \"HA_NOI_SHELTER\"}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(filtered.data("referrals")["totalCount"], 1);
+    let unknown_filter = app
+        .gql(
+            &token(Role::Supervisor),
+            "{ referrals(first: 20, filter: {agencyCode: \"NOBODY\"}) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(unknown_filter.code(), Some("BAD_USER_INPUT"), "{}", unknown_filter.body);
     let police = listed_for(agency_token(Agency::CriminalPolice)).await;
     assert_eq!(police["totalCount"], 0, "{police}");
     let acknowledged = app

@@ -5,11 +5,26 @@
 //! day of the referral; the domain checks the code again when it decides.
 
 use chrono::{DateTime, Utc};
+use domain::reference::book::ReferenceBook;
+use domain::reference::dated::ReferenceKind;
 use domain::reference::vietnam_day;
-use domain::values::Agency;
+use domain::values::{Agency, MAX_CODE};
 
 use super::CommandService;
 use crate::error::{ApiError, ApiResult};
+
+/// `code` as an agency the reference book knows on some day. Checked before
+/// the code becomes an `Agency`, which is interned for the process's life:
+/// only codes of the reference data are.
+pub fn known_agency(book: &ReferenceBook, field: &str, code: &str) -> ApiResult<Agency> {
+    if !book.knows(ReferenceKind::Agency, code) {
+        return Err(ApiError::BadUserInput(format!(
+            "{field} '{}' is not an agency of the reference data (referenceData lists them)",
+            code.chars().take(MAX_CODE).collect::<String>()
+        )));
+    }
+    code.parse().map_err(ApiError::from)
+}
 
 impl CommandService {
     /// `given` is the contract value the client sent; `code` the optional
@@ -24,15 +39,9 @@ impl CommandService {
         let Some(code) = code.map(str::trim) else {
             return Ok(given);
         };
-        let agency: Agency = code.parse().map_err(|_| {
-            ApiError::BadUserInput(format!(
-                "{field} must be an agency code of the reference data (A-Z, 0-9 and _, at most 40)"
-            ))
-        })?;
-        let class = self
-            .reference_book()
-            .await?
-            .agency_on(agency, vietnam_day(at))?;
+        let book = self.reference_book().await?;
+        let agency = known_agency(&book, field, code)?;
+        let class = book.agency_on(agency, vietnam_day(at))?;
         if given != class {
             return Err(ApiError::BadUserInput(format!(
                 "{field} {agency} reports as {class}, not {given}: give agency {class} with it"

@@ -8,7 +8,7 @@
 //! the arbiter.
 
 mod agencies;
-mod agency_codes;
+pub mod agency_codes;
 pub mod amendment_inputs;
 mod calls;
 mod cases;
