@@ -205,7 +205,12 @@ async fn admin_adds_an_agency_and_a_province_and_the_hotline_uses_them_the_same_
             json!({}),
         )
         .await;
-    assert_eq!(unknown_filter.code(), Some("BAD_USER_INPUT"), "{}", unknown_filter.body);
+    assert_eq!(
+        unknown_filter.code(),
+        Some("BAD_USER_INPUT"),
+        "{}",
+        unknown_filter.body
+    );
     let police = listed_for(agency_token(Agency::CriminalPolice)).await;
     assert_eq!(police["totalCount"], 0, "{police}");
     let acknowledged = app
