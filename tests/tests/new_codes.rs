@@ -5,7 +5,9 @@
 //! to the new agency, whose AGENCY token sees it; and a later
 //! re-attribution changes nothing already recorded.
 
-use casetrail_tests::fixtures::{a_case, ago, caught_up, receive_call_doc, send_referral_doc};
+use casetrail_tests::fixtures::{
+    a_case, a_referral, ago, caught_up, receive_call_doc, send_referral_doc,
+};
 use casetrail_tests::harness::{agency_token, spawn_app, token, TestApp};
 use chrono::{FixedOffset, Utc};
 use domain::values::{Agency, Role};
@@ -266,5 +268,58 @@ async fn admin_adds_an_agency_and_a_province_and_the_hotline_uses_them_the_same_
             .as_array()
             .is_some_and(|a| a.contains(&json!({"agency": "NGO", "referrals": 1}))),
         "the referral is counted under the class it was sent with: {by_agency}"
+    );
+}
+
+#[tokio::test]
+async fn the_police_hand_a_referral_on_to_an_added_agency_by_its_code() {
+    let app = spawn_app().await;
+    let added = app
+        .gql(
+            &token(Role::Admin),
+            CHANGE,
+            agency("HA_NOI_SHELTER", &hotline_day(-2), "SOCIAL_WORK_CENTRE"),
+        )
+        .await;
+    assert_eq!(added.data("changeReferenceData")["version"], 1);
+    let counsellor = token(Role::Counsellor);
+    let case = a_case(&app, &counsellor).await;
+    let referral = a_referral(&app, &counsellor, case, "CRIMINAL_POLICE").await;
+    let hand_on = "mutation($i: HandOnReferralInput!) { handOnReferral(input: $i) { \
+        agency agencyCode status handedOn { from to fromCode toCode } } }";
+    let input = |to: &str, code: &str| {
+        json!({"i": {"caseId": case, "referralId": referral, "toAgency": to, "toAgencyCode": code,
+            "at": ago(10)}})
+    };
+    let police = agency_token(Agency::CriminalPolice);
+    let mismatch = app
+        .gql(&police, hand_on, input("NGO", "HA_NOI_SHELTER"))
+        .await;
+    assert_eq!(mismatch.code(), Some("BAD_USER_INPUT"), "{}", mismatch.body);
+    assert!(message_of(&mismatch.body)
+        .contains("toAgencyCode HA_NOI_SHELTER reports as SOCIAL_WORK_CENTRE"));
+    let handed = app
+        .gql(
+            &police,
+            hand_on,
+            input("SOCIAL_WORK_CENTRE", "HA_NOI_SHELTER"),
+        )
+        .await;
+    assert_eq!(
+        handed.data("handOnReferral"),
+        &json!({"agency": "SOCIAL_WORK_CENTRE", "agencyCode": "HA_NOI_SHELTER", "status": "SENT",
+                "handedOn": [{"from": "CRIMINAL_POLICE", "to": "SOCIAL_WORK_CENTRE",
+                              "fromCode": "CRIMINAL_POLICE", "toCode": "HA_NOI_SHELTER"}]})
+    );
+    // The shelter holds it now: it acknowledges it; the police no longer can.
+    let acknowledge = |at: String| json!({"i": {"caseId": case, "referralId": referral, "status": "ACKNOWLEDGED", "at": at}});
+    let update = "mutation($i: UpdateReferralInput!) { updateReferral(input: $i) { status } }";
+    let refused = app.gql(&police, update, acknowledge(ago(5))).await;
+    assert_eq!(refused.code(), Some("FORBIDDEN"), "{}", refused.body);
+    let shelter = agency_token("HA_NOI_SHELTER".parse().expect("a code"));
+    let acknowledged = app.gql(&shelter, update, acknowledge(ago(5))).await;
+    assert_eq!(
+        acknowledged.data("updateReferral"),
+        &json!({"status": "ACKNOWLEDGED"})
     );
 }
