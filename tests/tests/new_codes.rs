@@ -323,3 +323,61 @@ async fn the_police_hand_a_referral_on_to_an_added_agency_by_its_code() {
         &json!({"status": "ACKNOWLEDGED"})
     );
 }
+
+#[tokio::test]
+async fn a_call_log_names_a_province_admin_added_from_its_first_day() {
+    use api::commands::reference::ChangeReferenceDataInput;
+    use api::commands::CommandService;
+    use api::operations::import::import_calls;
+    use domain::reference::dated::ReferenceKind;
+
+    let db = casetrail_tests::harness::TestDatabase::create().await;
+    let commands = CommandService::new(
+        store::EventStore::new(db.as_app_role().await, vec![]),
+        store::vault::Vault::new([7; 32]),
+        domain::clock::Clock::system(),
+    );
+    let actor = store::Actor {
+        subject: "records-clerk".into(),
+        role: Role::Admin,
+    };
+    let ctx = store::CommandContext::new(actor, "new-map".into());
+    let opens = hotline_day(-2).parse().expect("a date");
+    let island = ChangeReferenceDataInput {
+        kind: ReferenceKind::Province,
+        code: "DAO_MOI".into(),
+        valid_from: opens,
+        valid_to: None,
+        name: Some("Đảo Mới".into()),
+        english_name: None,
+        attributes: [("region".to_string(), "SOUTHEAST".to_string())].into(),
+        source: "resolution creating the province".into(),
+        idempotency_key: None,
+    };
+    commands
+        .change_reference_data(&ctx, island)
+        .await
+        .map_err(|e| e.to_string())
+        .expect("ADMIN adds the province");
+    let log = format!(
+        "channel,received_at,province,caller_type,category\n\
+         VOICE,{} 09:00,DAO_MOI,VICTIM,INFORMATION\n\
+         VOICE,{} 09:00,DAO_MOI,VICTIM,INFORMATION\n",
+        hotline_day(-1),
+        hotline_day(-5)
+    );
+    let report = import_calls(
+        &commands,
+        &ctx,
+        chrono_tz::Asia::Ho_Chi_Minh,
+        std::io::Cursor::new(log.into_bytes()),
+        |_, _| {},
+    )
+    .await
+    .map_err(|e| e.to_string())
+    .expect("the log reads");
+    assert_eq!(report.imported, 1, "{report:?}");
+    assert_eq!(report.rejected.len(), 1, "{report:?}");
+    assert_eq!(report.rejected[0].line, 3);
+    assert!(report.rejected[0].reason.contains("DAO_MOI"), "{report:?}");
+}
