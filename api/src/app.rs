@@ -74,6 +74,7 @@ impl Application {
             EventStore::new(pool, domain::upcasters::upcasters())
                 .with_snapshot_keys(vault.master_keys())
         });
+        let book_store = store.clone();
         let reads = Arc::new(Reads::new(store.clone(), replica));
         let commands =
             CommandService::new(store, vault, Clock::system()).with_lookup_key(settings.lookup_key);
@@ -97,6 +98,7 @@ impl Application {
             cost,
             reads,
             live,
+            store: book_store,
         });
         let router = Router::new()
             .route("/graphql", post(http::graphql).get(http::live::subscribe))

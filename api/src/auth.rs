@@ -55,6 +55,33 @@ impl Principal {
     }
 }
 
+/// An AGENCY token for an agency ADMIN added (a code that is not one of the
+/// contract's) holds only while the reference data has that agency in force
+/// today: checked at each use against the book, since the token outlives
+/// any change to it. Tokens of the contract's agencies need no read.
+pub async fn check_agency_in_force(
+    store: &store::EventStore,
+    principal: &Principal,
+) -> Result<(), ApiError> {
+    use domain::reference::book::ReferenceBook;
+    use domain::reference_data::{ReferenceData, STREAM_ID};
+    let Some(agency) = principal.agency.filter(|a| a.contract_class().is_none()) else {
+        return Ok(());
+    };
+    let loaded = store
+        .load::<ReferenceData>(STREAM_ID)
+        .await
+        .map_err(|_| ApiError::Unavailable)?;
+    let book = ReferenceBook::new(loaded.state.changes());
+    let today = domain::reference::vietnam_day(Utc::now());
+    match book.agency_on(agency, today) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ApiError::Unauthenticated(format!(
+            "the token's agency {agency} is not in force in the reference data today"
+        ))),
+    }
+}
+
 /// Signs a token for `sub` with `role`.
 pub fn mint(
     jwt: &JwtSettings,

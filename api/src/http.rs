@@ -90,6 +90,10 @@ pub async fn graphql(
             Ok(p) => p,
             Err(e) => return reply(StatusCode::UNAUTHORIZED, media, &correlation, error_body(&e)),
         };
+        if let Err(e) = crate::auth::check_agency_in_force(&state.store, &principal).await {
+            let status = if matches!(e, ApiError::Unavailable) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::UNAUTHORIZED };
+            return reply(status, media, &correlation, error_body(&e));
+        }
         let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let is_json = content_type.trim_start().to_ascii_lowercase().starts_with(JSON);
         let mut parsed = is_json.then(|| serde_json::from_slice::<async_graphql::Request>(&body).ok()).flatten();

@@ -1,8 +1,15 @@
-//! The domain's only view of time: a service handed to `handle`.
+//! The domain's only view of time, and of the reference data: a service
+//! handed to `handle`. The reference book travels with the clock because
+//! every rule that checks a code checks it on a day (the day the thing
+//! happened), and every caller already hands the rules a clock; a clock made
+//! without a book carries the repository's reference data alone.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::error::DomainError;
+use crate::reference::book::ReferenceBook;
 
 /// How far a business time may lie ahead of the server clock: devices that
 /// record a call are a little ahead sometimes, never minutes.
@@ -12,17 +19,34 @@ pub const MAX_CLOCK_SKEW_SECONDS: i64 = 300;
 #[derive(Clone, Debug, Default)]
 pub struct Clock {
     fixed: Option<DateTime<Utc>>,
+    book: Arc<ReferenceBook>,
 }
 
 impl Clock {
     /// The server's clock.
     pub fn system() -> Self {
-        Self { fixed: None }
+        Self {
+            fixed: None,
+            book: Arc::default(),
+        }
     }
 
     /// A clock stopped at `now`, for tests and replays.
     pub fn fixed(now: DateTime<Utc>) -> Self {
-        Self { fixed: Some(now) }
+        Self {
+            fixed: Some(now),
+            book: Arc::default(),
+        }
+    }
+
+    /// The same clock, with `book` as the reference data the rules check codes against.
+    pub fn with_book(self, book: Arc<ReferenceBook>) -> Self {
+        Self { book, ..self }
+    }
+
+    /// The reference data the rules check codes against.
+    pub fn book(&self) -> &ReferenceBook {
+        &self.book
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -46,6 +46,12 @@ pub enum DomainError {
     },
     #[error("province '{province}' did not exist yet on that date (from {since})")]
     ProvinceNotYetValid { province: String, since: String },
+    #[error("{kind} '{code}' is not in force on {day} in the reference data")]
+    NotInForce {
+        kind: &'static str,
+        code: String,
+        day: String,
+    },
     #[error("province '{province}' lies in region {derived}, not {given}")]
     RegionMismatch {
         province: String,
@@ -180,6 +186,7 @@ impl DomainError {
             | UnknownProvince { .. }
             | ProvinceMerged { .. }
             | ProvinceNotYetValid { .. }
+            | NotInForce { .. }
             | RegionMismatch { .. }
             | LocationMissing
             | TopicsRequired

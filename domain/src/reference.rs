@@ -14,7 +14,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use crate::error::DomainError;
 use crate::values::{CountryCode, Region};
+use book::ReferenceBook;
 
+pub mod book;
 pub mod dated;
 mod lookup;
 mod provinces;
@@ -67,16 +69,18 @@ pub struct Location {
 /// A province gives its region (and must agree with a region also given); a
 /// country is only meaningful for OVERSEAS. With neither region nor province,
 /// `fallback` is used when there is one (the case's or the call's region).
+/// The province is checked against `book` on the Vietnamese day of `at`.
 pub fn resolve_location(
     region: Option<Region>,
     province: Option<&str>,
     country: Option<&CountryCode>,
     at: DateTime<Utc>,
     fallback: Option<Region>,
+    book: &ReferenceBook,
 ) -> Result<Location, DomainError> {
     let (region, province) = match (region, province) {
         (given, Some(code)) => {
-            let found = province_on(code, vietnam_day(at))?;
+            let found = book.province_on(code, vietnam_day(at))?;
             if let Some(given) = given {
                 if given != found.region {
                     return Err(DomainError::RegionMismatch {
@@ -86,7 +90,7 @@ pub fn resolve_location(
                     });
                 }
             }
-            (found.region, Some(found.code.to_string()))
+            (found.region, Some(found.code))
         }
         (Some(region), None) => (region, None),
         (None, None) => (fallback.ok_or(DomainError::LocationMissing)?, None),

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
 
+mod agency;
+pub use agency::{is_code, Agency, MAX_CODE};
+
 /// Defines a wire enum with its list of variants and its wire names.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
@@ -117,8 +120,9 @@ wire_enum!(
 );
 
 wire_enum!(
-    /// Agencies a case is referred to.
-    Agency {
+    /// The contract's agencies: the class a referral is counted and shown
+    /// under. The agency itself is an open code ([`Agency`]).
+    AgencyClass {
         DepartmentOfChildren => "DEPARTMENT_OF_CHILDREN",
         CriminalPolice => "CRIMINAL_POLICE",
         BorderGuard => "BORDER_GUARD",

@@ -173,6 +173,7 @@ fn samples() -> Vec<Sample> {
         Sample::Case(CaseEvent::ReferralSent {
             referral_id: id(6),
             agency: Agency::CriminalPolice,
+            reports_as: None,
             referred_at: at("2025-09-15T03:00:00Z"),
             persons_at_risk: 2,
             consent_given: false,

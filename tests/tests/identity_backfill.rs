@@ -63,6 +63,7 @@ fn case_events(case: Uuid, referral: Uuid, agency: Agency, rescued: Option<u16>)
         CaseEvent::ReferralSent {
             referral_id: referral,
             agency,
+            reports_as: None,
             referred_at: at(2),
             persons_at_risk: 4,
             consent_given: true,

@@ -228,7 +228,7 @@ async fn admin_dates_a_change_of_ministry_and_reference_data_reflects_it_from_th
         Some(json!("MINISTRY_OF_HEALTH"))
     );
 
-    // Refusals: a code nobody knows, a ministry nobody knows, days backwards; other roles are forbidden.
+    // Refusals: a new code without the value it reports as, a ministry nobody knows, days backwards; other roles are forbidden.
     for bad in [
         json!({"kind": "AGENCY", "code": "TASK_FORCE", "validFrom": "2026-01-01", "name": "x", "ministry": "MINISTRY_OF_HEALTH", "source": "s"}),
         json!({"kind": "AGENCY", "code": "NGO", "validFrom": "2026-01-01", "name": "x", "ministry": "MINISTRY_OF_MAGIC", "source": "s"}),

@@ -86,7 +86,8 @@ pub struct TokenArgs {
     /// COUNSELLOR, SUPERVISOR, AGENCY, AUDITOR, ANALYST or ADMIN.
     #[arg(long)]
     pub role: String,
-    /// For AGENCY tokens: the agency code (e.g. CRIMINAL_POLICE).
+    /// For AGENCY tokens: the agency code (e.g. CRIMINAL_POLICE, or one ADMIN
+    /// added; the server checks it against the reference data at each use).
     #[arg(long)]
     pub agency: Option<String>,
     /// Lifetime in seconds.

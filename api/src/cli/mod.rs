@@ -137,7 +137,9 @@ fn token(args: &TokenArgs) -> Result<(), OperatorError> {
         .map(|a| Agency::from_str(&a.to_ascii_uppercase()))
         .transpose()
         .map_err(|_| {
-            OperatorError::Usage("--agency is not an agency code (e.g. CRIMINAL_POLICE)".into())
+            OperatorError::Usage(
+                "--agency is not an agency code (A-Z, 0-9 and _, e.g. CRIMINAL_POLICE)".into(),
+            )
         })?;
     let token = auth::mint(&jwt, &args.sub, role, agency, args.ttl_seconds)
         .map_err(OperatorError::Usage)?;

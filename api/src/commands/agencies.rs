@@ -80,12 +80,20 @@ impl CommandService {
         if let Some(done) = self.replay::<Case>(key.as_ref()).await? {
             return Ok(done);
         }
+        let to = self
+            .named_agency(
+                input.to_agency,
+                input.to_agency_code.as_deref(),
+                "toAgencyCode",
+                input.at,
+            )
+            .await?;
         let case_id = input.case_id;
         let mut command = HandOnReferral {
             case_id,
             referral_id: input.referral_id,
             by,
-            to: input.to_agency,
+            to,
             at: input.at,
             reason: reason.as_ref().map(|_| not_yet_sealed()),
         };

@@ -83,6 +83,9 @@ pub struct HandOnReferralInput {
     pub case_id: Uuid,
     pub referral_id: Uuid,
     pub to_agency: Agency,
+    /// As `SendReferralInput::agency_code`, for `to_agency`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_agency_code: Option<String>,
     pub at: DateTime<Utc>,
     pub reason: Option<String>,
     pub idempotency_key: Option<String>,

@@ -123,6 +123,14 @@ impl CommandService {
             MAX_TEXT,
         )?;
         let reason = text("reason", input.reason.as_deref(), MAX_TEXT)?;
+        let agency = self
+            .named_agency(
+                input.agency,
+                input.agency_code.as_deref(),
+                "agencyCode",
+                input.referred_at,
+            )
+            .await?;
         if input.consent.given && override_reason.is_some() {
             return Err(domain::DomainError::OverrideWithConsent.into());
         }
@@ -148,7 +156,7 @@ impl CommandService {
             let preview = CaseCommand::SendReferral(SendReferral {
                 case_id,
                 referral_id,
-                agency: input.agency,
+                agency,
                 referred_at: input.referred_at,
                 persons_at_risk,
                 consent,
@@ -183,7 +191,7 @@ impl CommandService {
         let command = CaseCommand::SendReferral(SendReferral {
             case_id,
             referral_id,
-            agency: input.agency,
+            agency,
             referred_at: input.referred_at,
             persons_at_risk,
             consent,

@@ -100,7 +100,11 @@ pub struct ConsentInput {
 pub struct SendReferralInput {
     pub id: Option<Uuid>,
     pub case_id: Uuid,
+    /// The contract value; with `agency_code`, the class that code reports as.
     pub agency: Agency,
+    /// An agency of the reference data by its code (one ADMIN added).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agency_code: Option<String>,
     pub referred_at: DateTime<Utc>,
     pub persons_at_risk: i32,
     pub consent: ConsentInput,

@@ -8,6 +8,7 @@
 //! the arbiter.
 
 mod agencies;
+pub mod agency_codes;
 pub mod amendment_inputs;
 mod calls;
 mod cases;

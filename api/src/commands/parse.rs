@@ -21,7 +21,8 @@ pub fn country(value: Option<&str>) -> ApiResult<Option<CountryCode>> {
     Ok(value.map(CountryCode::try_from).transpose()?)
 }
 
-/// A province code of the reference data, in any case. Anything else is
+/// A province code of the reference data, in any case (a code ADMIN added:
+/// in capitals, as the reference data writes it). Anything else is
 /// refused here, before the domain, quoting the value and naming the code
 /// it most likely meant (`Hà Nội` → HA_NOI): the API takes codes only, as
 /// the contract says, but a person reading the error should not have to
@@ -33,6 +34,11 @@ pub fn province(value: Option<&str>) -> ApiResult<Option<String>> {
     };
     let code = value.to_ascii_uppercase();
     if domain::reference::PROVINCES.iter().any(|p| p.code == code) {
+        return Ok(Some(code));
+    }
+    // A code as written (a province ADMIN added, say): the domain checks it
+    // against the reference data of the record's day, and names it if unknown.
+    if domain::values::is_code(value) {
         return Ok(Some(code));
     }
     let hint = domain::reference::find_province(value)

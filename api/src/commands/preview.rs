@@ -10,6 +10,7 @@ use cqrs_es::Aggregate;
 use domain::call::Call;
 use domain::case::{CallRef, Case, CaseCommand};
 use domain::clock::Clock;
+use domain::reference::book::ConsultsBook;
 use domain::DomainError;
 use store::decide;
 use uuid::Uuid;
@@ -54,9 +55,11 @@ impl CommandService {
     ) -> ApiResult<Option<Done<A>>>
     where
         A: Aggregate<Services = Clock, Error = DomainError> + Clone + 'static,
+        A::Command: ConsultsBook,
     {
+        let clock = self.rules_clock(command.consults_book()).await?;
         let mut loaded = self.store.load::<A>(id).await?;
-        match decide(&mut loaded, command, &self.clock).await {
+        match decide(&mut loaded, command, &clock).await {
             Ok(_) => Ok(None),
             Err(refusal) => self.refused(key, refusal.into()).await.map(Some),
         }

@@ -3,7 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
+use domain::clock::Clock;
+use domain::reference::book::ReferenceBook;
 use domain::reference::dated::{Change, ReferenceKind};
 use domain::reference_data::{ChangeReferenceData, ReferenceData, STREAM_ID};
 use serde::Serialize;
@@ -56,5 +60,21 @@ impl CommandService {
     pub async fn reference_changes(&self) -> ApiResult<Vec<Change>> {
         let loaded = self.store().load::<ReferenceData>(STREAM_ID).await?;
         Ok(loaded.state.changes())
+    }
+
+    /// The reference book as recorded now: the repository's data and ADMIN's changes.
+    pub async fn reference_book(&self) -> ApiResult<ReferenceBook> {
+        Ok(ReferenceBook::new(self.reference_changes().await?))
+    }
+
+    /// The clock the rules decide with; with ADMIN's changes in its book when
+    /// the command checks a code (`ConsultsBook`), else the repository's
+    /// book alone, which saves the others a read of the reference stream.
+    pub(super) async fn rules_clock(&self, consults_book: bool) -> ApiResult<Clock> {
+        if !consults_book {
+            return Ok(self.clock.clone());
+        }
+        let book = self.reference_book().await?;
+        Ok(self.clock.clone().with_book(Arc::new(book)))
     }
 }

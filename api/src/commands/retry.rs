@@ -12,6 +12,7 @@ use domain::call::{Call, CallCommand};
 use domain::case::{CallRef, Case, CaseCommand};
 use domain::clock::Clock;
 use domain::occurred::OccurredAt;
+use domain::reference::book::ConsultsBook;
 use domain::DomainError;
 use rand::Rng;
 use store::{decide, CommandContext, Loaded, StoreError, UnitOfWork};
@@ -46,14 +47,15 @@ impl CommandService {
     ) -> ApiResult<Done<A>>
     where
         A: Aggregate<Services = Clock, Error = DomainError> + Clone + 'static,
-        A::Command: Clone + Send + Sync,
+        A::Command: Clone + Send + Sync + ConsultsBook,
         A::Event: OccurredAt,
     {
         let command = &command;
+        let clock = &self.rules_clock(command.consults_book()).await?;
         let attempt = move || {
             boxed(async move {
                 let mut loaded = self.store.load::<A>(id).await?;
-                let events = match decide(&mut loaded, command.clone(), &self.clock).await {
+                let events = match decide(&mut loaded, command.clone(), clock).await {
                     Ok(events) => events,
                     Err(refusal) => return Ok(Err(refusal.into())),
                 };
@@ -77,6 +79,8 @@ impl CommandService {
         key: Option<&Idempotency>,
     ) -> ApiResult<Done<Case>> {
         let command = &command;
+        // Opening a case may name a province: its day's book is consulted.
+        let clock = &self.rules_clock(true).await?;
         let attempt = move || {
             boxed(async move {
                 let mut call = self.store.load::<Call>(call_id).await?;
@@ -87,12 +91,12 @@ impl CommandService {
                     region: received.region,
                 };
                 let mut case = self.store.load::<Case>(case_id).await?;
-                let case_events = match decide(&mut case, command(call_ref), &self.clock).await {
+                let case_events = match decide(&mut case, command(call_ref), clock).await {
                     Ok(events) => events,
                     Err(refusal) => return Ok(Err(refusal.into())),
                 };
                 let link = CallCommand::LinkToCase { call_id, case_id };
-                let call_events = decide(&mut call, link, &self.clock).await?;
+                let call_events = decide(&mut call, link, clock).await?;
                 let mut unit = UnitOfWork::new();
                 unit.record(&mut case, &case_events, ctx)?;
                 unit.record(&mut call, &call_events, ctx)?;

@@ -92,6 +92,9 @@ pub struct HandOnReferralInput {
     pub case_id: Uuid,
     pub referral_id: Uuid,
     pub to_agency: Agency,
+    /// An agency of the reference data by its code; `toAgency` must then be
+    /// the contract value it reports as.
+    pub to_agency_code: Option<String>,
     pub at: DateTime<Utc>,
     #[graphql(secret)]
     pub reason: Option<String>,
@@ -160,7 +163,7 @@ impl From<DecideVictimStatusInput> for command::DecideVictimStatusInput {
             case_id: i.case_id,
             person_id: i.person_id,
             status: i.status.into(),
-            authority: i.authority.into(),
+            authority: domain::values::AgencyClass::from(i.authority).into(),
             decided_at: i.decided_at,
             idempotency_key: i.idempotency_key,
         }
@@ -184,7 +187,8 @@ impl From<HandOnReferralInput> for command::HandOnReferralInput {
         Self {
             case_id: i.case_id,
             referral_id: i.referral_id,
-            to_agency: i.to_agency.into(),
+            to_agency: domain::values::AgencyClass::from(i.to_agency).into(),
+            to_agency_code: i.to_agency_code,
             at: i.at,
             reason: i.reason,
             idempotency_key: i.idempotency_key,

@@ -125,7 +125,11 @@ impl AmendmentMutation {
             id: feedback.feedback_id,
             case_id: case.id.ok_or(ApiError::Internal)?,
             referral_id: feedback.referral_id,
-            agency: feedback.agency.into(),
+            agency: case
+                .referral(feedback.referral_id)
+                .map_or(feedback.agency.into(), |r| {
+                    r.class_of(feedback.agency).into()
+                }),
             added_at: feedback.added_at,
         })
     }

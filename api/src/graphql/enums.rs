@@ -76,7 +76,9 @@ pub enum CounsellingTopic {
 }
 
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
-#[graphql(remote = "domain::values::Agency")]
+// The contract's agencies: the class an agency's code reports as
+// (`domain::values::Agency` is the open code).
+#[graphql(remote = "domain::values::AgencyClass")]
 pub enum Agency {
     DepartmentOfChildren,
     CriminalPolice,
@@ -88,6 +90,22 @@ pub enum Agency {
     Ngo,
     Consulate,
     Other,
+}
+
+/// A contract value is the agency of that code.
+impl From<Agency> for domain::values::Agency {
+    fn from(class: Agency) -> Self {
+        domain::values::AgencyClass::from(class).into()
+    }
+}
+
+/// The class of an agency code that is a contract value (statistics keys,
+/// authorities). A referral's holder goes through `Referral::class`, which
+/// knows the class recorded for an agency ADMIN added.
+impl From<domain::values::Agency> for Agency {
+    fn from(agency: domain::values::Agency) -> Self {
+        agency.class(None).into()
+    }
 }
 
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
@@ -191,21 +209,26 @@ mod tests {
     /// GraphQL name equal to the domain's `as_str` and serde name of the
     /// value it converts to. Returns how many values were compared.
     macro_rules! compare {
-        ($($name:ident),+ $(,)?) => {{
+        ($($name:ident $(as $domain:ident)?),+ $(,)?) => {{
             let mut compared = 0;
             $(
-                let items = <super::$name as EnumType>::items();
-                assert_eq!(items.len(), domain::values::$name::ALL.len(), stringify!($name));
-                for item in items {
-                    let value: domain::values::$name = item.value.into();
-                    let serde = serde_json::to_value(value).expect("a wire name");
-                    assert_eq!(item.name, value.as_str(), stringify!($name));
-                    assert_eq!(serde.as_str(), Some(item.name), stringify!($name));
-                    compared += 1;
-                }
+                compared += {
+                    type Domain = compare!(@domain $name $($domain)?);
+                    let items = <super::$name as EnumType>::items();
+                    assert_eq!(items.len(), Domain::ALL.len(), stringify!($name));
+                    for item in items {
+                        let value: Domain = item.value.into();
+                        let serde = serde_json::to_value(value).expect("a wire name");
+                        assert_eq!(item.name, value.as_str(), stringify!($name));
+                        assert_eq!(serde.as_str(), Some(item.name), stringify!($name));
+                    }
+                    items.len()
+                };
             )+
             compared
         }};
+        (@domain $name:ident) => { domain::values::$name };
+        (@domain $name:ident $domain:ident) => { domain::values::$domain };
     }
 
     #[test]
@@ -216,7 +239,7 @@ mod tests {
             CallerType,
             CallCategory,
             CounsellingTopic,
-            Agency,
+            Agency as AgencyClass,
             ReferralStatus,
             ReferralOutcome,
             CaseStatus,

@@ -85,7 +85,11 @@ pub struct ConsentInput {
 pub struct SendReferralInput {
     pub id: Option<Uuid>,
     pub case_id: Uuid,
+    /// The agency; with `agencyCode`, the contract value that code reports as.
     pub agency: Agency,
+    /// An agency of the reference data by its code (`referenceData.agencies`),
+    /// e.g. one ADMIN added; `agency` must then be the value it reports as.
+    pub agency_code: Option<String>,
     pub referred_at: DateTime<Utc>,
     pub persons_at_risk: i32,
     pub consent: ConsentInput,
@@ -245,7 +249,8 @@ impl From<SendReferralInput> for command::SendReferralInput {
         Self {
             id: input.id,
             case_id: input.case_id,
-            agency: input.agency.into(),
+            agency: domain::values::AgencyClass::from(input.agency).into(),
+            agency_code: input.agency_code,
             referred_at: input.referred_at,
             persons_at_risk: input.persons_at_risk,
             consent: input.consent.into(),

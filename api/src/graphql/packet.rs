@@ -132,7 +132,7 @@ impl PacketQuery {
                 .map(|(f, notes)| FeedbackNode {
                     id: f.feedback_id,
                     referral_id: f.referral_id,
-                    agency: f.agency.into(),
+                    agency: referral.class_of(f.agency).into(),
                     added_at: f.added_at,
                     notes: Some(notes),
                 })

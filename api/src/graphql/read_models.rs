@@ -17,6 +17,7 @@ use super::privacy;
 use super::scalars::{check_int, Date};
 use super::statistics::{ProjectionStatusNode, StatisticsNode};
 use super::types::{CallNode, CaseNode, ReferralNode};
+use crate::commands::agency_codes::known_agency;
 use crate::error::ApiError;
 use crate::policy::{require, Capability};
 
@@ -153,7 +154,11 @@ pub struct CaseFilter {
 
 #[derive(async_graphql::InputObject)]
 pub struct ReferralFilter {
+    /// Referrals held by the agency of this contract value's own code.
     pub agency: Option<Agency>,
+    /// Referrals held by the agency of this reference-data code (one ADMIN
+    /// added, say); not with `agency`.
+    pub agency_code: Option<String>,
     pub status: Option<ReferralStatus>,
     pub case_id: Option<Uuid>,
 }
@@ -226,13 +231,26 @@ impl ReadModelQuery {
         let (app, req) = request(ctx)?;
         require(&req.principal, Capability::ReadReferrals)?;
         let n = self::first(first)?;
-        let f = filter.map_or_else(queries::ReferralFilter::default, |f| {
-            queries::ReferralFilter {
-                agency: f.agency.map(Into::into),
+        let f = match filter {
+            None => queries::ReferralFilter::default(),
+            Some(f) => queries::ReferralFilter {
+                agency: match (f.agency, f.agency_code) {
+                    (Some(_), Some(_)) => {
+                        return Err(ApiError::BadUserInput(
+                            "filter by agency or by agencyCode, not both".into(),
+                        )
+                        .into())
+                    }
+                    (_, Some(code)) => {
+                        let book = app.commands.reference_book().await?;
+                        Some(known_agency(&book, "agencyCode", code.trim())?)
+                    }
+                    (agency, None) => agency.map(Into::into),
+                },
                 status: f.status.map(Into::into),
                 case_id: f.case_id,
-            }
-        });
+            },
+        };
         let pool = app.reading(ctx).pool();
         let found = queries::referrals(pool, &f, n, after.as_deref(), req.principal.agency)
             .await

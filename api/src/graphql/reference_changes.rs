@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use async_graphql::{Context, Enum, InputObject, Result, SimpleObject};
+use domain::reference::book::REPORTS_AS;
 use domain::reference::dated::Entry;
 use domain::reference_data::RecordedChange;
 
@@ -41,6 +42,10 @@ pub struct ReferenceEntry {
     pub valid_to: Option<Date>,
     /// For an agency: the ministry (or body) it answers to, a MINISTRY code.
     pub ministry: Option<String>,
+    /// For an agency, call category or counselling topic ADMIN added: the
+    /// contract value it reports as (the enum fields and statistics count it
+    /// there); null for the contract's own values.
+    pub reports_as: Option<String>,
 }
 
 impl From<Entry> for ReferenceEntry {
@@ -48,6 +53,7 @@ impl From<Entry> for ReferenceEntry {
         Self {
             kind: e.kind.into(),
             ministry: e.attributes.get("ministry").cloned(),
+            reports_as: e.attributes.get(REPORTS_AS).cloned(),
             code: e.code,
             name: e.name,
             english_name: e.english_name,
@@ -61,7 +67,8 @@ impl From<Entry> for ReferenceEntry {
 #[derive(InputObject)]
 pub struct ChangeReferenceDataInput {
     pub kind: ReferenceKind,
-    /// A code the reference data already knows (a new code needs a release).
+    /// A code the reference data knows, or a new one (A-Z, 0-9 and _, at
+    /// most 40): a new agency, province, ministry, call category or topic.
     pub code: String,
     pub valid_from: Date,
     /// Last day of the change (inclusive); null: from validFrom on.
@@ -74,6 +81,9 @@ pub struct ChangeReferenceDataInput {
     pub region: Option<Region>,
     /// PROVINCE: the province that absorbed it, if merged.
     pub successor: Option<String>,
+    /// AGENCY, CALL_CATEGORY, COUNSELLING_TOPIC: required for a code that is
+    /// not a value of the contract's enum: the value it reports as (e.g. NGO).
+    pub reports_as: Option<String>,
     /// The act or decision the change follows (no personal data).
     pub source: String,
     pub idempotency_key: Option<String>,
@@ -92,6 +102,7 @@ pub struct ReferenceChange {
     pub ministry: Option<String>,
     pub region: Option<Region>,
     pub successor: Option<String>,
+    pub reports_as: Option<String>,
     pub source: String,
     /// How many changes the reference data has recorded, this one included.
     pub version: i32,
@@ -112,6 +123,7 @@ impl ReferenceChange {
                 .and_then(|r| r.parse::<domain::values::Region>().ok())
                 .map(Into::into),
             successor: attribute("successor"),
+            reports_as: attribute(REPORTS_AS),
             source: c.source.clone(),
             version: i32::try_from(version).unwrap_or(i32::MAX),
         }
@@ -131,6 +143,7 @@ pub async fn change(ctx: &Context<'_>, input: ChangeReferenceDataInput) -> Resul
                 .map(|r| domain::values::Region::from(r).as_str().to_string()),
         ),
         ("successor", input.successor),
+        (REPORTS_AS, input.reports_as),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.trim().to_string())))

@@ -81,7 +81,12 @@ pub struct ReferralUpdate {
     pub event: String,
     pub referral_id: Uuid,
     pub case_id: Uuid,
+    /// The class the holding agency reports as: exact for the contract's
+    /// agencies and, for an agency ADMIN added, on ReferralSent and
+    /// ReferralHandedOn (which record it); OTHER on its later updates.
     pub agency: Agency,
+    /// The holding agency's reference-data code.
+    pub agency_code: String,
     /// The status the referral moved to (SENT when sent); null for a rescue.
     pub status: Option<ReferralStatus>,
     pub outcome: Option<ReferralOutcome>,
@@ -266,12 +271,18 @@ fn referral_update(event: &LiveEvent, principal: &Principal) -> Option<ReferralU
         } => (*referral_id, None, None, None, *added_at),
         _ => return None,
     };
+    let recorded = match fact {
+        CaseEvent::ReferralSent { reports_as, .. }
+        | CaseEvent::ReferralHandedOn { reports_as, .. } => *reports_as,
+        _ => None,
+    };
     Some(ReferralUpdate {
         position: event.cursor.to_string(),
         event: fact.event_type(),
         referral_id,
         case_id: event.stream,
-        agency: agency.into(),
+        agency: agency.class(recorded).into(),
+        agency_code: agency.to_string(),
         status: status.map(Into::into),
         outcome: outcome.map(Into::into),
         persons_rescued,

@@ -103,7 +103,7 @@ impl From<&domain::case::VictimDecision> for VictimDecisionNode {
     fn from(d: &domain::case::VictimDecision) -> Self {
         VictimDecisionNode {
             status: d.status.into(),
-            authority: d.authority.into(),
+            authority: d.authority.class(None).into(),
             decided_at: d.decided_at,
         }
     }
@@ -113,9 +113,12 @@ impl From<&domain::case::VictimDecision> for VictimDecisionNode {
 #[derive(SimpleObject, Clone, Debug)]
 #[graphql(name = "ReferralHandOn")]
 pub struct HandOnNode {
+    /// The class each agency reports as; the codes are `fromCode`, `toCode`.
     pub from: Agency,
     pub to: Agency,
     pub at: DateTime<Utc>,
+    pub from_code: String,
+    pub to_code: String,
 }
 
 #[derive(SimpleObject, Clone, Debug)]
@@ -123,7 +126,11 @@ pub struct HandOnNode {
 pub struct ReferralNode {
     pub id: Uuid,
     pub case_id: Uuid,
+    /// The class the holding agency reports as (its own code for the
+    /// contract's agencies; for an agency ADMIN added, its `reportsAs`).
     pub agency: Agency,
+    /// The holding agency's reference-data code (`referenceData.agencies`).
+    pub agency_code: String,
     pub status: ReferralStatus,
     pub outcome: Option<ReferralOutcome>,
     pub referred_at: DateTime<Utc>,
@@ -139,7 +146,8 @@ impl ReferralNode {
         ReferralNode {
             id: r.referral_id,
             case_id,
-            agency: r.agency.into(),
+            agency: r.class().into(),
+            agency_code: r.agency.to_string(),
             status: r.status.into(),
             outcome: r.outcome.map(Into::into),
             referred_at: r.referred_at,
@@ -150,9 +158,11 @@ impl ReferralNode {
                 .chain
                 .iter()
                 .map(|h| HandOnNode {
-                    from: h.from.into(),
-                    to: h.to.into(),
+                    from: h.from.class(h.from_reports_as).into(),
+                    to: h.to.class(h.to_reports_as).into(),
                     at: h.at,
+                    from_code: h.from.to_string(),
+                    to_code: h.to.to_string(),
                 })
                 .collect(),
         }

@@ -214,7 +214,13 @@ impl Connection {
             .find_map(|k| payload[*k].as_str().map(str::to_string))
             .or_else(|| payload["token"].as_str().map(|t| format!("Bearer {t}")))
             .or_else(|| self.authorization.clone());
-        match authenticate_until(&self.state.jwt, given.as_deref()) {
+        let authenticated = match authenticate_until(&self.state.jwt, given.as_deref()) {
+            Ok(principal) => crate::auth::check_agency_in_force(&self.state.store, &principal.0)
+                .await
+                .map(|()| principal),
+            Err(e) => Err(e),
+        };
+        match authenticated {
             Ok(principal) => {
                 tracing::info!(actor = %principal.0.subject, "subscriptions socket acknowledged");
                 self.principal = Some(principal);

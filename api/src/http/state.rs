@@ -17,4 +17,6 @@ pub struct HttpState {
     pub reads: std::sync::Arc<crate::commands::reads::Reads>,
     /// The tail of the log, for its catch-up counts at `/metrics`.
     pub live: projections::LiveLog,
+    /// The primary's event store: the reference book an AGENCY token is checked against.
+    pub store: store::EventStore,
 }

@@ -66,7 +66,11 @@ pub async fn import_calls(
     reader
         .read_to_end(&mut bytes)
         .map_err(|e| ImportError::Unreadable(e.to_string()))?;
-    let log = read_log(bytes, time_zone)?;
+    let book = commands
+        .reference_book()
+        .await
+        .map_err(|e| ImportError::Unreadable(format!("the reference data cannot be read: {e}")))?;
+    let log = read_log(bytes, time_zone, &book)?;
     record_log(commands, ctx, log, progress).await
 }
 

@@ -156,6 +156,7 @@ impl Call {
             cmd.country.as_ref(),
             cmd.received_at,
             None,
+            clock.book(),
         )?;
         Ok(vec![CallEvent::CallReceived {
             call_id: cmd.call_id,

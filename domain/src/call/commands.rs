@@ -20,6 +20,17 @@ pub enum CallCommand {
     Correct(super::correction::CorrectCall),
 }
 
+impl crate::reference::book::ConsultsBook for CallCommand {
+    fn consults_book(&self) -> bool {
+        match self {
+            CallCommand::Receive(cmd) => cmd.province.is_some(),
+            // A correction may resolve the call's province again on a new day.
+            CallCommand::Correct(_) => true,
+            CallCommand::RecordCounsellingSession(_) | CallCommand::LinkToCase { .. } => false,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReceiveCall {
     pub call_id: Uuid,

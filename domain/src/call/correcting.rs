@@ -71,6 +71,7 @@ impl Call {
                 place.2.as_ref(),
                 after.received_at,
                 None,
+                clock.book(),
             )?;
             after.region = location.region;
             after.province = location.province;

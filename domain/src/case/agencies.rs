@@ -86,10 +86,12 @@ impl Case {
             "the referral's last status change",
             referral.status_at,
         )?;
+        let reports_as = clock.book().recorded_class(cmd.to, cmd.at)?;
         Ok(vec![CaseEvent::ReferralHandedOn {
             referral_id: cmd.referral_id,
             from: referral.agency,
             to: cmd.to,
+            reports_as,
             at: cmd.at,
             reason: cmd.reason,
         }])

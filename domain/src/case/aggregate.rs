@@ -15,8 +15,8 @@ use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::sealed::Sealed;
 use crate::values::{
-    Agency, CaseStatus, ExploitationType, Gender, PersonRole, ReferralOutcome, ReferralStatus,
-    Region, SupportService,
+    Agency, AgencyClass, CaseStatus, ExploitationType, Gender, PersonRole, ReferralOutcome,
+    ReferralStatus, Region, SupportService,
 };
 
 /// Most persons one case may hold; a larger situation is several cases.
@@ -117,7 +117,11 @@ pub struct Person {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Referral {
     pub referral_id: Uuid,
+    /// Its holder: the agency it was sent to, or the last it was handed on to.
     pub agency: Agency,
+    /// The holder's class when the holder is a code ADMIN added (as recorded).
+    #[serde(default)]
+    pub reports_as: Option<AgencyClass>,
     pub status: ReferralStatus,
     pub outcome: Option<ReferralOutcome>,
     pub referred_at: DateTime<Utc>,
@@ -132,6 +136,28 @@ pub struct Referral {
     /// Its holders before the current one, in order.
     #[serde(default)]
     pub chain: Vec<HandOn>,
+}
+
+impl Referral {
+    /// The contract value its holder reports as.
+    pub fn class(&self) -> AgencyClass {
+        self.agency.class(self.reports_as)
+    }
+
+    /// The contract value `agency`, its holder now or before, reported as
+    /// while it held the referral (as recorded).
+    pub fn class_of(&self, agency: Agency) -> AgencyClass {
+        let recorded = if agency == self.agency {
+            self.reports_as
+        } else {
+            self.chain.iter().find_map(|h| match h {
+                h if h.to == agency => h.to_reports_as,
+                h if h.from == agency => h.from_reports_as,
+                _ => None,
+            })
+        };
+        agency.class(recorded)
+    }
 }
 
 /// A referral's reason as sent (see `Referral::reason`).
@@ -225,6 +251,7 @@ impl Aggregate for Case {
             CaseEvent::ReferralSent {
                 referral_id,
                 agency,
+                reports_as,
                 referred_at,
                 persons_at_risk,
                 consent_given,
@@ -234,6 +261,7 @@ impl Aggregate for Case {
                 self.referrals.push(Referral {
                     referral_id,
                     agency,
+                    reports_as,
                     status: ReferralStatus::Sent,
                     outcome: None,
                     referred_at,

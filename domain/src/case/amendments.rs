@@ -84,12 +84,20 @@ impl Case {
                 referral_id,
                 from,
                 to,
+                reports_as,
                 at,
                 ..
             } => {
                 if let Some(referral) = self.referral_mut(referral_id) {
-                    referral.chain.push(HandOn { from, to, at });
+                    referral.chain.push(HandOn {
+                        from,
+                        to,
+                        at,
+                        from_reports_as: referral.reports_as,
+                        to_reports_as: reports_as,
+                    });
                     referral.agency = to;
+                    referral.reports_as = reports_as;
                     referral.status = ReferralStatus::Sent;
                     referral.status_at = at;
                 }

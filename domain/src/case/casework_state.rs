@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::sealed::Sealed;
-use crate::values::{Agency, VictimStatus};
+use crate::values::{Agency, AgencyClass, VictimStatus};
 
 /// A person's identification as the latest decision has it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,6 +22,11 @@ pub struct HandOn {
     pub from: Agency,
     pub to: Agency,
     pub at: DateTime<Utc>,
+    /// The classes of `from` and `to` when they are codes ADMIN added.
+    #[serde(default)]
+    pub from_reports_as: Option<AgencyClass>,
+    #[serde(default)]
+    pub to_reports_as: Option<AgencyClass>,
 }
 
 /// A feedback note of an agency on a referral.

@@ -36,6 +36,17 @@ pub enum CaseCommand {
     CompleteFollowUp(CompleteFollowUp),
 }
 
+impl crate::reference::book::ConsultsBook for CaseCommand {
+    fn consults_book(&self) -> bool {
+        match self {
+            CaseCommand::Open(cmd) => cmd.province.is_some(),
+            CaseCommand::RecordRescue(cmd) => cmd.province.is_some(),
+            CaseCommand::SendReferral(_) | CaseCommand::HandOnReferral(_) => true,
+            _ => false,
+        }
+    }
+}
+
 impl CaseCommand {
     /// The case the command is addressed to.
     pub fn case_id(&self) -> Uuid {

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::sealed::Sealed;
 use crate::values::{
-    Agency, CorrectedField, ExploitationType, Gender, PersonRole, ReferralOutcome, ReferralStatus,
-    Region, SupportService, VictimStatus,
+    Agency, AgencyClass, CorrectedField, ExploitationType, Gender, PersonRole, ReferralOutcome,
+    ReferralStatus, Region, SupportService, VictimStatus,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,6 +36,11 @@ pub enum CaseEvent {
     ReferralSent {
         referral_id: Uuid,
         agency: Agency,
+        /// For an agency ADMIN added: the contract value it reports as,
+        /// fixed as it stood that day (absent, as in every referral sent
+        /// before codes were opened, when the code is a contract value).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reports_as: Option<AgencyClass>,
         referred_at: DateTime<Utc>,
         persons_at_risk: u16,
         consent_given: bool,
@@ -120,6 +125,9 @@ pub enum CaseEvent {
         referral_id: Uuid,
         from: Agency,
         to: Agency,
+        /// As in `ReferralSent`, for `to`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reports_as: Option<AgencyClass>,
         at: DateTime<Utc>,
         reason: Option<Sealed>,
     },

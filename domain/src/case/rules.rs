@@ -77,6 +77,7 @@ impl Case {
             None,
             cmd.opened_at,
             Some(fallback),
+            clock.book(),
         )?;
         if cmd.persons.len() > MAX_PERSONS {
             return Err(DomainError::TooManyPersons(MAX_PERSONS));
@@ -141,9 +142,11 @@ impl Case {
         };
         clock.check_not_future("referredAt", cmd.referred_at)?;
         self.check_in_open_period("referredAt", cmd.referred_at)?;
+        let reports_as = clock.book().recorded_class(cmd.agency, cmd.referred_at)?;
         Ok(vec![CaseEvent::ReferralSent {
             referral_id: cmd.referral_id,
             agency: cmd.agency,
+            reports_as,
             referred_at: cmd.referred_at,
             persons_at_risk: cmd.persons_at_risk.get(),
             consent_given,
@@ -236,6 +239,7 @@ impl Case {
             cmd.country.as_ref(),
             cmd.rescued_at,
             Some(self.region),
+            clock.book(),
         )?;
         Ok(vec![CaseEvent::RescueRecorded {
             rescue_id: cmd.rescue_id,

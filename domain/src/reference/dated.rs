@@ -36,12 +36,29 @@ impl ReferenceKind {
         ReferenceKind::CounsellingTopic,
     ];
 
+    /// Whether `code` is a value of the contract's enum for this kind (its
+    /// own class); `None` for a kind without one (ministries, provinces:
+    /// provinces are open codes, classed by their region).
+    pub fn contract_value(self, code: &str) -> Option<bool> {
+        use crate::values::{AgencyClass, CallCategory, CounsellingTopic};
+        match self {
+            ReferenceKind::Agency => Some(code.parse::<AgencyClass>().is_ok()),
+            ReferenceKind::CallCategory => Some(code.parse::<CallCategory>().is_ok()),
+            ReferenceKind::CounsellingTopic => Some(code.parse::<CounsellingTopic>().is_ok()),
+            ReferenceKind::Region => Some(code.parse::<Region>().is_ok()),
+            ReferenceKind::Province | ReferenceKind::Ministry => None,
+        }
+    }
+
     /// The attributes an entry of this kind carries, and which are required.
     pub fn attributes(self) -> &'static [(&'static str, bool)] {
         match self {
             ReferenceKind::Province => &[("region", true), ("successor", false)],
-            ReferenceKind::Agency => &[("ministry", true)],
-            _ => &[],
+            ReferenceKind::Agency => &[("ministry", true), ("reportsAs", false)],
+            ReferenceKind::CallCategory | ReferenceKind::CounsellingTopic => {
+                &[("reportsAs", false)]
+            }
+            ReferenceKind::Region | ReferenceKind::Ministry => &[],
         }
     }
 }
@@ -154,7 +171,7 @@ pub struct Change {
 }
 
 impl Change {
-    fn covers(&self, day: NaiveDate) -> bool {
+    pub(crate) fn covers(&self, day: NaiveDate) -> bool {
         self.valid_from <= day && self.valid_to.is_none_or(|to| day <= to)
     }
 }
@@ -208,7 +225,7 @@ mod tests {
             let file: Result<DataFile, _> = serde_json::from_str(text);
             assert!(file.is_ok(), "{:?}", file.err());
         }
-        for agency in crate::values::Agency::ALL {
+        for agency in crate::values::AgencyClass::ALL {
             assert!(is_known(ReferenceKind::Agency, agency.as_str()), "{agency}");
         }
         for category in crate::values::CallCategory::ALL {

@@ -5,11 +5,17 @@
 //! the base (`crate::reference::dated`); the events say, in the order they
 //! were recorded, what differs over which days.
 //!
-//! Codes are part of the event format (agencies, categories and topics are
-//! enums in calls and cases; provinces are checked by the rules against the
-//! compiled table), so a change may rename, re-attribute, re-date or
-//! withdraw a known code, not invent one: a new code is a release.
-//! Recorded calls and cases keep the values they were recorded with.
+//! A change may rename, re-attribute, re-date or withdraw a known code, and
+//! add a new one: a new agency (with its ministry), province (with its
+//! region: a new administrative map), ministry, call category or counselling
+//! topic needs no release. The contract's enums (agencies, categories,
+//! topics, regions) are fixed, so a new agency, category or topic names the
+//! contract value it reports as (`reportsAs`), by which the API's enum
+//! fields and the statistics count it; regions stay the contract's. The
+//! rules check codes against the book of these changes on the day the thing
+//! happened (`crate::reference::book`), and recorded calls and cases keep
+//! the values they were recorded with (a referral records its agency's
+//! class as it stood that day).
 
 use std::collections::BTreeMap;
 
@@ -21,8 +27,9 @@ use uuid::Uuid;
 
 use crate::clock::Clock;
 use crate::error::DomainError;
-use crate::reference::dated::{is_known, Change, Entry, ReferenceKind};
-use crate::values::Region;
+use crate::reference::book::{ReferenceBook, REPORTS_AS};
+use crate::reference::dated::{Change, Entry, ReferenceKind};
+use crate::values::{is_code, Region};
 
 #[cfg(test)]
 mod tests;
@@ -118,6 +125,13 @@ impl ReferenceData {
     }
 }
 
+/// A change reads the book from its own stream's state, not from the service.
+impl crate::reference::book::ConsultsBook for ChangeReferenceData {
+    fn consults_book(&self) -> bool {
+        false
+    }
+}
+
 fn refuse(why: impl Into<String>) -> DomainError {
     DomainError::InvalidReferenceChange(why.into())
 }
@@ -130,12 +144,25 @@ fn check_text(field: &str, text: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
-/// The rules of a change, independent of what was recorded before.
-fn check(cmd: &ChangeReferenceData) -> Result<(), DomainError> {
-    if !is_known(cmd.kind, &cmd.code) {
-        return Err(refuse(
-            "the code is not in the reference data: a new code is part of the event format and needs a release",
-        ));
+/// The rules of a change, given the book as recorded before it.
+fn check(cmd: &ChangeReferenceData, book: &ReferenceBook) -> Result<(), DomainError> {
+    let known = book.knows(cmd.kind, &cmd.code);
+    if !known {
+        if !is_code(&cmd.code) {
+            return Err(refuse(
+                "a new code has 1 to 40 of A-Z, 0-9 and _, starting with a letter",
+            ));
+        }
+        if cmd.kind == ReferenceKind::Region {
+            return Err(refuse(
+                "regions are the contract's: a new region needs a release",
+            ));
+        }
+        if cmd.name.is_none() {
+            return Err(refuse(
+                "a new code starts with a name: there is nothing to withdraw",
+            ));
+        }
     }
     if cmd.valid_to.is_some_and(|to| to < cmd.valid_from) {
         return Err(refuse("validTo is before validFrom"));
@@ -157,16 +184,23 @@ fn check(cmd: &ChangeReferenceData) -> Result<(), DomainError> {
             return Err(refuse(format!("{key} is not an attribute of this kind")));
         }
     }
+    // A code that is not the contract's own value reports as one, so that
+    // the contract's enums and the statistics keep counting it.
+    let needs_class = cmd.kind.contract_value(&cmd.code) == Some(false);
     for (key, required) in allowed {
         let value = cmd.attributes.get(*key);
-        if *required && value.is_none() {
-            return Err(refuse(format!("{key} is required for this kind")));
+        let required = *required || (*key == REPORTS_AS && needs_class);
+        if required && value.is_none() {
+            return Err(refuse(format!("{key} is required for this code")));
         }
         let fine = match (*key, value) {
             (_, None) => true,
             ("region", Some(v)) => v.parse::<Region>().is_ok(),
-            ("ministry", Some(v)) => is_known(ReferenceKind::Ministry, v.as_str()),
-            ("successor", Some(v)) => is_known(ReferenceKind::Province, v.as_str()),
+            ("ministry", Some(v)) => book.knows(ReferenceKind::Ministry, v.as_str()),
+            ("successor", Some(v)) => book.knows(ReferenceKind::Province, v.as_str()),
+            (REPORTS_AS, Some(v)) if needs_class => cmd.kind.contract_value(v) == Some(true),
+            // A contract value reports as itself.
+            (REPORTS_AS, Some(v)) => *v == cmd.code,
             _ => false,
         };
         if !fine {
@@ -189,7 +223,7 @@ impl Aggregate for ReferenceData {
         _clock: &Clock,
         sink: &EventSink<Self>,
     ) -> Result<(), DomainError> {
-        check(&cmd)?;
+        check(&cmd, &ReferenceBook::new(self.changes()))?;
         let event = ReferenceDataEvent::ReferenceDataChanged {
             kind: cmd.kind,
             code: cmd.code,

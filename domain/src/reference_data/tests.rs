@@ -74,16 +74,124 @@ fn an_agency_changes_ministry_from_a_day_on() {
     );
 }
 
+/// A shelter ADMIN adds: a new agency, counted as an NGO.
+fn new_shelter() -> ChangeReferenceData {
+    ChangeReferenceData {
+        code: "HA_NOI_SHELTER".into(),
+        name: Some("Nhà tạm lánh Hà Nội".into()),
+        attributes: [
+            ("ministry".to_string(), "NON_GOVERNMENTAL".to_string()),
+            ("reportsAs".to_string(), "NGO".to_string()),
+        ]
+        .into(),
+        ..moved()
+    }
+}
+
 #[test]
-fn a_code_the_reference_data_does_not_know_needs_a_release() {
-    let new_agency = ChangeReferenceData {
-        code: "ANTI_TRAFFICKING_TASK_FORCE".into(),
+fn a_new_agency_with_its_ministry_and_class_needs_no_release() {
+    given(vec![])
+        .when(new_shelter())
+        .then_expect_events(vec![recorded(new_shelter())]);
+}
+
+#[test]
+fn a_new_agency_without_a_contract_class_is_refused() {
+    let mut without = new_shelter();
+    without.attributes.remove("reportsAs");
+    let mut unknown_class = new_shelter();
+    unknown_class
+        .attributes
+        .insert("reportsAs".into(), "CHARITY".into());
+    let mut contract_value_reclassed = moved();
+    contract_value_reclassed
+        .attributes
+        .insert("reportsAs".into(), "NGO".into());
+    for (cmd, rule) in [
+        (without, "reportsAs is required"),
+        (unknown_class, "reportsAs is not a known code"),
+        (contract_value_reclassed, "reportsAs is not a known code"),
+    ] {
+        let refused = given(vec![]).when(cmd).inspect_result();
+        assert!(
+            matches!(refused, Err(DomainError::InvalidReferenceChange(ref why)) if why.contains(rule)),
+            "{refused:?}"
+        );
+    }
+}
+
+#[test]
+fn a_new_agency_may_answer_to_a_ministry_added_before_it() {
+    let ministry_added = ChangeReferenceData {
+        kind: ReferenceKind::Ministry,
+        code: "MINISTRY_OF_ETHNIC_AFFAIRS".into(),
+        attributes: BTreeMap::new(),
+        ..new_shelter()
+    };
+    let mut shelter = new_shelter();
+    shelter
+        .attributes
+        .insert("ministry".into(), "MINISTRY_OF_ETHNIC_AFFAIRS".into());
+    let refused = given(vec![]).when(shelter.clone()).inspect_result();
+    assert!(refused.is_err_and(|e| e.to_string().contains("ministry")));
+    given(vec![recorded(ministry_added)])
+        .when(shelter.clone())
+        .then_expect_events(vec![recorded(shelter)]);
+}
+
+#[test]
+fn a_new_province_needs_its_region_and_a_new_region_needs_a_release() {
+    let province = ChangeReferenceData {
+        kind: ReferenceKind::Province,
+        code: "DAO_MOI".into(),
+        name: Some("Đảo Mới".into()),
+        attributes: [("region".to_string(), "SOUTHEAST".to_string())].into(),
         ..moved()
     };
-    let refused = given(vec![]).when(new_agency).inspect_result();
-    assert!(
-        matches!(refused, Err(DomainError::InvalidReferenceChange(ref why)) if why.contains("release"))
-    );
+    given(vec![])
+        .when(province.clone())
+        .then_expect_events(vec![recorded(province.clone())]);
+    let cases = [
+        (
+            ChangeReferenceData {
+                attributes: BTreeMap::new(),
+                ..province.clone()
+            },
+            "region is required",
+        ),
+        (
+            ChangeReferenceData {
+                kind: ReferenceKind::Region,
+                code: "ISLANDS".into(),
+                attributes: BTreeMap::new(),
+                ..province.clone()
+            },
+            "release",
+        ),
+        (
+            ChangeReferenceData {
+                code: "dao moi".into(),
+                ..province.clone()
+            },
+            "A-Z",
+        ),
+        (
+            ChangeReferenceData {
+                name: None,
+                english_name: None,
+                attributes: BTreeMap::new(),
+                ..province
+            },
+            "nothing to withdraw",
+        ),
+    ];
+    for (cmd, rule) in cases {
+        let refused = given(vec![]).when(cmd).inspect_result();
+        assert!(
+            matches!(refused, Err(DomainError::InvalidReferenceChange(ref why)) if why.contains(rule)),
+            "{rule}: {refused:?}"
+        );
+    }
 }
 
 #[test]

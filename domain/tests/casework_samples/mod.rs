@@ -90,6 +90,7 @@ pub fn case_events(h: &Helpers) -> Vec<CaseEvent> {
             referral_id: id(6),
             from: Agency::CriminalPolice,
             to: Agency::BorderGuard,
+            reports_as: None,
             at: at("2025-09-17T03:00:00Z"),
             reason: Some(sealed(3)),
         },

@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use domain::call::CallEvent;
 use domain::case::CaseEvent;
-use domain::values::Region;
+use domain::values::{Agency, Region};
 use sqlx::PgConnection;
 use store::EventStore;
 use uuid::Uuid;
@@ -174,9 +174,12 @@ impl Tally {
                 Fact::Case(CaseEvent::ReferralSent {
                     referral_id,
                     agency,
+                    reports_as,
                     referred_at,
                     ..
                 }) => {
+                    // Counted under the class its agency reported as when sent.
+                    let agency = Agency::from(agency.class(*reports_as));
                     let region = *memory
                         .case_regions
                         .get(&event.stream)
@@ -186,7 +189,7 @@ impl Tally {
                     }
                     memory
                         .referral_agencies
-                        .insert((event.stream, *referral_id), *agency);
+                        .insert((event.stream, *referral_id), agency);
                 }
                 Fact::Case(CaseEvent::RescueRecorded {
                     referral_id,
@@ -313,12 +316,13 @@ async fn recall(
             Fact::Case(CaseEvent::ReferralSent {
                 referral_id,
                 agency,
+                reports_as,
                 referred_at,
                 ..
             }) => {
                 memory
                     .referral_agencies
-                    .insert((stream, referral_id), agency);
+                    .insert((stream, referral_id), agency.class(reports_as).into());
                 memory
                     .referral_days
                     .insert((stream, referral_id), target.day(referred_at));

@@ -111,6 +111,7 @@ async fn one_call(commands: &CommandService, s: &Scenario) -> Result<(u64, u64),
         id: None,
         case_id,
         agency: agency.into(),
+        agency_code: None,
         referred_at: s.referred_at(),
         persons_at_risk: rescued.max(2) as i32,
         consent: ConsentInput {

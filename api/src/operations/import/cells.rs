@@ -4,6 +4,8 @@
 
 use std::str::FromStr;
 
+use domain::reference::book::ReferenceBook;
+use domain::reference::dated::ReferenceKind;
 use domain::reference::{find_province, nearest_province};
 use domain::values::{CallCategory, CallerType, Channel, CounsellingTopic, Region};
 use domain::DomainError;
@@ -43,10 +45,14 @@ macro_rules! codes {
 codes!(CallCategory, CallerType, Channel, CounsellingTopic, Region);
 
 /// A province cell as a code: the code itself or the Vietnamese name, with
-/// or without diacritics; otherwise the value as written and the nearest code.
-pub(super) fn province_code(value: &str) -> Result<&'static str, String> {
+/// or without diacritics, or a code the reference `book` knows (a province
+/// ADMIN added); otherwise the value as written and the nearest code.
+pub(super) fn province_code(value: &str, book: &ReferenceBook) -> Result<String, String> {
     if let Some(p) = find_province(value) {
-        return Ok(p.code);
+        return Ok(p.code.to_string());
+    }
+    if book.knows(ReferenceKind::Province, value) {
+        return Ok(value.to_string());
     }
     let hint = match nearest_province(value) {
         Some(p) => format!("did you mean {} ({})? ", p.code, p.name),

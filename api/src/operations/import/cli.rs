@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use chrono_tz::Tz;
+use domain::reference::book::ReferenceBook;
 use domain::values::Role;
 use store::vault::Vault;
 use store::{Actor, CommandContext, EventStore};
@@ -53,8 +54,11 @@ pub async fn run(args: ImportCallsArgs) -> Result<(), OperatorError> {
     })?;
     let bytes = std::fs::read(&args.file)
         .map_err(|e| OperatorError::File(format!("cannot read {}: {e}", args.file.display())))?;
-    let log = read_log(bytes, time_zone).map_err(|e| OperatorError::File(e.to_string()))?;
     if args.check {
+        // Reads no database: provinces are checked against the repository's
+        // data only (one ADMIN added is known to the import itself).
+        let log = read_log(bytes, time_zone, &ReferenceBook::default())
+            .map_err(|e| OperatorError::File(e.to_string()))?;
         let report = ImportReport {
             without_id: log.without_id(),
             ignored_columns: log.ignored_columns.clone(),
@@ -87,6 +91,11 @@ pub async fn run(args: ImportCallsArgs) -> Result<(), OperatorError> {
         Vault::new(master_key),
         domain::clock::Clock::system(),
     );
+    let book = commands
+        .reference_book()
+        .await
+        .map_err(|e| OperatorError::Failed(e.to_string()))?;
+    let log = read_log(bytes, time_zone, &book).map_err(|e| OperatorError::File(e.to_string()))?;
     let batch = format!("import-calls-{}", Uuid::now_v7());
     let actor = Actor {
         subject: args.actor.clone(),

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use chrono_tz::Tz;
+use domain::reference::book::ReferenceBook;
 use uuid::Uuid;
 
 use super::report::RejectedRow;
@@ -68,8 +69,13 @@ fn delimiter(bytes: &[u8]) -> u8 {
         .map_or(b',', |(d, _)| *d)
 }
 
-/// Reads and checks the whole log in `bytes`; local times are in `time_zone`.
-pub fn read_log(mut bytes: Vec<u8>, time_zone: Tz) -> Result<CallLog, ImportError> {
+/// Reads and checks the whole log in `bytes`; local times are in
+/// `time_zone`, provinces are checked against `book` on each row's day.
+pub fn read_log(
+    mut bytes: Vec<u8>,
+    time_zone: Tz,
+    book: &ReferenceBook,
+) -> Result<CallLog, ImportError> {
     if !bytes.contains(&b'\n') {
         // Classic Mac spreadsheets end lines with CR alone; line numbers count LF.
         bytes
@@ -115,7 +121,7 @@ pub fn read_log(mut bytes: Vec<u8>, time_zone: Tz) -> Result<CallLog, ImportErro
             }
         }
         let line = record.position().map_or(line, |p| line_of(bytes, p));
-        let row = match plan(line, &columns, &record, time_zone) {
+        let row = match plan(line, &columns, &record, time_zone, book) {
             Ok(row) => row,
             Err(reason) => {
                 log.rejected.push(RejectedRow { line, reason });

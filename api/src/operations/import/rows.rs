@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use domain::clock::Clock;
+use domain::reference::book::ReferenceBook;
 use domain::reference::resolve_location;
 use domain::values::{
     CallCategory, CallSeconds, CallerType, Channel, CounsellingTopic, CountryCode, Region,
@@ -159,6 +160,7 @@ pub(super) fn plan(
     columns: &Columns,
     record: &csv::StringRecord,
     time_zone: Tz,
+    book: &ReferenceBook,
 ) -> Result<Planned, String> {
     let cell = |name: &str| {
         columns
@@ -193,7 +195,9 @@ pub(super) fn plan(
     let region = cell("region")
         .map(|v| code::<Region>("region", v))
         .transpose()?;
-    let province = cell("province").map(province_code).transpose()?;
+    let province = cell("province")
+        .map(|v| province_code(v, book))
+        .transpose()?;
     let country = cell("country")
         .map(|v| {
             CountryCode::try_from(v).map_err(|_| {
@@ -204,8 +208,15 @@ pub(super) fn plan(
             })
         })
         .transpose()?;
-    resolve_location(region, province, country.as_ref(), at, None)
-        .map_err(|e| location_reason(e, &cell, written_at))?;
+    resolve_location(
+        region,
+        province.as_deref(),
+        country.as_ref(),
+        at,
+        None,
+        book,
+    )
+    .map_err(|e| location_reason(e, &cell, written_at))?;
     let duration_seconds = cell("duration_seconds")
         .map(|v| {
             let n = v.parse::<i64>().map_err(|_| {
@@ -230,7 +241,7 @@ pub(super) fn plan(
         received_at: at,
         channel: code::<Channel>("channel", required("channel")?)?,
         region,
-        province: province.map(str::to_string),
+        province,
         country: country.map(|c| c.as_str().to_string()),
         caller_type: code::<CallerType>("caller_type", required("caller_type")?)?,
         category: code::<CallCategory>("category", required("category")?)?,

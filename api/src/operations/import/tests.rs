@@ -4,7 +4,12 @@ use super::cli::ImportCallsArgs;
 use super::*;
 
 fn log(text: &str) -> CallLog {
-    read_log(text.as_bytes().to_vec(), chrono_tz::Asia::Ho_Chi_Minh).expect("the file reads")
+    read_log(
+        text.as_bytes().to_vec(),
+        chrono_tz::Asia::Ho_Chi_Minh,
+        &Default::default(),
+    )
+    .expect("the file reads")
 }
 
 fn rejected_lines(text: &str) -> Vec<usize> {
@@ -93,10 +98,14 @@ fn header_names_are_forgiven_and_a_missing_column_names_the_unrecognised_ones() 
                 2021-03-04 10:15,voice,northeast,Victim,information\n";
     assert_eq!(log(text).recordable(), 1);
     let text = "received_at;channel;region;caller;category\n2021-03-04 10:15;VOICE;NORTHEAST;VICTIM;INFORMATION\n";
-    let err = read_log(text.as_bytes().to_vec(), chrono_tz::UTC)
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let err = read_log(
+        text.as_bytes().to_vec(),
+        chrono_tz::UTC,
+        &Default::default(),
+    )
+    .err()
+    .map(|e| e.to_string())
+    .unwrap_or_default();
     assert!(
         err.contains("missing required column(s) caller_type")
             && err.contains("'caller' (did you mean caller_type?)"),

@@ -79,6 +79,7 @@ pub(super) async fn seed_case(
                 id: Some(referral_id),
                 case_id,
                 agency: plan.agency,
+                agency_code: None,
                 referred_at: at(2),
                 persons_at_risk: i32::from(plan.rescued.max(1)) + 1,
                 consent: ConsentInput {
@@ -98,6 +99,7 @@ pub(super) async fn seed_case(
                     id: Some(second),
                     case_id,
                     agency,
+                    agency_code: None,
                     referred_at: at(3),
                     persons_at_risk: 1,
                     consent: ConsentInput {

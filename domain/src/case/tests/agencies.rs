@@ -25,6 +25,7 @@ fn handed_on(from: Agency, to: Agency, at: &str) -> CaseEvent {
         referral_id: R1,
         from,
         to,
+        reports_as: None,
         at: t(at),
         reason: None,
     }

@@ -149,6 +149,7 @@ pub(super) fn sent(id: Uuid, at: &str) -> CaseEvent {
     CaseEvent::ReferralSent {
         referral_id: id,
         agency: Agency::CriminalPolice,
+        reports_as: None,
         referred_at: t(at),
         persons_at_risk: 2,
         consent_given: true,

@@ -13,6 +13,7 @@ mod closing;
 mod corrections;
 mod erasure;
 mod facts;
+mod new_codes;
 mod opening;
 mod properties;
 mod random_steps;

@@ -56,6 +56,7 @@ fn consent_override_by_a_supervisor_records_the_reason() {
         .then_expect_events(vec![CaseEvent::ReferralSent {
             referral_id: R1,
             agency: Agency::CriminalPolice,
+            reports_as: None,
             referred_at: t(SENT_AT),
             persons_at_risk: 2,
             consent_given: false,

@@ -147,9 +147,12 @@ pub(super) fn of(
         Fact::Case(CaseEvent::ReferralSent {
             referral_id,
             agency,
+            reports_as,
             referred_at,
             ..
         }) => {
+            // Counted under the class its agency reported as when sent.
+            let agency = agency.class(*reports_as);
             let case = event.stream;
             let region = *memory
                 .case_regions
