@@ -141,7 +141,7 @@ pub struct ServeArgs {
     pub read_database_url: Option<String>,
     /// Milliseconds the standby's replay may be behind the primary (100 to
     /// 600000): further behind, reads go to the primary. docs/SCALING.md.
-    #[arg(long, env = "CASETRAIL_MAX_REPLICA_LAG_MS", default_value_t = DEFAULT_MAX_REPLICA_LAG_MS,
+    #[arg(long, visible_alias = "max-replica-lag", env = "CASETRAIL_MAX_REPLICA_LAG_MS", default_value_t = DEFAULT_MAX_REPLICA_LAG_MS,
           value_parser = clap::value_parser!(u64).range(100..=600_000))]
     pub max_replica_lag_ms: u64,
 }
