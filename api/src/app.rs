@@ -10,6 +10,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use domain::clock::Clock;
+use store::standby::StandbyHealth;
 use store::vault::Vault;
 use store::EventStore;
 use tokio::net::TcpListener;
@@ -59,20 +60,27 @@ impl Application {
         };
         let projections = projections::spawn(pool.clone(), store.clone(), projection_settings);
         // A hot standby for reads, if given: never migrated, never written.
-        let replica_pool = match &settings.read_database_url {
-            Some(url) => Some(store::db::replica_pool(url, settings.max_connections).await?),
+        // One health for it (down, lagging), watched against the primary.
+        let standby = match &settings.read_database_url {
+            Some(url) => {
+                let replica_pool = store::db::replica_pool(url, settings.max_connections).await?;
+                let health = StandbyHealth::new(replica_pool, settings.max_replica_lag);
+                health.watch(pool.clone());
+                Some(health)
+            }
             None => None,
         };
         // Subscriptions' catch-ups from a cursor read the standby too.
         let live = projections::LiveLog::spawn(
             pool.clone(),
-            replica_pool.clone(),
+            standby.clone(),
             store.clone(),
             projections::LiveSettings::default(),
         );
-        let replica = replica_pool.map(|pool| {
-            EventStore::new(pool, domain::upcasters::upcasters())
-                .with_snapshot_keys(vault.master_keys())
+        let replica = standby.map(|health| {
+            let store = EventStore::new(health.pool().clone(), domain::upcasters::upcasters())
+                .with_snapshot_keys(vault.master_keys());
+            (store, health)
         });
         let book_store = store.clone();
         let reads = Arc::new(Reads::new(store.clone(), replica));

@@ -10,6 +10,7 @@
 
 pub mod assets;
 pub mod live;
+mod standby_retry;
 mod state;
 
 pub use state::HttpState;
@@ -25,7 +26,6 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::auth::authenticate;
-use crate::commands::committed;
 use crate::commands::reads::ReadFrom;
 use crate::error::ApiError;
 use crate::graphql::RequestContext;
@@ -140,11 +140,9 @@ pub async fn graphql(
             Err(e) => return reply(StatusCode::BAD_REQUEST, media, &correlation, error_body(&e)),
         };
         let read_from = state.reads.choose(min_position).await;
-        let request = request
-            .data(RequestContext { principal, correlation_id: correlation.clone(), operation })
-            .data(read_from);
+        let context = RequestContext { principal, correlation_id: correlation.clone(), operation };
         let query = request.query.clone();
-        let (mut response, committed) = committed::tracking(state.schema.execute(request)).await;
+        let (mut response, committed, read_from) = standby_retry::execute(&state, request, context, read_from).await;
         casetrail_extensions(&mut response, committed, state.reads.has_replica().then_some(read_from));
         crate::graphql::cost::arguments::name_arguments(&query, &mut response);
         give_codes(&mut response);
@@ -328,6 +326,7 @@ pub async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
     extra.push_str(&crate::metrics::live::render_catch_up(
         state.live.catch_up_counts(),
     ));
+    extra.push_str(&crate::metrics::live::render_reads(state.reads.counts()));
     extra.push_str(&projection_gauges(&state.pool).await);
     let body = crate::metrics::metrics().render(&extra);
     let mut response = body.into_response();

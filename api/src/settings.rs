@@ -139,7 +139,15 @@ pub struct ServeArgs {
     /// nothing is written to the standby. docs/SCALING.md.
     #[arg(long, env = "CASETRAIL_READ_DATABASE_URL", hide_env_values = true)]
     pub read_database_url: Option<String>,
+    /// Milliseconds the standby's replay may be behind the primary (100 to
+    /// 600000): further behind, reads go to the primary. docs/SCALING.md.
+    #[arg(long, visible_alias = "max-replica-lag", env = "CASETRAIL_MAX_REPLICA_LAG_MS", default_value_t = DEFAULT_MAX_REPLICA_LAG_MS,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub max_replica_lag_ms: u64,
 }
+
+/// How far behind the standby may be before reads leave it, unless configured.
+pub const DEFAULT_MAX_REPLICA_LAG_MS: u64 = 5000;
 
 /// Hours an agency has to acknowledge a referral, unless configured.
 pub const DEFAULT_REFERRAL_ACK_HOURS: u32 = 24;
@@ -180,6 +188,8 @@ pub struct Settings {
     pub referral_ack_hours: u32,
     /// A hot standby that serves reads (`--read-database-url`), if any.
     pub read_database_url: Option<String>,
+    /// Furthest the standby may be behind before reads leave it (`--max-replica-lag-ms`).
+    pub max_replica_lag: std::time::Duration,
 }
 
 /// `--bind`/`CASETRAIL_BIND`: `HOST:PORT` (an IP or a name such as
@@ -392,6 +402,7 @@ impl ServeArgs {
             query_cost_budget: self.query_cost_budget,
             referral_ack_hours: self.referral_ack_hours,
             read_database_url: self.read_database_url.clone(),
+            max_replica_lag: std::time::Duration::from_millis(self.max_replica_lag_ms),
         })
     }
 }

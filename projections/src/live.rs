@@ -74,11 +74,12 @@ impl Drop for Shared {
 
 impl LiveLog {
     /// Starts the tailer, on the primary's `pool`; `replica`, a hot
-    /// standby's pool, serves catch-ups from a client's cursor. Must be
+    /// standby (with the health lists share), serves catch-ups from a
+    /// client's cursor while usable. Must be
     /// called inside a Tokio runtime.
     pub fn spawn(
         pool: PgPool,
-        replica: Option<PgPool>,
+        replica: Option<Arc<store::standby::StandbyHealth>>,
         store: EventStore,
         settings: LiveSettings,
     ) -> Self {
@@ -205,13 +206,19 @@ impl Subscriber {
                 let catch_up = &self.log.shared.catch_up;
                 match (read, self.source) {
                     (Ok((events, Some(reached))), source) => {
+                        if source == Source::Replica {
+                            catch_up.replica_answered();
+                        }
                         catch_up.count(source, events.len());
                         self.cursor = Some(reached);
                         self.pending.extend(events.into_iter().map(Arc::new));
                     }
                     // What the standby has not replayed yet, and the read
                     // that ends the catch-up, come from the primary.
-                    (Ok((_, None)), Source::Replica) => self.source = Source::Primary,
+                    (Ok((_, None)), Source::Replica) => {
+                        catch_up.replica_answered();
+                        self.source = Source::Primary;
+                    }
                     (Ok((_, None)), Source::Primary) => self.live = true,
                     (Err(e), Source::Replica) => {
                         tracing::warn!(error = %crate::error::describe_sqlx(&e), "live catch-up cannot read the standby; reading the primary");

@@ -191,6 +191,9 @@ pub async fn app_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupEr
     Ok(pool)
 }
 
+/// How long a read waits for a standby connection before it gives up on the standby.
+pub const REPLICA_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// The server's pool on a hot standby (`--read-database-url`): the same
 /// role as [`app_pool`], and every session read-only, so that nothing the
 /// server does there could write even if the standby were promoted.
@@ -198,7 +201,10 @@ pub async fn replica_pool(url: &str, max_connections: u32) -> Result<PgPool, Set
     let target = options(url)?;
     PgPoolOptions::new()
         .max_connections(max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        // Short: a dead standby must not stall the request that finds out
+        // (it is then read from the primary, and the standby rests:
+        // `standby::StandbyHealth`).
+        .acquire_timeout(REPLICA_ACQUIRE_TIMEOUT)
         // No ping per checkout: it is a round trip on every statement's
         // path. A dead connection fails its statement instead, which the
         // callers already treat as unavailability (retryable), and the pool

@@ -37,6 +37,7 @@ pub mod lookup;
 pub mod metadata;
 pub mod receipts;
 pub mod snapshots;
+pub mod standby;
 mod state_cache;
 pub mod transparency;
 mod unit;

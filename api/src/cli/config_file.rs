@@ -135,6 +135,7 @@ mod tests {
             "CASETRAIL_TIME_ZONE",
             "CASETRAIL_DB_MAX_CONNECTIONS",
             "CASETRAIL_RATE_LIMIT_PER_MINUTE",
+            "CASETRAIL_MAX_REPLICA_LAG_MS",
             "RUST_LOG",
         ] {
             let parsed = parse(&format!("{name}=x\n"));

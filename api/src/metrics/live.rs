@@ -126,3 +126,32 @@ pub fn render_catch_up(counts: projections::CatchUpCounts) -> String {
     let _ = prometheus_text::encode(&mut out, &registry);
     out
 }
+
+/// Read requests by the server they read (a retry on the primary after the
+/// standby failed counts again), and reads — requests and catch-ups — that
+/// would have gone to the standby but went to the primary, by why
+/// (docs/SCALING.md, "When the standby fails").
+pub fn render_reads(counts: crate::commands::reads::ReadCounts) -> String {
+    let mut registry = Registry::default();
+    let reads = Family::<[(&'static str, &'static str); 1], Counter>::default();
+    for (source, n) in [("replica", counts.replica), ("primary", counts.primary)] {
+        reads.get_or_create(&[("source", source)]).inc_by(n);
+    }
+    registry.register("casetrail_reads", "Read requests by where they read", reads);
+    let fallbacks = Family::<[(&'static str, &'static str); 1], Counter>::default();
+    let why = [
+        ("down", counts.fallbacks.down),
+        ("lagging", counts.fallbacks.lagging),
+    ];
+    for (reason, n) in why {
+        fallbacks.get_or_create(&[("reason", reason)]).inc_by(n);
+    }
+    registry.register(
+        "casetrail_standby_fallbacks",
+        "Reads sent to the primary instead of the standby, by reason",
+        fallbacks,
+    );
+    let mut out = String::new();
+    let _ = prometheus_text::encode(&mut out, &registry);
+    out
+}

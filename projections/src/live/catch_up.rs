@@ -15,15 +15,10 @@
 //! the primary's of a moment ago.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use sqlx::PgPool;
-
-/// How long catch-ups pass the standby over after a read of it failed
-/// (down, restarting, unreachable): each failed read may have waited for
-/// the pool's acquire timeout, which nobody else should wait for again.
-const REST_AFTER_FAILURE: Duration = Duration::from_secs(30);
+use store::standby::StandbyHealth;
 
 /// Which server a catch-up read went to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,55 +35,51 @@ pub struct CatchUpCounts {
     pub primary: u64,
 }
 
-/// The standby's pool, if any, whether it may be read now, and the counts.
+/// The standby, if any, with the health every read of it shares (a failed
+/// read rests it for lists and catch-ups alike), and the counts.
 pub(super) struct CatchUp {
-    replica: Option<PgPool>,
-    /// Until when the standby is passed over after a failed read.
-    resting_until: Mutex<Option<Instant>>,
+    replica: Option<Arc<StandbyHealth>>,
     from_replica: AtomicU64,
     from_primary: AtomicU64,
 }
 
 impl CatchUp {
-    pub fn new(replica: Option<PgPool>) -> Self {
+    pub fn new(replica: Option<Arc<StandbyHealth>>) -> Self {
         Self {
             replica,
-            resting_until: Mutex::new(None),
             from_replica: AtomicU64::new(0),
             from_primary: AtomicU64::new(0),
         }
     }
 
     /// Where a catch-up from a client's cursor starts: the standby, unless
-    /// there is none or it failed a moment ago.
+    /// there is none, it failed a moment ago, or it is too far behind.
     pub fn first_source(&self) -> Source {
-        if self.replica.is_none() {
-            return Source::Primary;
-        }
-        let resting = self
-            .resting_until
-            .lock()
-            .map(|until| until.is_some_and(|t| Instant::now() < t))
-            .unwrap_or(false);
-        if resting {
-            Source::Primary
-        } else {
-            Source::Replica
+        match &self.replica {
+            Some(health) if health.usable().is_ok() => Source::Replica,
+            _ => Source::Primary,
         }
     }
 
     /// The pool to read `source` from (the primary's when there is no standby).
     pub fn pool<'a>(&'a self, primary: &'a PgPool, source: Source) -> &'a PgPool {
         match (source, &self.replica) {
-            (Source::Replica, Some(replica)) => replica,
+            (Source::Replica, Some(health)) => health.pool(),
             _ => primary,
         }
     }
 
-    /// A read of the standby failed: the next catch-ups read the primary for a while.
+    /// A read of the standby failed: the next reads go to the primary for a while.
     pub fn replica_failed(&self) {
-        if let Ok(mut until) = self.resting_until.lock() {
-            *until = Some(Instant::now() + REST_AFTER_FAILURE);
+        if let Some(health) = &self.replica {
+            health.failed();
+        }
+    }
+
+    /// A read of the standby answered (ends a rest, after a probe).
+    pub fn replica_answered(&self) {
+        if let Some(health) = &self.replica {
+            health.answered();
         }
     }
 
@@ -117,7 +108,8 @@ mod tests {
         assert_eq!(CatchUp::new(None).first_source(), Source::Primary);
         // Never connected: only which pool is chosen matters here.
         let replica = PgPool::connect_lazy("postgres://standby.invalid/casetrail").expect("a URL");
-        let catch_up = CatchUp::new(Some(replica));
+        let health = StandbyHealth::new(replica, std::time::Duration::from_secs(5));
+        let catch_up = CatchUp::new(Some(health));
         assert_eq!(catch_up.first_source(), Source::Replica);
         catch_up.replica_failed();
         assert_eq!(catch_up.first_source(), Source::Primary);

@@ -120,6 +120,9 @@ impl Server {
                     query_cost_budget: api::settings::DEFAULT_QUERY_COST_BUDGET,
                     referral_ack_hours: api::settings::DEFAULT_REFERRAL_ACK_HOURS,
                     read_database_url: None,
+                    max_replica_lag: std::time::Duration::from_millis(
+                        api::settings::DEFAULT_MAX_REPLICA_LAG_MS,
+                    ),
                 };
                 let app = Application::build(settings).await?;
                 let base = format!("http://127.0.0.1:{}", app.port());
