@@ -199,7 +199,7 @@ pub const REPLICA_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(1);
 /// server does there could write even if the standby were promoted.
 pub async fn replica_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupError> {
     let target = options(url)?;
-    PgPoolOptions::new()
+    let options = PgPoolOptions::new()
         .max_connections(max_connections)
         // Short: a dead standby must not stall the request that finds out
         // (it is then read from the primary, and the standby rests:
@@ -218,10 +218,26 @@ pub async fn replica_pool(url: &str, max_connections: u32) -> Result<PgPool, Set
                     .await?;
                 Ok(())
             })
-        })
-        .connect_with(target.clone())
-        .await
-        .map_err(|e| connect_error(&target, &e))
+        });
+    match options.clone().connect_with(target.clone()).await {
+        Ok(pool) => Ok(pool),
+        Err(e) => match connect_error(&target, &e) {
+            // A standby that is down when the server starts must not keep
+            // the hotline's server down with it: the pool connects when the
+            // standby answers again, and until then reads go to the primary
+            // (`standby::StandbyHealth` finds it down on its first probe). A
+            // standby that refuses us (role, database, password) is a
+            // configuration error, and still stops `serve`.
+            SetupError::Unreachable {
+                target: shown,
+                cause,
+            } => {
+                tracing::warn!(standby = %shown, cause = %cause, "the standby does not answer; serving reads from the primary until it does");
+                Ok(options.connect_lazy_with(target))
+            }
+            refused => Err(refused),
+        },
+    }
 }
 
 /// Refuses a database without the event log, so that a command reading an

@@ -3,7 +3,8 @@
 //! without `minPosition`) answer from the primary and
 //! `casetrail_standby_fallbacks_total{reason="down"}` counts them; with its
 //! replay paused past the lag bound, lists read the primary and show new
-//! writes, and after replay resumes they read the standby again.
+//! writes, and after replay resumes they read the standby again; a server
+//! started while its standby is down starts, and reads the primary.
 
 use std::time::Duration;
 
@@ -26,12 +27,13 @@ const EVERY: Duration = Duration::from_millis(50);
 struct Served {
     address: String,
     server: tokio::task::JoinHandle<()>,
-    standby: PgPool,
+    /// A superuser pool on the standby (`None` when it was down at start).
+    standby: Option<PgPool>,
     counsellor: String,
     supervisor: String,
 }
 
-async fn serve(pair: &Pair, max_replica_lag: Duration) -> Served {
+async fn serve(pair: &Pair, max_replica_lag: Duration, standby_down: bool) -> Served {
     let name = format!("ct_replica_fallback_{}", Uuid::new_v4().simple());
     let (primary_url, standby_url) = (pair.primary.url(&name), pair.standby.url(&name));
     store::db::ensure_database(&primary_url)
@@ -39,6 +41,9 @@ async fn serve(pair: &Pair, max_replica_lag: Duration) -> Served {
         .expect("database");
     store::db::migrate(&primary_url).await.expect("migrations");
     standby_has_the_log(&standby_url).await;
+    if standby_down {
+        pair.stop_standby();
+    }
     let mut config = settings(&primary_url);
     config.read_database_url = Some(standby_url.clone());
     config.max_replica_lag = max_replica_lag;
@@ -50,7 +55,10 @@ async fn serve(pair: &Pair, max_replica_lag: Duration) -> Served {
     Served {
         address,
         server,
-        standby: PgPool::connect(&standby_url).await.expect("standby"),
+        standby: match standby_down {
+            true => None,
+            false => Some(PgPool::connect(&standby_url).await.expect("standby")),
+        },
         counsellor: token(Role::Counsellor),
         supervisor: token(Role::Supervisor),
     }
@@ -135,7 +143,7 @@ const LAGGING: &str = "casetrail_standby_fallbacks_total{reason=\"lagging\"} ";
 #[tokio::test]
 async fn with_the_standby_stopped_lists_answer_from_the_primary() {
     let pair = Pair::start(false);
-    let served = serve(&pair, Duration::from_secs(5)).await;
+    let served = serve(&pair, Duration::from_secs(5), false).await;
     let (first, position) = served.open_case().await;
     let on_standby = served.cases(Some(position)).await;
     assert_eq!(read_from(&on_standby), "replica", "{on_standby}");
@@ -175,14 +183,14 @@ async fn with_the_standby_stopped_lists_answer_from_the_primary() {
 #[tokio::test]
 async fn a_standby_behind_the_lag_bound_is_passed_over_until_it_catches_up() {
     let pair = Pair::start(false);
-    let served = serve(&pair, Duration::from_millis(100)).await;
+    let served = serve(&pair, Duration::from_millis(100), false).await;
     let (first, position) = served.open_case().await;
     let answer = served.cases(Some(position)).await;
     assert_eq!(read_from(&answer), "replica", "{answer}");
     assert!(case_ids(&answer).contains(&first), "{answer}");
 
     sqlx::query("SELECT pg_wal_replay_pause()")
-        .execute(&served.standby)
+        .execute(served.standby.as_ref().expect("standby"))
         .await
         .expect("pause replay");
     let (second, _) = served.open_case().await;
@@ -198,7 +206,7 @@ async fn a_standby_behind_the_lag_bound_is_passed_over_until_it_catches_up() {
     assert!(served.metric(LAGGING).await >= 1);
 
     sqlx::query("SELECT pg_wal_replay_resume()")
-        .execute(&served.standby)
+        .execute(served.standby.as_ref().expect("standby"))
         .await
         .expect("resume replay");
     let back = until(PATIENCE, EVERY, || async move {
@@ -208,5 +216,20 @@ async fn a_standby_behind_the_lag_bound_is_passed_over_until_it_catches_up() {
     .await;
     assert!(back, "lists never returned to the standby");
     served.server.abort();
-    served.standby.close().await;
+    served.standby.as_ref().expect("standby").close().await;
+}
+
+#[tokio::test]
+async fn a_server_started_while_its_standby_is_down_serves_reads_from_the_primary() {
+    let pair = Pair::start(false);
+    let served = serve(&pair, Duration::from_secs(5), true).await;
+    let (id, position) = served.open_case().await;
+    for min_position in [None, Some(position)] {
+        let answer = served.cases(min_position).await;
+        assert!(answer["errors"].is_null(), "{answer}");
+        assert_eq!(read_from(&answer), "primary", "{answer}");
+        assert_eq!(case_ids(&answer), vec![id.clone()], "{answer}");
+    }
+    assert!(served.metric(DOWN).await >= 1);
+    served.server.abort();
 }
