@@ -1,6 +1,6 @@
 //! Reading the sums a statistics answer is assembled from: (count, key sum)
-//! per figure and code and local month, and per figure, region and
-//! province. Current figures come from the day and month cells (cost bounded
+//! per figure and code and local month, and per figure, region, province
+//! and local month. Current figures come from the day and month cells (cost bounded
 //! by the calendar); figures as of a position from the facts up to it (cost
 //! bounded by the facts of the period). Distinct referral cases always come
 //! from the facts (a case referred twice counts once), by month and for the
@@ -28,8 +28,8 @@ fn add(to: &mut Sum, n: i64, k: i64) {
 pub(crate) struct Sums {
     /// (figure, code, month)
     pub by_code_month: HashMap<(String, String, NaiveDate), Sum>,
-    /// (figure, region, province)
-    pub by_place: HashMap<(String, String, String), Sum>,
+    /// (figure, region, province, month)
+    pub by_place: HashMap<(String, String, String, NaiveDate), Sum>,
     /// Distinct referral cases by month; `None`: the whole period.
     pub referral_cases: HashMap<Option<NaiveDate>, Sum>,
 }
@@ -60,7 +60,7 @@ impl Sums {
 
 /// GROUPING(month, region, province) of the two grouping sets.
 const BY_CODE_MONTH: i32 = 3;
-const BY_PLACE: i32 = 4;
+const BY_PLACE: i32 = 0;
 
 /// The grouping both sources share, over a subquery `c` of
 /// (figure, month, region, province, code, n, key_sum).
@@ -70,7 +70,7 @@ macro_rules! grouped {
             "SELECT GROUPING(month, region, province)::int, figure, month, region, province, code, \
              sum(n)::bigint, sum(key_sum)::bigint FROM (",
             $source,
-            ") AS c GROUP BY GROUPING SETS ((figure, code, month), (figure, region, province))"
+            ") AS c GROUP BY GROUPING SETS ((figure, code, month), (figure, region, province, month))"
         )
     };
 }
@@ -140,8 +140,9 @@ pub(crate) async fn sums(
             let (month, code): (NaiveDate, String) = (row.try_get(2)?, row.try_get(5)?);
             sums.by_code_month.insert((figure, code, month), sum);
         } else if set == BY_PLACE {
-            let (region, province): (String, String) = (row.try_get(3)?, row.try_get(4)?);
-            sums.by_place.insert((figure, region, province), sum);
+            let (month, region, province): (NaiveDate, String, String) =
+                (row.try_get(2)?, row.try_get(3)?, row.try_get(4)?);
+            sums.by_place.insert((figure, region, province, month), sum);
         }
     }
     let cases = sqlx::query(REFERRAL_CASES)
