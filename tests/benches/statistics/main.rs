@@ -5,7 +5,8 @@
 //! benchmarks' synthetic log (`casetrail_tests::synthetic`, each call and
 //! case in a province of its region), brings the statistics up to date
 //! with a rebuild, and at each size times the query over the ministry
-//! report's period (median and p99 of 200 runs after 20 warm-ups):
+//! report's period (median and p99 of `BENCH_RUNS` runs, default 200,
+//! after 20 warm-ups):
 //! - exact (an AUDITOR) and perturbed (an ANALYST: cell key method, floor 5);
 //! - as recorded and restated on the 34-province map (`map: 2025-07-01`);
 //! - from the day and month cells, and `asOfPosition` (from the facts).
@@ -33,7 +34,14 @@ type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 /// The generator's seed: the same log on every run.
 const SEED: u64 = 0x5747_1571_C5A7_B001;
-const RUNS: usize = 200;
+/// Runs per query (`BENCH_RUNS`, default 200), after `WARM_UP` runs.
+fn runs() -> usize {
+    std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(200_usize)
+        .max(1)
+}
 const WARM_UP: usize = 20;
 
 fn main() -> Result<(), Failure> {
@@ -79,7 +87,10 @@ async fn measure(url: &str, sizes: &[u64]) -> Result<(), Failure> {
     let settings = ProjectionSettings::default();
     let (from, to) = (day(2018, 11, 1), day(2022, 2, 14));
     let mut written = 0_u64;
-    println!("casetrail statistics query latency over {from}..{to} ({RUNS} runs each)");
+    println!(
+        "casetrail statistics query latency over {from}..{to} ({} runs each)",
+        runs()
+    );
     for &size in sizes {
         while written < size {
             written += synthetic::fill_batches_in_provinces(&store, size - written, SEED + written)
@@ -166,14 +177,15 @@ fn print_row(label: &str, (p50, p99): (Duration, Duration), baseline: Duration) 
     );
 }
 
-/// Median and p99 of `RUNS` runs of `once`, after `WARM_UP` runs.
+/// Median and p99 of [`runs`] runs of `once`, after `WARM_UP` runs.
 async fn latency<F, Fut>(mut once: F) -> Result<(Duration, Duration), Failure>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), Failure>>,
 {
-    let mut samples = Vec::with_capacity(RUNS);
-    for i in 0..RUNS + WARM_UP {
+    let runs = runs();
+    let mut samples = Vec::with_capacity(runs);
+    for i in 0..runs + WARM_UP {
         let started = Instant::now();
         once().await?;
         if i >= WARM_UP {
@@ -181,5 +193,5 @@ where
         }
     }
     samples.sort();
-    Ok((samples[RUNS / 2], samples[RUNS * 99 / 100]))
+    Ok((samples[runs / 2], samples[runs * 99 / 100]))
 }
