@@ -3,8 +3,9 @@
 //!
 //! - Every contributing record has a record key: a number in [0, 2^32)
 //!   derived from its identity (a call, a person, a referral, a rescue, a
-//!   case), so the same record has the same key in every table and every
-//!   query. A withdrawal (a correction taking a contribution back)
+//!   case) under the database's secret ([`RecordKeys`]), so the same record
+//!   has the same key in every table and every query, and knowing its id
+//!   is not enough to compute it. A withdrawal (a correction taking a contribution back)
 //!   subtracts the key the contribution added.
 //! - A cell's key is the sum of its records' keys modulo 2^32, read as a
 //!   fraction in [0, 1). The same records always make the same cell key,
@@ -22,8 +23,9 @@
 //!
 //! Exact figures (COUNSELLOR, SUPERVISOR, AUDITOR) skip all of this.
 
-use sha2::{Digest, Sha256};
-use uuid::Uuid;
+mod record_keys;
+
+pub use record_keys::RecordKeys;
 
 /// Record keys and cell keys live in [0, KEY_SPACE).
 pub const KEY_SPACE: i64 = 1 << 32;
@@ -57,21 +59,6 @@ pub const PTABLE: [PtableRow; 3] = [
         probabilities: [0.1, 0.2, 0.4, 0.2, 0.1],
     },
 ];
-
-/// The record key of one contributing record: the first 32 bits of
-/// SHA-256("casetrail record key" ‖ kind ‖ id). Deterministic, so a rebuilt
-/// projection keys the same records the same way.
-pub fn record_key(kind: &str, id: Uuid) -> i64 {
-    let mut hash = Sha256::new();
-    hash.update(b"casetrail record key\0");
-    hash.update(kind.as_bytes());
-    hash.update([0]);
-    hash.update(id.as_bytes());
-    let digest = hash.finalize();
-    let mut first = [0u8; 4];
-    first.copy_from_slice(&digest[..4]);
-    i64::from(u32::from_be_bytes(first))
-}
 
 /// A cell key in [0, 1) from the sum of its records' (signed) keys.
 pub fn cell_key(key_sum: i64) -> f64 {

@@ -13,5 +13,6 @@ pub mod independent;
 pub mod live;
 pub mod process;
 pub mod replication;
+pub mod statistics;
 pub mod synthetic;
 pub mod waiting;

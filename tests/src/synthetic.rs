@@ -153,6 +153,40 @@ pub async fn fill_batches(
     writers: usize,
     seed: u64,
 ) -> Result<u64, Fail> {
+    fill(store, wanted, writers, seed, false).await
+}
+
+/// The same activity, with each call and case recorded in a province of
+/// its region ([`province_of`]) instead of the region alone: for the
+/// statistics bench's per-province breakdowns. The dice roll as in
+/// [`fill_batches`], so the two logs differ only by their provinces.
+pub async fn fill_batches_in_provinces(
+    store: &EventStore,
+    wanted: u64,
+    seed: u64,
+) -> Result<u64, Fail> {
+    fill(store, wanted, 1, seed, true).await
+}
+
+/// A province of the scenario's region (on the 63-province map of the
+/// report's period), picked by the second of the call, not by the dice.
+pub fn province_of(s: &Scenario) -> Option<&'static str> {
+    let in_region: Vec<&str> = domain::reference::PROVINCES
+        .iter()
+        .filter(|p| p.region == s.region)
+        .map(|p| p.code)
+        .collect();
+    let pick = usize::try_from(s.received_at.timestamp().unsigned_abs()).unwrap_or_default();
+    in_region.get(pick % in_region.len().max(1)).copied()
+}
+
+async fn fill(
+    store: &EventStore,
+    wanted: u64,
+    writers: usize,
+    seed: u64,
+    provinces: bool,
+) -> Result<u64, Fail> {
     let done = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
     for w in 0..writers.max(1) {
@@ -165,7 +199,7 @@ pub async fn fill_batches(
                 if left == 0 {
                     return Ok::<(), Fail>(());
                 }
-                let (unit, events) = batch(&mut dice, left.min(BATCH_EVENTS)).await?;
+                let (unit, events) = batch(&mut dice, left.min(BATCH_EVENTS), provinces).await?;
                 store.commit(unit).await?;
                 done.fetch_add(events, Ordering::Relaxed);
             }
@@ -179,13 +213,14 @@ pub async fn fill_batches(
 }
 
 /// One transaction's worth (about `wanted` events) of new calls and cases.
-async fn batch(dice: &mut Dice, wanted: u64) -> Result<(UnitOfWork, u64), Fail> {
+async fn batch(dice: &mut Dice, wanted: u64, provinces: bool) -> Result<(UnitOfWork, u64), Fail> {
     let clock = Clock::system();
     let ctx = bench_context();
     let mut unit = UnitOfWork::new();
     let mut events = 0_u64;
     while events < wanted {
         let s = Scenario::roll(dice);
+        let province = province_of(&s).filter(|_| provinces);
         let mut call = Loaded {
             id: Uuid::now_v7(),
             state: Call::default(),
@@ -195,8 +230,8 @@ async fn batch(dice: &mut Dice, wanted: u64) -> Result<(UnitOfWork, u64), Fail> 
             call_id: call.id,
             received_at: s.received_at,
             channel: s.channel,
-            region: Some(s.region),
-            province: None,
+            region: province.is_none().then_some(s.region),
+            province: province.map(str::to_string),
             country: None,
             caller_type: CallerType::Citizen,
             category: s.category,
@@ -236,10 +271,9 @@ async fn batch(dice: &mut Dice, wanted: u64) -> Result<(UnitOfWork, u64), Fail> 
                 received_at: s.received_at,
                 region: s.region,
             };
-            events += referred_case(
-                &mut unit, case_id, call_ref, &s, agency, rescued, &ctx, &clock,
-            )
-            .await?;
+            let case = (case_id, province);
+            events +=
+                referred_case(&mut unit, case, call_ref, &s, agency, rescued, &ctx, &clock).await?;
         }
     }
     Ok((unit, events))
@@ -249,7 +283,7 @@ async fn batch(dice: &mut Dice, wanted: u64) -> Result<(UnitOfWork, u64), Fail> 
 #[allow(clippy::too_many_arguments)]
 async fn referred_case(
     unit: &mut UnitOfWork,
-    case_id: Uuid,
+    (case_id, province): (Uuid, Option<&str>),
     call_ref: CallRef,
     s: &Scenario,
     agency: Agency,
@@ -269,7 +303,7 @@ async fn referred_case(
             opened_at: s.opened_at(),
             from_call: Some(call_ref),
             region: None,
-            province: None,
+            province: province.map(str::to_string),
             exploitation_types: vec![ExploitationType::ForcedLabour],
             persons: vec![],
         }),

@@ -78,10 +78,16 @@ pub struct StatisticsNode {
     /// Counselling calls by topic; a call counts under each of its topics.
     pub counselling_calls_by_topic: Vec<CodeCount>,
     pub calls_by_caller_type: Vec<CodeCount>,
-    /// Calls by province code, as recorded or restated on `map`.
+    /// Calls by province code, as recorded or restated on `map`, with the monthly series.
     pub calls_by_province: Vec<CodeCount>,
-    /// Calls by region, as recorded or restated on `map`.
+    /// Calls by region, as recorded or restated on `map`, with the monthly series.
     pub calls_by_region_on_map: Vec<CodeCount>,
+    /// Cases opened by province code, as recorded or restated on `map`, with the
+    /// monthly series; cases recorded with a region alone are left out.
+    pub cases_opened_by_province: Vec<CodeCount>,
+    /// Referrals sent by their case's province code, as recorded or restated on
+    /// `map`, with the monthly series; cases recorded with a region alone are left out.
+    pub referrals_by_province: Vec<CodeCount>,
     /// Persons attached to the cases opened in the period.
     pub persons_by_gender: Vec<CodeCount>,
     /// Age at the case's opening year: UNDER_16, AGE_16_17, AGE_18_29, AGE_30_44, AGE_45_PLUS, UNKNOWN.
@@ -163,6 +169,8 @@ impl From<projections::queries::Statistics> for StatisticsNode {
             calls_by_caller_type: code_counts(s.whole.calls_by_caller_type),
             calls_by_province: code_counts(s.whole.calls_by_province),
             calls_by_region_on_map: code_counts(s.whole.calls_by_region_on_map),
+            cases_opened_by_province: code_counts(s.whole.cases_opened_by_province),
+            referrals_by_province: code_counts(s.whole.referrals_by_province),
             persons_by_gender: code_counts(s.whole.persons_by_gender),
             persons_by_age_band: code_counts(s.whole.persons_by_age_band),
             referrals_sent_by_agency: code_counts(s.whole.referrals_by_agency),

@@ -1,7 +1,7 @@
 //! The report's figures beyond the contract's first `Statistics` (issue
-//! 14), added to it: topics, caller types, provinces on a map, persons by
-//! gender and age band, referral cases and the rescue cohort, each with its
-//! monthly series.
+//! 14), added to it: topics, caller types, calls, cases and referrals by
+//! province on a map, persons by gender and age band, referral cases and the
+//! rescue cohort, each with its monthly series.
 
 use async_graphql::SimpleObject;
 
@@ -16,7 +16,7 @@ pub struct CodeCount {
     pub code: String,
     pub count: Option<i32>,
     pub suppressed: bool,
-    /// The same code by local month (empty for breakdowns by place).
+    /// The same code by local month.
     pub monthly: Vec<MonthCount>,
 }
 

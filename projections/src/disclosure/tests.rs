@@ -1,6 +1,14 @@
 //! The cell key method's properties, and differencing attacks that fail.
 
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
 use super::*;
+
+/// Record keys under a test secret.
+fn record_key(kind: &str, id: Uuid) -> i64 {
+    RecordKeys::new(&[7; 32]).of(kind, id)
+}
 
 fn keys(kind: &str, n: u128) -> Vec<i64> {
     (0..n)
@@ -141,4 +149,34 @@ fn periods_differing_by_one_record_do_not_reveal_it() {
     let at_truth = differences.get(&1).copied().unwrap_or(0);
     assert!(differences.len() >= 5, "{differences:?}");
     assert!(at_truth * 3 < 400, "{differences:?}");
+}
+
+/// The key of a record is not what its id alone gives: not the unkeyed
+/// SHA-256 of the id that record keys once were, and another secret gives
+/// other keys, so knowing ids does not let anyone compute the noise.
+#[test]
+fn record_keys_need_the_secret() {
+    let unkeyed = |kind: &str, id: Uuid| {
+        let mut hash = Sha256::new();
+        hash.update(b"casetrail record key\0");
+        hash.update(kind.as_bytes());
+        hash.update([0]);
+        hash.update(id.as_bytes());
+        let digest = hash.finalize();
+        i64::from(u32::from_be_bytes([
+            digest[0], digest[1], digest[2], digest[3],
+        ]))
+    };
+    let other = RecordKeys::new(&[8; 32]);
+    let (mut same_as_unkeyed, mut same_as_other) = (0, 0);
+    for i in 0..1000u128 {
+        let id = Uuid::from_u128(i);
+        let key = record_key("call", id);
+        assert!((0..KEY_SPACE).contains(&key));
+        assert_eq!(key, record_key("call", id), "deterministic");
+        same_as_unkeyed += u32::from(key == unkeyed("call", id));
+        same_as_other += u32::from(key == other.of("call", id));
+    }
+    assert_eq!((same_as_unkeyed, same_as_other), (0, 0));
+    assert_eq!(format!("{other:?}"), "RecordKeys(..)", "no secret in logs");
 }

@@ -24,6 +24,7 @@ use sqlx::PgConnection;
 use store::EventStore;
 use uuid::Uuid;
 
+use crate::disclosure::RecordKeys;
 use crate::error::ProjectionError;
 use crate::feed::{look_up, Fact, Logged, CALL_STREAM, CASE_STREAM};
 use crate::target::Target;
@@ -53,6 +54,9 @@ pub(crate) struct Tally {
     referrals: Cells,
     /// The signed contributions' day and month cells (migration 0015).
     cells: facts::Cells,
+    /// The database's record keys (migration 0040), read at the first batch
+    /// with contributions: once per live batch, once for a whole rebuild.
+    keys: Option<RecordKeys>,
 }
 
 /// Increments by cell: period, region, and the code of the table's third
@@ -221,10 +225,18 @@ impl Tally {
             }
             contributions::of(event, &mut memory, target, &mut contributed)?;
         }
-        for c in &contributed {
+        if contributed.is_empty() {
+            return Ok(());
+        }
+        let keys = match &self.keys {
+            Some(keys) => keys,
+            None => self.keys.insert(RecordKeys::read(&mut *conn).await?),
+        };
+        let keyed = facts::keyed(contributed, keys);
+        for c in &keyed {
             self.cells.add(c);
         }
-        facts::write_facts(conn, target, &contributed).await
+        facts::write_facts(conn, target, &keyed).await
     }
 }
 

@@ -5,7 +5,10 @@
 //!   by age band (age = the opening year minus the birth year);
 //! - persons rescued twice: on the day of the rescue, and in the cohort of
 //!   their referral (on the day the referral was sent), so that "rescued
-//!   through the referrals of the period" counts rescues whenever they came.
+//!   through the referrals of the period" counts rescues whenever they came;
+//! - everything of a case (its opening, persons, referrals, rescues) in the
+//!   case's region and province as recorded when it was opened, so that the
+//!   per-province breakdowns of cases and referrals select the same cases.
 
 use domain::call::{CallEvent, CallFacts};
 use domain::case::CaseEvent;
@@ -158,21 +161,25 @@ pub(super) fn of(
                 .case_regions
                 .get(&case)
                 .ok_or_else(|| unknown("case"))?;
+            let (province, _) = memory
+                .case_places
+                .get(&case)
+                .ok_or_else(|| unknown("case"))?;
             let day = target.day(*referred_at);
-            memory.referral_days.insert((case, *referral_id), day);
             out.push(
                 Contribution::new(
                     position,
                     figure::REFERRALS,
                     day,
                     region,
-                    None,
+                    province.as_deref(),
                     agency.as_str(),
                     ("referral", *referral_id),
                     1,
                 )
                 .of_case(case),
             );
+            memory.referral_days.insert((case, *referral_id), day);
         }
         Fact::Case(CaseEvent::RescueRecorded {
             rescue_id,
@@ -194,6 +201,10 @@ pub(super) fn of(
                 .referral_days
                 .get(&(case, *referral_id))
                 .ok_or_else(|| unknown("referral"))?;
+            let (province, _) = memory
+                .case_places
+                .get(&case)
+                .ok_or_else(|| unknown("case"))?;
             let persons = i64::from(*persons_rescued);
             for (figure, day) in [
                 (figure::PERSONS_RESCUED, target.day(*rescued_at)),
@@ -205,7 +216,7 @@ pub(super) fn of(
                         figure,
                         day,
                         region,
-                        None,
+                        province.as_deref(),
                         agency.as_str(),
                         ("rescue", *rescue_id),
                         persons,

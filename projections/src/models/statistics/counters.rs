@@ -49,7 +49,9 @@ impl Tally {
         target: &Target,
         empty: bool,
     ) -> Result<(), ProjectionError> {
-        let tally = std::mem::take(self);
+        let mut tally = std::mem::take(self);
+        // The record keys outlive a flush: they never change.
+        self.keys = tally.keys.take();
         tally.cells.flush(conn, target, empty).await?;
         for (table, cells) in [
             (&CALLS_BY_CATEGORY, tally.calls_by_category),

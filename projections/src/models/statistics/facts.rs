@@ -3,8 +3,10 @@
 //! day and month cells, both with their record keys (`crate::disclosure`).
 //!
 //! A correction is meant to withdraw a contribution and add the new one:
-//! push the old contribution with `n` and `record_key` negated
-//! ([`Contribution::withdrawn`]) and the new one as usual.
+//! push the old contribution with `n` and its record key negated
+//! ([`Contribution::withdrawn`]) and the new one as usual. Record keys are
+//! derived when a batch is written ([`Keyed`]), under the database's secret
+//! (`crate::disclosure::RecordKeys`), read once per batch.
 
 use std::collections::HashMap;
 
@@ -13,7 +15,7 @@ use domain::values::{CallCategory, Gender, Region};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::disclosure::record_key;
+use crate::disclosure::RecordKeys;
 use crate::error::ProjectionError;
 use crate::target::{month_of, Target};
 
@@ -54,8 +56,10 @@ pub(crate) struct Contribution {
     pub code: &'static str,
     pub case: Option<Uuid>,
     pub n: i64,
-    /// Signed: a withdrawal subtracts the key its contribution added.
-    pub record_key: i64,
+    /// The record (kind, id) whose key the cell key method sums.
+    pub record: (&'static str, Uuid),
+    /// 1, or -1 for a withdrawal: it subtracts the key its contribution added.
+    pub sign: i64,
 }
 
 impl Contribution {
@@ -68,7 +72,7 @@ impl Contribution {
         region: Region,
         province: Option<&str>,
         code: &'static str,
-        (kind, id): (&str, Uuid),
+        record: (&'static str, Uuid),
         n: i64,
     ) -> Self {
         Contribution {
@@ -80,7 +84,8 @@ impl Contribution {
             code,
             case: None,
             n,
-            record_key: record_key(kind, id),
+            record,
+            sign: 1,
         }
     }
 
@@ -93,9 +98,28 @@ impl Contribution {
     pub fn withdrawn(mut self, position: i64) -> Self {
         self.position = position;
         self.n = -self.n;
-        self.record_key = -self.record_key;
+        self.sign = -self.sign;
         self
     }
+}
+
+/// A contribution with its signed record key and its case's key.
+pub(crate) struct Keyed {
+    pub c: Contribution,
+    pub record_key: i64,
+    pub case_key: Option<i64>,
+}
+
+/// Keys each contribution under `keys`.
+pub(crate) fn keyed(contributions: Vec<Contribution>, keys: &RecordKeys) -> Vec<Keyed> {
+    contributions
+        .into_iter()
+        .map(|c| Keyed {
+            record_key: c.sign * keys.of(c.record.0, c.record.1),
+            case_key: c.case.map(|case| keys.of("case", case)),
+            c,
+        })
+        .collect()
 }
 
 /// The age bands persons are counted in: age at the case's opening year.
@@ -147,14 +171,15 @@ type CellKey = (
 pub(crate) struct Cells(HashMap<CellKey, (i64, i64)>);
 
 impl Cells {
-    pub fn add(&mut self, c: &Contribution) {
+    pub fn add(&mut self, keyed: &Keyed) {
+        let c = &keyed.c;
         for (grain, start) in periods(c.day) {
             let cell = self
                 .0
                 .entry((grain, start, c.figure, c.region, c.province.clone(), c.code))
                 .or_default();
             cell.0 += c.n;
-            cell.1 += c.record_key;
+            cell.1 += keyed.record_key;
         }
     }
 
@@ -203,7 +228,7 @@ impl Cells {
 pub(crate) async fn write_facts(
     conn: &mut PgConnection,
     target: &Target,
-    facts: &[Contribution],
+    facts: &[Keyed],
 ) -> Result<(), ProjectionError> {
     if facts.is_empty() {
         return Ok(());
@@ -214,22 +239,17 @@ pub(crate) async fn write_facts(
          $7::uuid[], $8::bigint[], $9::bigint[], $10::bigint[])",
         target.table("statistics_facts")
     );
-    let strings = |f: fn(&Contribution) -> &str| facts.iter().map(f).collect::<Vec<_>>();
+    let strings = |f: fn(&Keyed) -> &str| facts.iter().map(f).collect::<Vec<_>>();
     sqlx::query(&sql)
-        .bind(facts.iter().map(|f| f.position).collect::<Vec<_>>())
-        .bind(strings(|f| f.figure))
-        .bind(facts.iter().map(|f| f.day).collect::<Vec<_>>())
-        .bind(strings(|f| f.region.as_str()))
-        .bind(strings(|f| f.province.as_str()))
-        .bind(strings(|f| f.code))
-        .bind(facts.iter().map(|f| f.case).collect::<Vec<_>>())
-        .bind(
-            facts
-                .iter()
-                .map(|f| f.case.map(|c| record_key("case", c)))
-                .collect::<Vec<_>>(),
-        )
-        .bind(facts.iter().map(|f| f.n).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.c.position).collect::<Vec<_>>())
+        .bind(strings(|f| f.c.figure))
+        .bind(facts.iter().map(|f| f.c.day).collect::<Vec<_>>())
+        .bind(strings(|f| f.c.region.as_str()))
+        .bind(strings(|f| f.c.province.as_str()))
+        .bind(strings(|f| f.c.code))
+        .bind(facts.iter().map(|f| f.c.case).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.case_key).collect::<Vec<_>>())
+        .bind(facts.iter().map(|f| f.c.n).collect::<Vec<_>>())
         .bind(facts.iter().map(|f| f.record_key).collect::<Vec<_>>())
         .execute(&mut *conn)
         .await?;

@@ -3,6 +3,8 @@
 //! so a total is never the sum of published parts and no count below the
 //! floor is shown anywhere.
 
+use std::collections::HashMap;
+
 use chrono::{Datelike, NaiveDate};
 use domain::reference::{reform_day, PROVINCES};
 use domain::values::{Agency, CallCategory, CallerType, Channel, CounsellingTopic, Gender, Region};
@@ -104,21 +106,27 @@ impl Assembler<'_> {
             .collect()
     }
 
-    /// Calls by place (region or province) on the asked map; no monthly series.
-    fn places(&self, ask: &Ask, by_province: bool) -> Vec<CodeCount> {
-        let mut sums: std::collections::BTreeMap<String, Sum> = Default::default();
-        for ((figure, region, province), (n, k)) in &self.sums.by_place {
-            if figure != CALLS {
+    /// One figure by place (region or province) on the asked map, each place
+    /// with its monthly series. A province merged away by the map's day counts
+    /// wholly under the one that absorbed it ([`restate`]); records without a
+    /// province are left out of the provinces.
+    fn places(&self, ask: &Ask, figure: &str, by_province: bool) -> Vec<CodeCount> {
+        // (place, None): the period; (place, Some(month)): one month.
+        let mut sums: HashMap<(String, Option<NaiveDate>), Sum> = HashMap::new();
+        for ((f, region, province, month), (n, k)) in &self.sums.by_place {
+            if f != figure {
                 continue;
             }
             let (region, province) = restate(region, province, ask.map_on);
-            let key = if by_province { province } else { region };
-            if key.is_empty() {
+            let place = if by_province { province } else { region };
+            if place.is_empty() {
                 continue;
             }
-            let sum = sums.entry(key).or_default();
-            sum.0 += n;
-            sum.1 += k;
+            for key in [(place.clone(), None), (place, Some(*month))] {
+                let sum = sums.entry(key).or_default();
+                sum.0 += n;
+                sum.1 += k;
+            }
         }
         let codes: Vec<String> = if by_province {
             let day = ask.map_on.unwrap_or(ask.from);
@@ -130,16 +138,34 @@ impl Assembler<'_> {
         } else {
             Region::ALL.iter().map(|r| r.as_str().to_string()).collect()
         };
+        let take = |place: &str, month: Option<NaiveDate>| {
+            let (n, k) = sums
+                .get(&(place.to_string(), month))
+                .copied()
+                .unwrap_or_default();
+            self.d.cell(n, k)
+        };
         codes
             .into_iter()
             .map(|code| {
-                let (n, k) = sums.get(&code).copied().unwrap_or_default();
-                let count = self.d.cell(n, k);
+                let count = take(&code, None);
+                let monthly = self
+                    .months
+                    .iter()
+                    .map(|&m| {
+                        let count = take(&code, Some(m));
+                        MonthCount {
+                            month: label(m),
+                            count,
+                            suppressed: count.is_none(),
+                        }
+                    })
+                    .collect();
                 CodeCount {
                     code,
                     count,
                     suppressed: count.is_none(),
-                    monthly: vec![],
+                    monthly,
                 }
             })
             .collect()
@@ -195,8 +221,10 @@ pub(super) fn statistics(ask: &Ask, as_of_position: i64, sums: &Sums) -> Statist
             CALLS_BY_CALLER_TYPE,
             codes(CallerType::ALL, CallerType::as_str),
         ),
-        calls_by_province: a.places(ask, true),
-        calls_by_region_on_map: a.places(ask, false),
+        calls_by_province: a.places(ask, CALLS, true),
+        calls_by_region_on_map: a.places(ask, CALLS, false),
+        cases_opened_by_province: a.places(ask, CASES_OPENED, true),
+        referrals_by_province: a.places(ask, REFERRALS, true),
         persons_by_gender: a.breakdown(PERSONS_BY_GENDER, codes(Gender::ALL, Gender::as_str)),
         persons_by_age_band: a.breakdown(PERSONS_BY_AGE_BAND, AGE_BANDS),
         referrals_by_agency: a.breakdown(REFERRALS, codes(Agency::ALL, Agency::as_str)),
@@ -216,7 +244,7 @@ pub(super) fn statistics(ask: &Ask, as_of_position: i64, sums: &Sums) -> Statist
     };
     let region_sum = |region: Region| {
         let mut sum = (0, 0);
-        for ((figure, r, _), (n, k)) in &sums.by_place {
+        for ((figure, r, ..), (n, k)) in &sums.by_place {
             if figure == CALLS && r == region.as_str() {
                 sum.0 += n;
                 sum.1 += k;

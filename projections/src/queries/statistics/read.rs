@@ -1,6 +1,6 @@
 //! Reading the sums a statistics answer is assembled from: (count, key sum)
-//! per figure and code and local month, and per figure, region and
-//! province. Current figures come from the day and month cells (cost bounded
+//! per figure and code and local month, and per figure, region, province
+//! and local month. Current figures come from the day and month cells (cost bounded
 //! by the calendar); figures as of a position from the facts up to it (cost
 //! bounded by the facts of the period). Distinct referral cases always come
 //! from the facts (a case referred twice counts once), by month and for the
@@ -18,49 +18,49 @@ use crate::error::ProjectionError;
 /// A count and the sum of its records' keys (see `crate::disclosure`).
 pub(crate) type Sum = (i64, i64);
 
-fn add(to: &mut Sum, n: i64, k: i64) {
-    to.0 += n;
-    to.1 += k;
-}
-
 /// What the answer is assembled from.
 #[derive(Default)]
 pub(crate) struct Sums {
-    /// (figure, code, month)
-    pub by_code_month: HashMap<(String, String, NaiveDate), Sum>,
-    /// (figure, region, province)
-    pub by_place: HashMap<(String, String, String), Sum>,
+    /// (figure, code, month), rolled up: `None` for every code or the whole
+    /// period, so that each figure an answer publishes is one lookup (an
+    /// answer reads thousands: every code of every breakdown by month).
+    by_code_month: HashMap<(String, Option<String>, Option<NaiveDate>), Sum>,
+    /// (figure, region, province, month)
+    pub by_place: HashMap<(String, String, String, NaiveDate), Sum>,
     /// Distinct referral cases by month; `None`: the whole period.
     pub referral_cases: HashMap<Option<NaiveDate>, Sum>,
 }
 
 impl Sums {
+    /// Adds one (figure, code, month) sum to its cell and its roll-ups.
+    fn add(&mut self, figure: String, code: String, month: NaiveDate, (n, k): Sum) {
+        for key in [
+            (figure.clone(), Some(code.clone()), Some(month)),
+            (figure.clone(), Some(code), None),
+            (figure.clone(), None, Some(month)),
+            (figure, None, None),
+        ] {
+            let sum = self.by_code_month.entry(key).or_default();
+            sum.0 += n;
+            sum.1 += k;
+        }
+    }
+
     /// A figure's total over the period.
     pub fn total(&self, figure: &str) -> Sum {
-        let mut sum = (0, 0);
-        for ((f, ..), (n, k)) in &self.by_code_month {
-            if f == figure {
-                add(&mut sum, *n, *k);
-            }
-        }
-        sum
+        self.select(figure, None, None)
     }
 
     /// A figure's total by code, or by month, or for one code by month.
     pub fn select(&self, figure: &str, code: Option<&str>, month: Option<NaiveDate>) -> Sum {
-        let mut sum = (0, 0);
-        for ((f, c, m), (n, k)) in &self.by_code_month {
-            if f == figure && code.is_none_or(|code| code == c) && month.is_none_or(|mo| mo == *m) {
-                add(&mut sum, *n, *k);
-            }
-        }
-        sum
+        let key = (figure.to_string(), code.map(str::to_string), month);
+        self.by_code_month.get(&key).copied().unwrap_or_default()
     }
 }
 
 /// GROUPING(month, region, province) of the two grouping sets.
 const BY_CODE_MONTH: i32 = 3;
-const BY_PLACE: i32 = 4;
+const BY_PLACE: i32 = 0;
 
 /// The grouping both sources share, over a subquery `c` of
 /// (figure, month, region, province, code, n, key_sum).
@@ -70,7 +70,7 @@ macro_rules! grouped {
             "SELECT GROUPING(month, region, province)::int, figure, month, region, province, code, \
              sum(n)::bigint, sum(key_sum)::bigint FROM (",
             $source,
-            ") AS c GROUP BY GROUPING SETS ((figure, code, month), (figure, region, province))"
+            ") AS c GROUP BY GROUPING SETS ((figure, code, month), (figure, region, province, month))"
         )
     };
 }
@@ -138,10 +138,11 @@ pub(crate) async fn sums(
         let sum: Sum = (row.try_get(6)?, row.try_get(7)?);
         if set == BY_CODE_MONTH {
             let (month, code): (NaiveDate, String) = (row.try_get(2)?, row.try_get(5)?);
-            sums.by_code_month.insert((figure, code, month), sum);
+            sums.add(figure, code, month, sum);
         } else if set == BY_PLACE {
-            let (region, province): (String, String) = (row.try_get(3)?, row.try_get(4)?);
-            sums.by_place.insert((figure, region, province), sum);
+            let (month, region, province): (NaiveDate, String, String) =
+                (row.try_get(2)?, row.try_get(3)?, row.try_get(4)?);
+            sums.by_place.insert((figure, region, province, month), sum);
         }
     }
     let cases = sqlx::query(REFERRAL_CASES)

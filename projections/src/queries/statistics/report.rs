@@ -137,6 +137,10 @@ pub struct Report {
     pub calls_by_province: Vec<CodeCount>,
     /// Calls by region restated on `map` (the recorded region when no map is asked).
     pub calls_by_region_on_map: Vec<CodeCount>,
+    /// Cases opened in the period by their province, as recorded or restated on `map`.
+    pub cases_opened_by_province: Vec<CodeCount>,
+    /// Referrals sent in the period by their case's province, as recorded or restated on `map`.
+    pub referrals_by_province: Vec<CodeCount>,
     /// Persons attached to cases opened in the period.
     pub persons_by_gender: Vec<CodeCount>,
     pub persons_by_age_band: Vec<CodeCount>,
