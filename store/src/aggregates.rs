@@ -66,6 +66,28 @@ impl EventStore {
         &self.pool
     }
 
+    /// Bumped each time this process commits events (after PostgreSQL
+    /// acknowledged them): its readers of the log wait on this, and on
+    /// other processes' NOTIFY (`wake.rs`).
+    pub fn appended(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.committer.appends.subscribe()
+    }
+
+    /// Whether a notification on [`crate::wake::EVENTS_CHANNEL`] came from
+    /// this store's own notifier (its readers were woken by [`Self::appended`]).
+    pub fn is_own_notification(&self, payload: &str) -> bool {
+        self.committer.appends.is_own(payload)
+    }
+
+    /// Wakes the log's readers in every process now, for everything
+    /// committed so far: a server once it has migrated (a process that
+    /// died between a commit and its NOTIFY left them asleep), a tool
+    /// after its last write (it may exit before its notifier sends).
+    pub async fn announce(&self) -> Result<(), StoreError> {
+        crate::wake::announce(&self.pool).await?;
+        Ok(())
+    }
+
     /// A new stream id for an aggregate of type `A`: its first command
     /// loads nothing from the database (there is nothing to load).
     pub fn mint<A: Aggregate>(&self) -> Uuid {

@@ -50,7 +50,9 @@ impl EventStore {
                 settle
             }));
         }
-        let mut written = write_group(&self.pool, &ready).await.into_iter();
+        let mut written = write_group(&self.pool, &self.committer.appends, &ready)
+            .await
+            .into_iter();
         outcomes
             .into_iter()
             .map(|outcome| {
