@@ -42,10 +42,15 @@ fn snapshot_due(before: i64, after: i64) -> bool {
 }
 
 /// An aggregate's state and the version (last sequence) it reflects.
+///
+/// The state is shared, copy on write: a load from the state cache, the
+/// cache's entry after a commit and the command's answer are one state,
+/// not copies; `decide` copies it only if someone else still holds it
+/// (the cache, when the command started from it), once per command.
 #[derive(Clone, Debug)]
 pub struct Loaded<A> {
     pub id: Uuid,
-    pub state: A,
+    pub state: Arc<A>,
     pub version: i64,
 }
 
@@ -107,7 +112,7 @@ impl UnitOfWork {
                 aggregate_type: A::TYPE,
                 id: loaded.id,
                 version: loaded.version,
-                state: Arc::new(loaded.state.clone()),
+                state: loaded.state.clone(),
             });
         }
         if snapshot_due(before, loaded.version) {
@@ -115,7 +120,7 @@ impl UnitOfWork {
                 A::TYPE.to_string(),
                 loaded.id.to_string(),
                 loaded.version,
-                serde_json::to_value(&loaded.state)?,
+                serde_json::to_value(&*loaded.state)?,
             ));
         }
         Ok(())

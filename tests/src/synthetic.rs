@@ -188,7 +188,7 @@ async fn batch(dice: &mut Dice, wanted: u64) -> Result<(UnitOfWork, u64), Fail> 
         let s = Scenario::roll(dice);
         let mut call = Loaded {
             id: Uuid::now_v7(),
-            state: Call::default(),
+            state: std::sync::Arc::new(Call::default()),
             version: 0,
         };
         let mut commands = vec![CallCommand::Receive(ReceiveCall {
@@ -259,7 +259,7 @@ async fn referred_case(
 ) -> Result<u64, Fail> {
     let mut case = Loaded {
         id: case_id,
-        state: Case::default(),
+        state: std::sync::Arc::new(Case::default()),
         version: 0,
     };
     let referral_id = Uuid::now_v7();

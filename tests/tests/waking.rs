@@ -98,7 +98,7 @@ async fn call_committed_without_notify(owner: &sqlx::PgPool) -> Uuid {
     let id = Uuid::now_v7();
     let mut call = Loaded {
         id,
-        state: Call::default(),
+        state: std::sync::Arc::new(Call::default()),
         version: 0,
     };
     let command = CallCommand::Receive(ReceiveCall {
