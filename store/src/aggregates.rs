@@ -97,7 +97,7 @@ impl EventStore {
     /// The current state: the cached committed state if the log still ends
     /// it where the cache says (one round trip, folding only newer events),
     /// else the newest snapshot that verifies plus the events after it.
-    #[tracing::instrument(skip(self), fields(stream.kind = A::TYPE))]
+    #[tracing::instrument(level = "debug", skip(self), fields(stream.kind = A::TYPE))]
     pub async fn load<A: Aggregate + Clone + 'static>(
         &self,
         id: Uuid,

@@ -303,7 +303,7 @@ pub struct StreamRange {
 }
 
 /// Reads one stream in sequence order.
-#[tracing::instrument(skip(pool))]
+#[tracing::instrument(level = "debug", skip(pool))]
 pub async fn read_stream(
     pool: &PgPool,
     aggregate_type: &str,
