@@ -31,6 +31,9 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] store::db::SetupError),
+    /// The NOTIFY every server sends once it has migrated (`store::wake`).
+    #[error("cannot notify the log's readers at start-up: {0}")]
+    Announce(#[from] store::StoreError),
     #[error("cannot listen on {addr}: {cause}")]
     Bind {
         addr: SocketAddr,
@@ -54,6 +57,10 @@ impl Application {
         let vault = Vault::new(settings.master_key).with_previous(settings.previous_master_key);
         let store = EventStore::new(pool.clone(), domain::upcasters::upcasters())
             .with_snapshot_keys(vault.master_keys());
+        // Idle projectors of other processes sleep until a NOTIFY; if this
+        // server's previous life died between a commit and its NOTIFY,
+        // this one wakes them (`store/src/wake.rs`).
+        store.announce().await?;
         let projection_settings = projections::ProjectionSettings {
             time_zone: settings.time_zone,
             ..projections::ProjectionSettings::default()

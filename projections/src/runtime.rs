@@ -1,6 +1,8 @@
 //! The projector runtime: one task per projection, each holding its
-//! projection's advisory lock on a dedicated connection, and one listener
-//! (`wake.rs`) that wakes them when events are appended.
+//! projection's advisory lock on a dedicated connection, woken when events
+//! are appended: by this process's store at once, by other processes
+//! through one listener (`wake.rs`). An idle projector has no timer: it
+//! waits for one of the two (or a stop) and issues no statement meanwhile.
 //!
 //! Exactly one process runs a projection at a time: a task first takes a
 //! session advisory lock on its own connection and then runs every batch
@@ -108,6 +110,7 @@ pub fn spawn(pool: PgPool, store: EventStore, settings: ProjectionSettings) -> P
     let duties: Duties = Arc::default();
     let mut tasks = vec![tokio::spawn(listen(
         pool.clone(),
+        store.clone(),
         wake.clone(),
         stop_rx.clone(),
         settings.poll_interval,
@@ -119,6 +122,7 @@ pub fn spawn(pool: PgPool, store: EventStore, settings: ProjectionSettings) -> P
             store: store.clone(),
             settings: settings.clone(),
             wake: wake_rx.clone(),
+            appended: store.appended(),
             stop: stop_rx.clone(),
             duties: duties.clone(),
         };
@@ -151,7 +155,11 @@ struct Projector {
     pool: PgPool,
     store: EventStore,
     settings: ProjectionSettings,
+    /// Other processes' notifications (and the listener's reconnections).
     wake: watch::Receiver<u64>,
+    /// This process's commits (the store lives as long as this projector,
+    /// so the counter never closes under it).
+    appended: watch::Receiver<u64>,
     stop: watch::Receiver<bool>,
     duties: Duties,
 }
@@ -256,6 +264,7 @@ impl Projector {
         let mut narrow: usize = 0;
         loop {
             self.wake.borrow_and_update();
+            self.appended.borrow_and_update();
             let limit = if narrow > 0 {
                 1
             } else {
@@ -320,9 +329,10 @@ impl Projector {
             };
             let wait = match stuck {
                 None if waiting => Some(BEHIND_OLDER.min(self.settings.poll_interval)),
-                // Idle: no statement until the writers' NOTIFY (or the
-                // listener, which wakes every projector when it reconnects
-                // and polls for them while it cannot listen).
+                // Idle: no statement until this process commits events,
+                // another process's NOTIFY arrives, or the listener wakes
+                // every projector (when it reconnects, and every poll
+                // interval while it cannot listen).
                 None => None,
                 Some(failure) => {
                     if last_error.as_ref() != Some(&failure) {
@@ -344,6 +354,7 @@ impl Projector {
                 _ = sleep_or_forever(wait) => {}
                 // While stuck, new events do not make the stuck one readable: only the backoff wakes.
                 _ = self.wake.changed(), if woken => {}
+                _ = self.appended.changed(), if woken => {}
             }
             if *self.stop.borrow() {
                 return Released::Stopped;

@@ -1,24 +1,26 @@
-//! Waking the readers of the log when events are appended: one LISTEN
-//! connection that bumps a counter on every notification, and whenever it
-//! had to connect again (notifications may have been missed). The
-//! projectors (`runtime.rs`) and the live updates' tailer (`live/read.rs`)
-//! both wait on such a counter.
+//! Waking the readers of the log when events are appended. The projectors
+//! (`runtime.rs`) and the live updates' tailer (`live/read.rs`) each wait
+//! on two counters: the store's, bumped when this process commits events
+//! (`EventStore::appended`, no round trip), and one that a LISTEN
+//! connection bumps on every other process's notification, and whenever it
+//! had to connect again (notifications may have been missed).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
+use store::wake::EVENTS_CHANNEL;
+use store::EventStore;
 use tokio::sync::watch;
 
-/// The channel every writer of events notifies on commit (`store::log::append`,
-/// `store`'s group commit; migration 0009 dropped 0001's trigger).
-const EVENTS_CHANNEL: &str = "casetrail_events";
-
-/// Bumps the wake counter on every notification, and whenever the listening
-/// connection was lost and re-established (notifications may have been missed).
+/// Bumps the wake counter on every notification but this process's own
+/// (`store::wake`: the store's counter woke its readers already), and
+/// whenever the listening connection was lost and re-established
+/// (notifications may have been missed).
 pub(crate) async fn listen(
     pool: PgPool,
+    store: EventStore,
     wake: Arc<watch::Sender<u64>>,
     mut stop: watch::Receiver<bool>,
     retry: Duration,
@@ -48,6 +50,9 @@ pub(crate) async fn listen(
             tokio::select! {
                 _ = stop.changed() => return,
                 received = listener.try_recv() => match received {
+                    Ok(Some(notice)) if store.is_own_notification(notice.payload()) => {}
+                    // `None`: the connection was lost and is re-established
+                    // on the next call; notifications may have been missed.
                     Ok(_) => bump(&wake),
                     Err(e) => {
                         tracing::warn!(error = %crate::error::describe_sqlx(&e), "lost the event listener");

@@ -66,6 +66,28 @@ impl EventStore {
         &self.pool
     }
 
+    /// Bumped each time this process commits events (after PostgreSQL
+    /// acknowledged them): its readers of the log wait on this, and on
+    /// other processes' NOTIFY (`wake.rs`).
+    pub fn appended(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.committer.appends.subscribe()
+    }
+
+    /// Whether a notification on [`crate::wake::EVENTS_CHANNEL`] came from
+    /// this store's own notifier (its readers were woken by [`Self::appended`]).
+    pub fn is_own_notification(&self, payload: &str) -> bool {
+        self.committer.appends.is_own(payload)
+    }
+
+    /// Wakes the log's readers in every process now, for everything
+    /// committed so far: a server once it has migrated (a process that
+    /// died between a commit and its NOTIFY left them asleep), a tool
+    /// after its last write (it may exit before its notifier sends).
+    pub async fn announce(&self) -> Result<(), StoreError> {
+        crate::wake::announce(&self.pool).await?;
+        Ok(())
+    }
+
     /// A new stream id for an aggregate of type `A`: its first command
     /// loads nothing from the database (there is nothing to load).
     pub fn mint<A: Aggregate>(&self) -> Uuid {
@@ -75,7 +97,7 @@ impl EventStore {
     /// The current state: the cached committed state if the log still ends
     /// it where the cache says (one round trip, folding only newer events),
     /// else the newest snapshot that verifies plus the events after it.
-    #[tracing::instrument(skip(self), fields(stream.kind = A::TYPE))]
+    #[tracing::instrument(level = "debug", skip(self), fields(stream.kind = A::TYPE))]
     pub async fn load<A: Aggregate + Clone + 'static>(
         &self,
         id: Uuid,
@@ -113,18 +135,26 @@ impl EventStore {
             },
         };
         let (mut loaded, mut head) = match start.snapshot {
-            Some((version, state, hash)) => (Loaded { id, state, version }, Some(hash)),
+            Some((version, state, hash)) => (
+                Loaded {
+                    id,
+                    state: Arc::new(state),
+                    version,
+                },
+                Some(hash),
+            ),
             None => (
                 Loaded {
                     id,
-                    state: A::default(),
+                    state: Arc::default(),
                     version: 0,
                 },
                 None,
             ),
         };
         for stored in start.events {
-            loaded.state.apply(self.decode::<A>(&stored)?);
+            // Held by nobody else yet: folded in place, not copied.
+            Arc::make_mut(&mut loaded.state).apply(self.decode::<A>(&stored)?);
             loaded.version = stored.sequence;
             head = Some(stored.hash);
         }
@@ -142,12 +172,13 @@ impl EventStore {
         let Some(entry) = self.cache.get(A::TYPE, id) else {
             return Ok(None);
         };
-        let state = match &entry.state {
-            None if entry.version == 0 => A::default(),
+        let state: Arc<A> = match &entry.state {
+            None if entry.version == 0 => Arc::default(),
             None => return Ok(None),
-            Some(state) => match state.downcast_ref::<A>() {
-                Some(state) => state.clone(),
-                None => return Ok(None),
+            // Shared with the cache, not copied.
+            Some(state) => match state.clone().downcast::<A>() {
+                Ok(state) => state,
+                Err(_) => return Ok(None),
             },
         };
         let mut loaded = Loaded {
@@ -173,7 +204,8 @@ impl EventStore {
         }
         let mut head = entry.hash;
         for stored in events.iter().skip(1) {
-            loaded.state.apply(self.decode::<A>(stored)?);
+            // Written by another process since: the cached state is copied once.
+            Arc::make_mut(&mut loaded.state).apply(self.decode::<A>(stored)?);
             loaded.version = stored.sequence;
             head = <[u8; 32]>::try_from(stored.hash.as_slice())
                 .map_err(|_| StoreError::Corrupt("a stored hash is not 32 bytes".into()))?;
@@ -189,7 +221,7 @@ impl EventStore {
             kind: A::TYPE,
             version: loaded.version,
             hash,
-            state: Some(Arc::new(loaded.state.clone())),
+            state: Some(loaded.state.clone()),
         };
         self.cache.put(loaded.id, entry);
     }
@@ -202,15 +234,16 @@ impl EventStore {
         range: StreamRange,
     ) -> Result<(Loaded<A>, Vec<StoredEvent>), StoreError> {
         let events = read_stream(&self.pool, A::TYPE, &id.to_string(), range).await?;
-        let mut loaded = Loaded {
-            id,
-            state: A::default(),
-            version: 0,
-        };
+        let (mut state, mut version) = (A::default(), 0);
         for stored in &events {
-            loaded.state.apply(self.decode::<A>(stored)?);
-            loaded.version = stored.sequence;
+            state.apply(self.decode::<A>(stored)?);
+            version = stored.sequence;
         }
+        let loaded = Loaded {
+            id,
+            state: Arc::new(state),
+            version,
+        };
         Ok((loaded, events))
     }
 
@@ -228,12 +261,16 @@ impl EventStore {
 
 /// Runs a command against a loaded aggregate. On success the state already
 /// includes the new events (cqrs-es applies them as they are written).
-pub async fn decide<A: Aggregate>(
+/// The state is copied first only if it is shared (with the state cache,
+/// which must keep the committed state until this one commits).
+pub async fn decide<A: Aggregate + Clone>(
     loaded: &mut Loaded<A>,
     command: A::Command,
     services: &A::Services,
 ) -> Result<Vec<A::Event>, A::Error> {
     let sink = EventSink::<A>::default();
-    loaded.state.handle(command, services, &sink).await?;
+    Arc::make_mut(&mut loaded.state)
+        .handle(command, services, &sink)
+        .await?;
     Ok(sink.collect().await)
 }

@@ -28,7 +28,7 @@ impl EventStore {
     /// Commits a unit of work in one transaction (shared with concurrent
     /// units: `group_commit`). A lost race is `Conflict`; an introduced id
     /// that already names something else is `IdTaken`.
-    #[tracing::instrument(skip_all, fields(events = unit.event_count()))]
+    #[tracing::instrument(level = "debug", skip_all, fields(events = unit.event_count()))]
     pub async fn commit(&self, unit: UnitOfWork) -> Result<Vec<i64>, StoreError> {
         let (prepared, settle) = self.prepare(unit).await?;
         let result = self.committer.commit(&self.pool, prepared).await;
@@ -50,7 +50,9 @@ impl EventStore {
                 settle
             }));
         }
-        let mut written = write_group(&self.pool, &ready).await.into_iter();
+        let mut written = write_group(&self.pool, &self.committer.appends, &ready)
+            .await
+            .into_iter();
         outcomes
             .into_iter()
             .map(|outcome| {

@@ -1,5 +1,7 @@
 //! Group commit: the units of work of concurrent commands are written by one
-//! statement, in one transaction, with one WAL flush and one NOTIFY.
+//! statement, in one transaction, with one WAL flush; once it committed,
+//! the log's readers are woken (`wake.rs`: this process's at once, other
+//! processes' by one NOTIFY outside the group's transaction).
 //!
 //! A unit arrives here already hashed ([`Prepared`]): its events, the chain
 //! heads it follows (stream, sequence, hash), the ids it introduces, its
@@ -25,6 +27,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 use crate::error::StoreError;
 use crate::group_statement::{write, Prepared};
 use crate::identity;
+use crate::wake::Appends;
 
 /// Units written by one statement at most.
 const MAX_GROUP: usize = 64;
@@ -39,11 +42,15 @@ type Reply = oneshot::Sender<Result<Vec<i64>, StoreError>>;
 #[derive(Default)]
 pub(crate) struct GroupCommitter {
     queue: OnceLock<mpsc::UnboundedSender<(Prepared, Reply)>>,
+    /// Woken after every group that wrote.
+    pub(crate) appends: Arc<Appends>,
 }
 
 impl GroupCommitter {
     pub async fn commit(&self, pool: &PgPool, unit: Prepared) -> Result<Vec<i64>, StoreError> {
-        let queue = self.queue.get_or_init(|| start(pool.clone()));
+        let queue = self
+            .queue
+            .get_or_init(|| start(pool.clone(), self.appends.clone()));
         let (reply, answer) = oneshot::channel();
         if queue.send((unit, reply)).is_err() {
             return Err(StoreError::Corrupt("the committers stopped".into()));
@@ -54,16 +61,18 @@ impl GroupCommitter {
     }
 }
 
-fn start(pool: PgPool) -> mpsc::UnboundedSender<(Prepared, Reply)> {
+fn start(pool: PgPool, appends: Arc<Appends>) -> mpsc::UnboundedSender<(Prepared, Reply)> {
     let (send, receive) = mpsc::unbounded_channel();
     let receive = Arc::new(Mutex::new(receive));
     for _ in 0..COMMITTERS {
-        tokio::spawn(committer(pool.clone(), receive.clone()));
+        tokio::spawn(committer(pool.clone(), appends.clone(), receive.clone()));
     }
     send
 }
 
-async fn committer(pool: PgPool, queue: Arc<Mutex<mpsc::UnboundedReceiver<(Prepared, Reply)>>>) {
+type Queue = Arc<Mutex<mpsc::UnboundedReceiver<(Prepared, Reply)>>>;
+
+async fn committer(pool: PgPool, appends: Arc<Appends>, queue: Queue) {
     loop {
         let mut group = Vec::new();
         {
@@ -80,18 +89,32 @@ async fn committer(pool: PgPool, queue: Arc<Mutex<mpsc::UnboundedReceiver<(Prepa
             }
         }
         let (units, replies): (Vec<Prepared>, Vec<Reply>) = group.into_iter().unzip();
-        for (reply, result) in replies.into_iter().zip(write_group(&pool, &units).await) {
+        let results = write_group(&pool, &appends, &units).await;
+        for (reply, result) in replies.into_iter().zip(results) {
             let _ = reply.send(result);
         }
     }
 }
 
 /// Writes the units together, or each alone if together failed for a
-/// reason that is one unit's. One result per unit, in order.
+/// reason that is one unit's, then wakes the log's readers if any unit
+/// was written. One result per unit, in order.
 pub(crate) async fn write_group(
     pool: &PgPool,
+    appends: &Appends,
     units: &[Prepared],
 ) -> Vec<Result<Vec<i64>, StoreError>> {
+    let results = write_units(pool, units).await;
+    // An unknown outcome may have been written: a needless wake costs less than a missed one.
+    let wrote =
+        |r: &Result<Vec<i64>, StoreError>| matches!(r, Ok(_) | Err(StoreError::Unavailable(_)));
+    if results.iter().any(wrote) {
+        appends.committed(pool);
+    }
+    results
+}
+
+async fn write_units(pool: &PgPool, units: &[Prepared]) -> Vec<Result<Vec<i64>, StoreError>> {
     let all: Vec<&Prepared> = units.iter().collect();
     match write(pool, &all).await {
         Ok(Some(positions)) => return split(units, positions),

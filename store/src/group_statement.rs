@@ -1,7 +1,9 @@
 //! The one statement that writes a commit group (`group_commit`): it checks
 //! every head the group's units follow and inserts their events, introduced
-//! ids, receipts and snapshots only if all hold, then queues one
-//! `pg_notify`. It runs in autocommit, so it is its own transaction.
+//! ids, receipts and snapshots only if all hold. It runs in autocommit, so
+//! it is its own transaction. It does not notify: a NOTIFY in it would hold
+//! PostgreSQL's global NOTIFY lock through the flush of its commit
+//! (`wake.rs` notifies once the group committed).
 //!
 //! The ids, receipts and snapshots parts are in the statement only when the
 //! group has rows for them: most groups have no receipt and no snapshot,
@@ -94,8 +96,7 @@ fn unnest(next: &mut usize, types: &[&str]) -> String {
 /// `heads` is true when every listed event is stored with the listed hash;
 /// every write is conditional on it. The statement is one transaction, so
 /// the inserts' unique keys (stream sequence, receipt, entity id) still
-/// refuse a concurrent twin. `pg_notify` is queued only when the heads held,
-/// and delivered when the statement commits.
+/// refuse a concurrent twin.
 fn build(parts: Parts) -> String {
     let mut next = 0;
     let heads = unnest(&mut next, &["text", "text", "bigint", "bytea"]);
@@ -163,11 +164,7 @@ fn build(parts: Parts) -> String {
                ON CONFLICT DO NOTHING)"
         ));
     }
-    sql.push_str(
-        " SELECT h.ok, ARRAY(SELECT position FROM ev ORDER BY position), \
-           CASE WHEN h.ok THEN (SELECT 1 FROM pg_notify('casetrail_events', '')) END \
-         FROM heads h",
-    );
+    sql.push_str(" SELECT h.ok, ARRAY(SELECT position FROM ev ORDER BY position) FROM heads h");
     sql
 }
 

@@ -5,6 +5,8 @@
 //!   decide a command; `commit` commits a unit of work across streams
 //!   atomically; `state_cache` keeps committed states (checked on every
 //!   load), `group_commit` writes concurrent units in one statement.
+//! - [`wake`]: after a commit, this process's readers of the log are woken
+//!   at once and other processes' by one coalesced NOTIFY.
 //! - [`receipts`]: idempotency receipts, written with the events.
 //! - [`identity`]: every introduced id unique within its kind, store-wide,
 //!   recorded with the events.
@@ -42,6 +44,7 @@ mod state_cache;
 pub mod transparency;
 mod unit;
 pub mod vault;
+pub mod wake;
 
 pub use aggregates::{decide, EventStore, Loaded, UnitOfWork};
 pub use error::StoreError;

@@ -202,10 +202,14 @@ pub(crate) fn first_followers(events: &[NewEvent]) -> Vec<&NewEvent> {
 }
 
 /// Appends events (of one or several streams) inside the caller's
-/// transaction, chaining each to its predecessor, and wakes the projectors
-/// when it commits (`pg_notify` in the same statement: since migration 0009
-/// no trigger does). Returns their positions. Units of work do not come
-/// here: they go through `group_commit`, which writes the same rows.
+/// transaction, chaining each to its predecessor, and wakes the log's
+/// readers when it commits (`pg_notify` in the same statement: since
+/// migration 0009 no trigger does). Returns their positions. Units of work
+/// do not come here: they go through `group_commit`, which writes the same
+/// rows and wakes the readers after its commit (`wake.rs`); this path
+/// cannot, as the caller commits, so it keeps the NOTIFY in its
+/// transaction (and PostgreSQL's NOTIFY lock through that commit's flush),
+/// which the tools and tests that use it can afford.
 ///
 /// Each stream's events must be contiguous and follow the stream's current
 /// head exactly; otherwise the append is refused as a conflict, so the log
@@ -299,7 +303,7 @@ pub struct StreamRange {
 }
 
 /// Reads one stream in sequence order.
-#[tracing::instrument(skip(pool))]
+#[tracing::instrument(level = "debug", skip(pool))]
 pub async fn read_stream(
     pool: &PgPool,
     aggregate_type: &str,

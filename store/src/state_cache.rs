@@ -17,6 +17,11 @@
 //! command loads nothing; the events' primary key still refuses a second
 //! sequence 1 if that were ever wrong.
 //!
+//! A state is shared, not copied (`Loaded::state` is an `Arc`): a load
+//! hands out the cached state itself, a commit puts the command's state in
+//! as it is, and `decide` copies it (copy on write) only because the cache
+//! still holds the committed one; a read copies nothing.
+//!
 //! Two generations bound the memory: new and used entries go to the young
 //! one; when it is full it becomes the old one and the previous old one is
 //! dropped. So what was used within the last [`GENERATION`] entries stays,

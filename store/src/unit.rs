@@ -14,14 +14,43 @@ use crate::log::NewEvent;
 use crate::metadata::CommandContext;
 use crate::receipts::Receipt;
 
-/// A snapshot is written each time a stream passes a multiple of this many events.
+/// The fewest events between two snapshots of a stream (see [`snapshot_spacing`]).
 pub const SNAPSHOT_EVERY: i64 = 100;
 
+/// Events between a stream's snapshots when it is `version` events long:
+/// 100 until 800, then doubling each time the stream does (200 from 800,
+/// 400 from 1,600, ...), i.e. between an eighth and a quarter of the
+/// stream. A snapshot is the whole state, so its cost grows with the
+/// stream; spaced so, what snapshots cost a command stays about the same
+/// however long the stream grows, and a load that starts from the newest
+/// snapshot still folds at most a quarter of the stream's events (a cold
+/// load only: a warm one starts from the state cache).
+pub fn snapshot_spacing(version: i64) -> i64 {
+    let mut spacing = SNAPSHOT_EVERY;
+    while version >= 8 * spacing {
+        spacing *= 2;
+    }
+    spacing
+}
+
+/// Whether a unit that moves a stream from `before` to `after` passes a
+/// snapshot point (a multiple of the spacing at `after`; each spacing is a
+/// multiple of the one before, so no point is skipped when it doubles).
+fn snapshot_due(before: i64, after: i64) -> bool {
+    let spacing = snapshot_spacing(after);
+    after / spacing > before / spacing
+}
+
 /// An aggregate's state and the version (last sequence) it reflects.
+///
+/// The state is shared, copy on write: a load from the state cache, the
+/// cache's entry after a commit and the command's answer are one state,
+/// not copies; `decide` copies it only if someone else still holds it
+/// (the cache, when the command started from it), once per command.
 #[derive(Clone, Debug)]
 pub struct Loaded<A> {
     pub id: Uuid,
-    pub state: A,
+    pub state: Arc<A>,
     pub version: i64,
 }
 
@@ -83,15 +112,15 @@ impl UnitOfWork {
                 aggregate_type: A::TYPE,
                 id: loaded.id,
                 version: loaded.version,
-                state: Arc::new(loaded.state.clone()),
+                state: loaded.state.clone(),
             });
         }
-        if loaded.version / SNAPSHOT_EVERY > before / SNAPSHOT_EVERY {
+        if snapshot_due(before, loaded.version) {
             self.snapshots.push((
                 A::TYPE.to_string(),
                 loaded.id.to_string(),
                 loaded.version,
-                serde_json::to_value(&loaded.state)?,
+                serde_json::to_value(&*loaded.state)?,
             ));
         }
         Ok(())
@@ -109,5 +138,27 @@ impl UnitOfWork {
 
     pub fn is_empty(&self) -> bool {
         self.events.is_empty() && self.receipt.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshots_come_every_hundred_events_then_spread_as_the_stream_grows() {
+        let points: Vec<i64> = (1..=3_300).filter(|v| snapshot_due(v - 1, *v)).collect();
+        let expected: Vec<i64> = (1..=8)
+            .map(|n| n * 100)
+            .chain([1_000, 1_200, 1_400, 1_600, 2_000, 2_400, 2_800, 3_200])
+            .collect();
+        assert_eq!(points, expected);
+        // A unit of several events that passes a point takes one snapshot.
+        assert!(snapshot_due(1_590, 1_601));
+        assert!(!snapshot_due(1_601, 1_990));
+        // Never more than a quarter of a long stream after its newest snapshot.
+        for v in 800..20_000 {
+            assert!(snapshot_spacing(v) <= v / 4, "at {v}");
+        }
     }
 }

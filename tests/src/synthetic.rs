@@ -223,7 +223,7 @@ async fn batch(dice: &mut Dice, wanted: u64, provinces: bool) -> Result<(UnitOfW
         let province = province_of(&s).filter(|_| provinces);
         let mut call = Loaded {
             id: Uuid::now_v7(),
-            state: Call::default(),
+            state: std::sync::Arc::new(Call::default()),
             version: 0,
         };
         let mut commands = vec![CallCommand::Receive(ReceiveCall {
@@ -293,7 +293,7 @@ async fn referred_case(
 ) -> Result<u64, Fail> {
     let mut case = Loaded {
         id: case_id,
-        state: Case::default(),
+        state: std::sync::Arc::new(Case::default()),
         version: 0,
     };
     let referral_id = Uuid::now_v7();

@@ -35,8 +35,11 @@ fn boxed<'a, A>(
 }
 
 impl CommandService {
-    /// Runs `command` on one aggregate.
-    #[tracing::instrument(skip_all, fields(stream.kind = A::TYPE, stream.id = %id))]
+    /// Runs `command` on one aggregate. (Its span and the store's are at
+    /// debug level: at info, every command would format them for the log
+    /// whether or not anything is logged inside; the request's own span
+    /// names it.)
+    #[tracing::instrument(level = "debug", skip_all, fields(stream.kind = A::TYPE, stream.id = %id))]
     pub async fn execute<A>(
         &self,
         ctx: &CommandContext,
@@ -69,7 +72,7 @@ impl CommandService {
 
     /// Runs a case command that involves a call (opening from it, attaching
     /// it): the call must exist, and it learns of the case in the same transaction.
-    #[tracing::instrument(skip_all, fields(case.id = %case_id, call.id = %call_id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(case.id = %case_id, call.id = %call_id))]
     pub async fn execute_with_call(
         &self,
         ctx: &CommandContext,

@@ -16,10 +16,11 @@ use super::types::{Cursor, LiveEvent, LiveFact, LiveSettings};
 use crate::feed::{look_up, read_batch, Checkpoint, Fact, Logged, Streams, CASE_STREAM};
 use crate::wake::listen;
 
-/// The tailer: finds the head, then reads what became readable whenever a
-/// writer notifies (`crate::wake`; or the poll interval passes) and
-/// broadcasts it. The listener runs inside this task, so aborting the
-/// tailer stops it too.
+/// The tailer: finds the head, then reads what became readable whenever
+/// this process commits events or another notifies (`crate::wake`; or the
+/// poll interval passes: events committed behind an older transaction
+/// become readable when it ends, which notifies nobody) and broadcasts it.
+/// The listener runs inside this task, so aborting the tailer stops it too.
 pub(super) async fn tail(
     pool: PgPool,
     store: EventStore,
@@ -29,7 +30,14 @@ pub(super) async fn tail(
     let (wake, mut woken) = watch::channel(0_u64);
     // Never sent: the listener ends with this task.
     let (_stop, stop) = watch::channel(false);
-    let listening = listen(pool.clone(), Arc::new(wake), stop, settings.poll_interval);
+    let mut appended = store.appended();
+    let listening = listen(
+        pool.clone(),
+        store.clone(),
+        Arc::new(wake),
+        stop,
+        settings.poll_interval,
+    );
     let reading = async {
         let mut cursor = loop {
             match readable_head(&pool).await {
@@ -59,6 +67,7 @@ pub(super) async fn tail(
             }
             tokio::select! {
                 _ = woken.changed() => {}
+                _ = appended.changed() => {}
                 () = tokio::time::sleep(settings.poll_interval) => {}
             }
         }

@@ -137,7 +137,7 @@ pub async fn open_cases(
 pub async fn sample_event_documents() -> Result<(Value, Value), Fail> {
     let mut case = Loaded {
         id: Uuid::now_v7(),
-        state: Case::default(),
+        state: std::sync::Arc::new(Case::default()),
         version: 0,
     };
     let open = CaseCommand::Open(OpenCase {
@@ -200,7 +200,7 @@ pub async fn long_case(store: &EventStore, events: u64) -> Result<Uuid, Fail> {
     let ctx = bench_context();
     let mut case = Loaded {
         id: Uuid::now_v7(),
-        state: Case::default(),
+        state: std::sync::Arc::new(Case::default()),
         version: 0,
     };
     let opened_at = Utc::now() - Days::days(30);

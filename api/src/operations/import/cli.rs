@@ -108,6 +108,8 @@ pub async fn run(args: ImportCallsArgs) -> Result<(), OperatorError> {
     })
     .await
     .map_err(|e| OperatorError::Failed(e.to_string()))?;
+    // This process may exit before its notifier has sent (`store::wake`).
+    commands.store().announce().await?;
     progress.finish();
     println!(
         "imported {} call(s), {} already present, {} row(s) rejected (correlation id {batch})",

@@ -49,6 +49,8 @@ pub async fn run(args: SeedArgs) -> Result<(), OperatorError> {
     })
     .await
     .map_err(|e| OperatorError::Failed(format!("the seed stopped: {e}")))?;
+    // This process may exit before its notifier has sent (`store::wake`).
+    commands.store().announce().await?;
     progress.finish();
     eprintln!(
         "{} The server's projectors pick it up; try statistics(from: \"2018-11-01\", to: \"2022-02-14\").",

@@ -1,0 +1,29 @@
+-- Issue 11 (write path): the log's readers are woken after a commit, not in it.
+--
+-- This corrects what 0009's comment says (a merged migration is never
+-- edited). Since 0009 the store's group statement called pg_notify inside
+-- its own transaction, which still took PostgreSQL's global NOTIFY lock at
+-- commit and held it through the commit record's flush, so concurrent
+-- commit groups flushed one after the other. Now (store/src/wake.rs):
+--   * the group statement does not notify;
+--   * once a group has committed, the writing process wakes its own
+--     projectors and live tailer in memory, and one notifier task per
+--     process sends pg_notify('casetrail_events', <process token>) on its
+--     own session with synchronous_commit = off (that transaction writes
+--     only its commit record, so the lock is held for microseconds);
+--     commits that arrive while it is sending share the next NOTIFY;
+--   * store::log::append (tools and tests, inside the caller's
+--     transaction) still notifies in its statement.
+-- Projectors do NOT poll as a safety net (0009 said they did; they stopped
+-- in issue 11): an idle projector waits for its process's commits, for a
+-- NOTIFY, or for its listener's reconnection. The window this leaves: a
+-- process killed between a commit and its NOTIFY leaves other processes'
+-- idle projectors asleep until the next NOTIFY; every server sends one when
+-- it starts (after migrating) and the seed and import tools after their
+-- last write, so a restarted writer wakes everyone.
+--
+-- Nothing in the schema changes; the comment below says where the
+-- 0001 notify function stands (the benchmark still uses it on its own
+-- scratch tables).
+COMMENT ON FUNCTION casetrail_notify_append() IS
+    'Unused by the events table since migration 0009 (see 0030): writers notify after commit. Kept for the benchmark''s scratch tables.';
