@@ -202,6 +202,8 @@ async fn batch(dice: &mut Dice, wanted: u64) -> Result<(UnitOfWork, u64), Fail> 
             category: s.category,
             topics: vec![],
             duration: None,
+            category_code: None,
+            topic_codes: vec![],
         })];
         if s.counselled {
             commands.push(CallCommand::RecordCounsellingSession(
@@ -212,6 +214,7 @@ async fn batch(dice: &mut Dice, wanted: u64) -> Result<(UnitOfWork, u64), Fail> 
                     duration: SessionMinutes::try_from(20_i64)?,
                     topics: vec![CounsellingTopic::Psychological],
                     notes: None,
+                    topic_codes: vec![],
                 },
             ));
         }
