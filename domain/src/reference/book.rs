@@ -152,6 +152,22 @@ impl ReferenceBook {
         let class = self.agency_on(agency, vietnam_day(at))?;
         Ok(agency.contract_class().is_none().then_some(class))
     }
+    /// The codes ADMIN added of `kind` that reported as `class` on some day
+    /// (sorted, once each): what a filter by a class also matches.
+    pub fn added_reporting_as(&self, kind: ReferenceKind, class: &str) -> Vec<String> {
+        let mut codes: Vec<String> = self
+            .changes
+            .iter()
+            .filter_map(|c| c.entry.as_ref())
+            .filter(|e| e.kind == kind && e.code != class)
+            .filter(|e| e.attributes.get(REPORTS_AS).is_some_and(|r| r == class))
+            .map(|e| e.code.clone())
+            .collect();
+        codes.sort();
+        codes.dedup();
+        codes
+    }
+
     /// The class a call category code reports as on `day`: the code itself
     /// for a contract value, its `reportsAs` for a code ADMIN added; refused
     /// when the code is unknown or not in force that day.
