@@ -6,8 +6,9 @@
 //! the day the call or session happened. Also: an added agency's referrals
 //! are found by the agency filter of its class.
 
-use casetrail_tests::fixtures::{a_case, ago, caught_up};
+use casetrail_tests::fixtures::{a_case, ago, caught_up, update_referral_doc};
 use casetrail_tests::harness::{spawn_app, token, TestApp};
+use casetrail_tests::live::{live_position, LiveClient};
 use chrono::{FixedOffset, Utc};
 use domain::values::Role;
 use serde_json::{json, Value};
@@ -201,6 +202,15 @@ async fn an_added_agencys_referrals_are_found_and_updated_under_its_class() {
         1
     );
     let counsellor = token(Role::Counsellor);
+    let supervisor = token(Role::Supervisor);
+    let now = live_position(&app, &supervisor).await;
+    let mut live = LiveClient::open(&app.address, &supervisor).await;
+    live.subscribe(
+        "r",
+        "subscription($after: String) { referralUpdated(after: $after) { event agency agencyCode status } }",
+        json!({"after": now}),
+    )
+    .await;
     let case = a_case(&app, &counsellor).await;
     let send = "mutation($input: SendReferralInput!) { sendReferral(input: $input) { id agency agencyCode } }";
     let sent = app
@@ -216,7 +226,6 @@ async fn an_added_agencys_referrals_are_found_and_updated_under_its_class() {
     let by_class = |agency: &str| {
         format!("{{ referrals(first: 20, filter: {{agency: {agency}}}) {{ totalCount edges {{ node {{ id agencyCode }} }} }} }}")
     };
-    let supervisor = token(Role::Supervisor);
     let ngo = app.gql(&supervisor, &by_class("NGO"), json!({})).await;
     assert_eq!(
         ngo.data("referrals")["edges"],
@@ -226,4 +235,24 @@ async fn an_added_agencys_referrals_are_found_and_updated_under_its_class() {
         .gql(&supervisor, &by_class("CRIMINAL_POLICE"), json!({}))
         .await;
     assert_eq!(police.data("referrals")["totalCount"], 0);
+
+    // Every live update of the shelter's referral answers the class it was sent with.
+    let moved = app
+        .gql(
+            &supervisor,
+            &update_referral_doc(),
+            json!({"input": {"referralId": sent["id"], "caseId": case, "status": "ACKNOWLEDGED", "at": ago(50)}}),
+        )
+        .await;
+    assert!(moved.body.get("errors").is_none(), "{}", moved.body);
+    let first = live.next_data("r").await["referralUpdated"].clone();
+    let second = live.next_data("r").await["referralUpdated"].clone();
+    assert_eq!(
+        [first, second],
+        [
+            json!({"event": "ReferralSent", "agency": "NGO", "agencyCode": "HA_NOI_SHELTER", "status": "SENT"}),
+            json!({"event": "ReferralStatusChanged", "agency": "NGO", "agencyCode": "HA_NOI_SHELTER",
+                "status": "ACKNOWLEDGED"}),
+        ]
+    );
 }
