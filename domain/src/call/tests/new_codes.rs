@@ -230,3 +230,43 @@ fn a_contract_topic_named_by_code_records_no_codes() {
             &[],
         )]);
 }
+
+#[test]
+fn a_correction_of_the_category_drops_the_added_code_and_keeps_the_topics() {
+    let mut cmd = receive("2025-09-10T01:00:00Z");
+    cmd.category = CallCategory::Information;
+    cmd.topics = vec![];
+    let mut received = received_event(&cmd, cmd.region.expect("a region"), None);
+    if let CallEvent::CallReceived {
+        category_code,
+        topics,
+        topic_codes,
+        ..
+    } = &mut received
+    {
+        *category_code = Some(PARTNER.into());
+        *topics = vec![CounsellingTopic::Legal];
+        *topic_codes = vec![ONLINE.into()];
+    }
+    let correction = crate::call::CorrectCall {
+        call_id: CALL,
+        received_at: None,
+        channel: None,
+        caller_type: None,
+        category: Some(CallCategory::Counselling),
+        topics: None,
+        location: None,
+        reason: sealed("why"),
+    };
+    let events = given_book(vec![received.clone()])
+        .when(CallCommand::Correct(correction))
+        .inspect_result()
+        .expect("a correction");
+    let mut call = Call::default();
+    for event in std::iter::once(received).chain(events) {
+        cqrs_es::Aggregate::apply(&mut call, event);
+    }
+    let call = call.received.expect("received");
+    assert_eq!(call.category_code(), "COUNSELLING");
+    assert_eq!(call.topic_codes(), vec![ONLINE.to_string()]);
+}
