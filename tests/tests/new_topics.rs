@@ -186,6 +186,23 @@ async fn admin_adds_a_topic_and_a_category_and_counsellors_record_them() {
     let topics = &statistics["counsellingCallsByTopic"];
     assert_eq!(count_of(topics, "code", "LEGAL"), Some(1), "{topics}");
     assert_eq!(count_of(topics, "code", "POLICY"), Some(1), "{topics}");
+
+    // A correction names an added category by its code alone; its class follows.
+    let corrected = app
+        .gql(
+            &token(Role::Supervisor),
+            "mutation($input: CorrectCallInput!) { correctCall(input: $input) { \
+                category categoryCode topics topicCodes } }",
+            json!({"input": {"callId": plain["data"]["receiveCall"]["id"],
+                "categoryCode": "PARTNER_APP_REPORT", "topicCodes": ["ONLINE_RECRUITMENT"],
+                "reason": "the caller came through the partner's app"}}),
+        )
+        .await;
+    assert_eq!(
+        corrected.data("correctCall"),
+        &json!({"category": "COUNSELLING", "categoryCode": "PARTNER_APP_REPORT",
+            "topics": ["LEGAL"], "topicCodes": ["ONLINE_RECRUITMENT"]})
+    );
 }
 
 #[tokio::test]

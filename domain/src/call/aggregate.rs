@@ -169,14 +169,8 @@ impl Aggregate for Call {
                     call.province = after.province;
                     call.country = after.country;
                     call.caller_type = after.caller_type;
-                    // A corrected category or topic list names contract
-                    // values: an added code no longer stands for it.
-                    if call.category != after.category {
-                        call.category_code = None;
-                    }
-                    if call.topics != after.topics {
-                        call.topic_codes.clear();
-                    }
+                    call.category_code = after.category_code;
+                    call.topic_codes = after.topic_codes;
                     call.category = after.category;
                     call.topics = after.topics;
                 }

@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::reference::book::ReferenceBook;
 use crate::reference::dated::{Change, Entry, ReferenceKind};
-use crate::values::{CallCategory, CounsellingTopic};
+use crate::values::{CallCategory, CorrectedField, CounsellingTopic};
 
 /// ADMIN's online-recruitment topic: LEGAL from 5 September, SERVICES from 12.
 const ONLINE: &str = "ONLINE_RECRUITMENT";
@@ -257,6 +257,8 @@ fn a_correction_of_the_category_drops_the_added_code_and_keeps_the_topics() {
         topics: None,
         location: None,
         reason: sealed("why"),
+        category_code: None,
+        topic_codes: None,
     };
     let events = given_book(vec![received.clone()])
         .when(CallCommand::Correct(correction))
@@ -269,4 +271,49 @@ fn a_correction_of_the_category_drops_the_added_code_and_keeps_the_topics() {
     let call = call.received.expect("received");
     assert_eq!(call.category_code(), "COUNSELLING");
     assert_eq!(call.topic_codes(), vec![ONLINE.to_string()]);
+}
+
+#[test]
+fn a_correction_names_an_added_category_and_topic_checked_on_the_calls_day() {
+    let call = receive("2025-09-10T01:00:00Z");
+    let received = received_event(&call, call.region.expect("a region"), None);
+    let correction = |category_code: &str| crate::call::CorrectCall {
+        call_id: CALL,
+        received_at: None,
+        channel: None,
+        caller_type: None,
+        category: None,
+        topics: None,
+        category_code: Some(category_code.into()),
+        topic_codes: Some(vec![ONLINE.into()]),
+        location: None,
+        reason: sealed("why"),
+    };
+    let events = given_book(vec![received.clone()])
+        .when(CallCommand::Correct(correction(PARTNER)))
+        .inspect_result()
+        .expect("a correction");
+    let [CallEvent::CallCorrected {
+        corrects, after, ..
+    }] = &events[..]
+    else {
+        panic!("one correction: {events:?}")
+    };
+    assert_eq!(
+        corrects,
+        &vec![CorrectedField::Category, CorrectedField::Topics]
+    );
+    assert_eq!(
+        (after.category, after.category_code.as_deref()),
+        (CallCategory::Information, Some(PARTNER))
+    );
+    // The call was received on 10 September: the topic is LEGAL that day.
+    assert_eq!(
+        (&after.topics[..], &after.topic_codes[..]),
+        (&[CounsellingTopic::Legal][..], &[ONLINE.to_string()][..])
+    );
+    let refused = given_book(vec![received])
+        .when(CallCommand::Correct(correction("NOBODY_KNOWS")))
+        .inspect_result();
+    assert!(refused.is_err_and(|e| e.to_string().contains("NOBODY_KNOWS")));
 }
