@@ -58,6 +58,14 @@ pub enum DomainError {
         derived: String,
         given: String,
     },
+    /// A code ADMIN added came with a contract value that is not its class.
+    #[error("{field} '{code}' reports as {class}, not {given}: give {class} with it")]
+    CodeReportsAs {
+        field: &'static str,
+        code: String,
+        class: String,
+        given: String,
+    },
     #[error("give a region or a province (UNKNOWN when the caller did not say)")]
     LocationMissing,
     #[error("at least one topic is required")]
@@ -187,6 +195,7 @@ impl DomainError {
             | ProvinceMerged { .. }
             | ProvinceNotYetValid { .. }
             | NotInForce { .. }
+            | CodeReportsAs { .. }
             | RegionMismatch { .. }
             | LocationMissing
             | TopicsRequired

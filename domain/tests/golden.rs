@@ -144,6 +144,9 @@ fn samples() -> Vec<Sample> {
             category: CallCategory::Counselling,
             topics: vec![CounsellingTopic::Psychological, CounsellingTopic::Policy],
             duration_seconds: Some(540),
+            // Only written for a code ADMIN added: the fixture stays as stored.
+            category_code: None,
+            topic_codes: vec![],
         }),
         Sample::Call(CallEvent::CounsellingSessionRecorded {
             session_id: id(2),
@@ -151,6 +154,7 @@ fn samples() -> Vec<Sample> {
             duration_seconds: 1500,
             topics: vec![CounsellingTopic::VictimSupport],
             notes: Some(sealed(1)),
+            topic_codes: vec![],
         }),
         Sample::Call(CallEvent::CallLinkedToCase { case_id: id(3) }),
         Sample::Case(CaseEvent::CaseOpened {

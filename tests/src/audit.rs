@@ -246,6 +246,8 @@ pub async fn seed_through_the_store(pool: &PgPool) {
             category: CallCategory::Counselling,
             topics: vec![CounsellingTopic::Psychological],
             duration: None,
+            category_code: None,
+            topic_codes: vec![],
         };
         run::<Call>(&store, id, CallCommand::Receive(receive)).await;
         for i in 0..=n {
@@ -256,6 +258,7 @@ pub async fn seed_through_the_store(pool: &PgPool) {
                 duration: SessionMinutes::try_from(15).expect("valid"),
                 topics: vec![CounsellingTopic::Legal],
                 notes: None,
+                topic_codes: vec![],
             };
             run::<Call>(&store, id, CallCommand::RecordCounsellingSession(session)).await;
         }

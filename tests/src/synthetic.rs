@@ -237,6 +237,8 @@ async fn batch(dice: &mut Dice, wanted: u64, provinces: bool) -> Result<(UnitOfW
             category: s.category,
             topics: vec![],
             duration: None,
+            category_code: None,
+            topic_codes: vec![],
         })];
         if s.counselled {
             commands.push(CallCommand::RecordCounsellingSession(
@@ -247,6 +249,7 @@ async fn batch(dice: &mut Dice, wanted: u64, provinces: bool) -> Result<(UnitOfW
                     duration: SessionMinutes::try_from(20_i64)?,
                     topics: vec![CounsellingTopic::Psychological],
                     notes: None,
+                    topic_codes: vec![],
                 },
             ));
         }

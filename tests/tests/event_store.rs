@@ -41,6 +41,8 @@ async fn an_event_without_its_attribution_is_refused_and_nothing_is_written() {
         category: CallCategory::Information,
         topics: vec![],
         duration_seconds: None,
+        category_code: None,
+        topic_codes: vec![],
     };
     let attributed = ctx().metadata(None);
     let unattributed = [

@@ -36,6 +36,8 @@ async fn new_call(store: &EventStore) -> (Uuid, UnitOfWork) {
         category: CallCategory::Information,
         topics: vec![],
         duration: None,
+        category_code: None,
+        topic_codes: vec![],
     });
     let events = decide(&mut call, command, &Clock::system())
         .await

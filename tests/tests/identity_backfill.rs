@@ -102,6 +102,8 @@ fn call_events(call: Uuid, session: Uuid) -> Vec<NewEvent> {
         category: CallCategory::Counselling,
         topics: vec![],
         duration_seconds: None,
+        category_code: None,
+        topic_codes: vec![],
     };
     let session_1_0 = json!({"CounsellingSessionRecorded": {
         "session_id": session, "started_at": at(0), "duration_minutes": 25,

@@ -20,6 +20,11 @@ pub struct CorrectCallInput {
     pub caller_type: Option<CallerType>,
     pub category: Option<CallCategory>,
     pub topics: Option<Vec<CounsellingTopic>>,
+    /// Left out of the idempotency key when absent, as before they existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic_codes: Option<Vec<String>>,
     /// A new place: region, province (its region derived) and/or country, as for receiveCall.
     pub region: Option<Region>,
     pub province: Option<String>,

@@ -6,7 +6,7 @@ use store::CommandContext;
 use uuid::Uuid;
 
 use super::inputs::{ReceiveCallInput, RecordCounsellingSessionInput};
-use super::parse::{bounded, country, province, seal, text, topics, MAX_TEXT};
+use super::parse::{bounded, codes, country, province, seal, text, topics, MAX_TEXT};
 use super::{CommandService, Done, Idempotency};
 use crate::error::ApiResult;
 
@@ -30,6 +30,8 @@ impl CommandService {
             category: input.category,
             topics: topics(input.topics.as_deref()),
             duration: input.duration_seconds.map(bounded).transpose()?,
+            category_code: codes("categoryCode", Some(input.category_code.as_slice()))?.pop(),
+            topic_codes: codes("topicCodes", input.topic_codes.as_deref())?,
         });
         self.execute::<Call>(ctx, call_id, command, key.as_ref(), None)
             .await
@@ -51,6 +53,7 @@ impl CommandService {
         let notes = text("notes", input.notes.as_deref(), MAX_TEXT)?;
         let duration = bounded(input.duration_minutes)?;
         let topics = topics(Some(&input.topics));
+        let topic_codes = codes("topicCodes", input.topic_codes.as_deref())?;
         if let Some(done) = self.replay::<Call>(key.as_ref()).await? {
             return Ok(done);
         }
@@ -65,6 +68,7 @@ impl CommandService {
             duration,
             topics,
             notes: None,
+            topic_codes,
         };
         if notes.is_some() {
             let preview = CallCommand::RecordCounsellingSession(command.clone());

@@ -9,7 +9,9 @@ use store::CommandContext;
 use uuid::Uuid;
 
 use super::amendment_inputs::{CorrectCallInput, CorrectPersonInput};
-use super::parse::{bounded, country, province, required_text, seal, text, MAX_NAME, MAX_PHONE};
+use super::parse::{
+    bounded, codes, country, province, required_text, seal, text, MAX_NAME, MAX_PHONE,
+};
 use super::{CommandService, Done, Idempotency};
 use crate::error::{ApiError, ApiResult};
 
@@ -51,6 +53,12 @@ impl CommandService {
             caller_type: input.caller_type,
             category: input.category,
             topics: input.topics,
+            category_code: codes("categoryCode", Some(input.category_code.as_slice()))?.pop(),
+            topic_codes: input
+                .topic_codes
+                .as_deref()
+                .map(|t| codes("topicCodes", Some(t)))
+                .transpose()?,
             location,
             reason: not_yet_sealed(),
         };

@@ -52,6 +52,13 @@ pub struct ReceiveCallInput {
     pub category: CallCategory,
     pub topics: Option<Vec<CounsellingTopic>>,
     pub duration_seconds: Option<i32>,
+    /// A category code of the reference data; `category` must be its class.
+    /// Left out of the idempotency key when absent, as before it existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category_code: Option<String>,
+    /// Topic codes of the reference data; `topics`, if given, their classes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic_codes: Option<Vec<String>>,
 }
 
 #[derive(Serialize, Clone, Debug)]
@@ -61,6 +68,9 @@ pub struct RecordCounsellingSessionInput {
     pub started_at: DateTime<Utc>,
     pub duration_minutes: i32,
     pub topics: Vec<CounsellingTopic>,
+    /// Topic codes of the reference data; `topics`, if not empty, their classes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic_codes: Option<Vec<String>>,
     /// Personal data: stored encrypted, shown only to counsellors and supervisors.
     pub notes: Option<String>,
 }

@@ -55,6 +55,37 @@ pub fn topics(values: Option<&[CounsellingTopic]>) -> Vec<CounsellingTopic> {
     values.unwrap_or_default().to_vec()
 }
 
+/// Most codes one call or session may name: every contract topic and as
+/// many added ones; more is a client bug.
+pub const MAX_NAMED_CODES: usize = 2 * domain::values::MAX_TOPICS;
+
+/// Reference-data codes a client names (`categoryCode`, `topicCodes`):
+/// trimmed and shaped like codes; whether each is in force on the record's
+/// day is the domain's to check against the reference book.
+pub fn codes(field: &str, values: Option<&[String]>) -> ApiResult<Vec<String>> {
+    let values = values.unwrap_or_default();
+    if values.len() > MAX_NAMED_CODES {
+        return Err(ApiError::BadUserInput(format!(
+            "{field} names more than {MAX_NAMED_CODES} codes"
+        )));
+    }
+    values
+        .iter()
+        .map(|value| {
+            let code = value.trim();
+            if domain::values::is_code(code) {
+                return Ok(code.to_string());
+            }
+            Err(ApiError::BadUserInput(format!(
+                "{field} '{}' is not a reference-data code (referenceData lists them)",
+                code.chars()
+                    .take(domain::values::MAX_CODE)
+                    .collect::<String>()
+            )))
+        })
+        .collect()
+}
+
 /// Free text: trimmed, `None` when empty, refused when too long. Never echoed in errors.
 pub fn text(field: &str, value: Option<&str>, max: usize) -> ApiResult<Option<String>> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {

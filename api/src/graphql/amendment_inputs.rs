@@ -17,6 +17,10 @@ pub struct CorrectCallInput {
     pub caller_type: Option<CallerType>,
     pub category: Option<CallCategory>,
     pub topics: Option<Vec<CounsellingTopic>>,
+    /// A call category code of the reference data (one ADMIN added); `category`, if given, must be its class.
+    pub category_code: Option<String>,
+    /// Counselling topic codes of the reference data; `topics`, if given, must be their classes.
+    pub topic_codes: Option<Vec<String>>,
     /// A new place, as for receiveCall: a province code (its region derived), a region, a country for OVERSEAS.
     pub region: Option<Region>,
     pub province: Option<String>,
@@ -110,6 +114,8 @@ impl From<CorrectCallInput> for command::CorrectCallInput {
             caller_type: i.caller_type.map(Into::into),
             category: i.category.map(Into::into),
             topics: i.topics.map(|t| t.into_iter().map(Into::into).collect()),
+            category_code: i.category_code,
+            topic_codes: i.topic_codes,
             region: i.region.map(Into::into),
             province: i.province,
             country: i.country,

@@ -35,6 +35,10 @@ pub struct ReceiveCallInput {
     pub category: CallCategory,
     pub topics: Option<Vec<CounsellingTopic>>,
     pub duration_seconds: Option<i32>,
+    /// A call category code of the reference data (one ADMIN added); `category` must be the class it reports as.
+    pub category_code: Option<String>,
+    /// Counselling topic codes of the reference data; `topics`, if given, must be their classes.
+    pub topic_codes: Option<Vec<String>>,
 }
 
 #[derive(InputObject, Clone, Debug)]
@@ -43,7 +47,10 @@ pub struct RecordCounsellingSessionInput {
     pub call_id: Uuid,
     pub started_at: DateTime<Utc>,
     pub duration_minutes: i32,
+    /// May be empty when topicCodes are given; otherwise the classes of topicCodes.
     pub topics: Vec<CounsellingTopic>,
+    /// Counselling topic codes of the reference data (one ADMIN added reports as its class).
+    pub topic_codes: Option<Vec<String>>,
     /// Personal data: stored encrypted, shown only to counsellors and supervisors.
     #[graphql(secret)]
     pub notes: Option<String>,
@@ -186,6 +193,8 @@ impl From<ReceiveCallInput> for command::ReceiveCallInput {
             category: input.category.into(),
             topics: input.topics.map(all),
             duration_seconds: input.duration_seconds,
+            category_code: input.category_code,
+            topic_codes: input.topic_codes,
         }
     }
 }
@@ -198,6 +207,7 @@ impl From<RecordCounsellingSessionInput> for command::RecordCounsellingSessionIn
             started_at: input.started_at,
             duration_minutes: input.duration_minutes,
             topics: all(input.topics),
+            topic_codes: input.topic_codes,
             notes: input.notes,
         }
     }

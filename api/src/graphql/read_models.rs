@@ -234,6 +234,22 @@ impl ReadModelQuery {
         let f = match filter {
             None => queries::ReferralFilter::default(),
             Some(f) => queries::ReferralFilter {
+                // An agency ADMIN added is found under the class it reports as.
+                reporting_as_agency: match (f.agency, f.agency_code.is_some()) {
+                    (Some(class), false) => {
+                        let book = app.commands.reference_book().await?;
+                        let class = domain::values::Agency::from(class);
+                        let codes = book.added_reporting_as(
+                            domain::reference::dated::ReferenceKind::Agency,
+                            class.as_str(),
+                        );
+                        codes
+                            .iter()
+                            .filter_map(|code| known_agency(&book, "agency", code).ok())
+                            .collect()
+                    }
+                    _ => vec![],
+                },
                 agency: match (f.agency, f.agency_code) {
                     (Some(_), Some(_)) => {
                         return Err(ApiError::BadUserInput(

@@ -81,9 +81,9 @@ pub struct ReferralUpdate {
     pub event: String,
     pub referral_id: Uuid,
     pub case_id: Uuid,
-    /// The class the holding agency reports as: exact for the contract's
-    /// agencies and, for an agency ADMIN added, on ReferralSent and
-    /// ReferralHandedOn (which record it); OTHER on its later updates.
+    /// The class the holding agency reports as: the contract's agencies are
+    /// their own; an agency ADMIN added answers the class recorded when it
+    /// received the referral (on every later update too).
     pub agency: Agency,
     /// The holding agency's reference-data code.
     pub agency_code: String,
@@ -214,6 +214,7 @@ fn referral_update(event: &LiveEvent, principal: &Principal) -> Option<ReferralU
     let LiveFact::Case {
         event: fact,
         referral_agency,
+        referral_class,
     } = &event.fact
     else {
         return None;
@@ -271,17 +272,12 @@ fn referral_update(event: &LiveEvent, principal: &Principal) -> Option<ReferralU
         } => (*referral_id, None, None, None, *added_at),
         _ => return None,
     };
-    let recorded = match fact {
-        CaseEvent::ReferralSent { reports_as, .. }
-        | CaseEvent::ReferralHandedOn { reports_as, .. } => *reports_as,
-        _ => None,
-    };
     Some(ReferralUpdate {
         position: event.cursor.to_string(),
         event: fact.event_type(),
         referral_id,
         case_id: event.stream,
-        agency: agency.class(recorded).into(),
+        agency: agency.class(*referral_class).into(),
         agency_code: agency.to_string(),
         status: status.map(Into::into),
         outcome: outcome.map(Into::into),

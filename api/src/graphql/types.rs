@@ -22,12 +22,17 @@ pub struct CallNode {
     pub region: Region,
     pub province: Option<String>,
     pub caller_type: CallerType,
+    /// The class the call counts under (for an added category, the class it reported as that day).
     pub category: CallCategory,
     pub topics: Vec<CounsellingTopic>,
     pub duration_seconds: Option<i32>,
     pub counselling_sessions: Vec<CounsellingSessionNode>,
     pub case_ids: Vec<Uuid>,
     pub version: i32,
+    /// The category's reference-data code: the class itself, or the code ADMIN added.
+    pub category_code: String,
+    /// The topics' reference-data codes: the classes themselves, or with codes ADMIN added.
+    pub topic_codes: Vec<String>,
 }
 
 #[derive(SimpleObject, Clone, Debug)]
@@ -37,7 +42,10 @@ pub struct CounsellingSessionNode {
     pub call_id: Uuid,
     pub started_at: DateTime<Utc>,
     pub duration_minutes: i32,
+    /// The classes of the session's topics.
     pub topics: Vec<CounsellingTopic>,
+    /// The topics' reference-data codes: the classes themselves, or with codes ADMIN added.
+    pub topic_codes: Vec<String>,
 }
 
 impl CallNode {
@@ -63,10 +71,13 @@ impl CallNode {
                     started_at: s.started_at,
                     duration_minutes: int(s.duration_minutes()),
                     topics: s.topics.iter().map(|&t| t.into()).collect(),
+                    topic_codes: domain::call::topic_codes(&s.topics, &s.topic_codes),
                 })
                 .collect(),
             case_ids: call.case_ids.clone(),
             version: int(version),
+            category_code: r.category_code(),
+            topic_codes: r.topic_codes(),
         })
     }
 }

@@ -150,6 +150,7 @@ fn plan_calls(rng: &mut StdRng) -> Vec<PlannedCall> {
                     started_at: received_at + Duration::seconds(30),
                     duration_minutes: rng.gen_range(5..=60),
                     topics: chosen.clone(),
+                    topic_codes: None,
                     notes: None,
                 });
             PlannedCall {
@@ -175,6 +176,8 @@ fn plan_calls(rng: &mut StdRng) -> Vec<PlannedCall> {
                     category,
                     topics: (category == CallCategory::Counselling).then_some(chosen),
                     duration_seconds: Some(rng.gen_range(30..=1_800)),
+                    category_code: None,
+                    topic_codes: None,
                 },
                 session,
             }

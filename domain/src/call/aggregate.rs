@@ -4,13 +4,14 @@ use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::codes::{category_named, topics_named};
 use super::commands::{CallCommand, ReceiveCall, RecordCounsellingSession};
 use super::events::CallEvent;
 use crate::clock::{check_follows, Clock};
 use crate::error::DomainError;
-use crate::reference::resolve_location;
+use crate::reference::{resolve_location, vietnam_day};
 use crate::sealed::Sealed;
-use crate::values::{normalised, CallCategory, CallerType, Channel, CounsellingTopic, Region};
+use crate::values::{CallCategory, CallerType, Channel, CounsellingTopic, Region};
 
 /// A call as its events describe it. `received` is `None` until the call exists.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -32,6 +33,12 @@ pub struct ReceivedCall {
     pub category: CallCategory,
     pub topics: Vec<CounsellingTopic>,
     pub duration_seconds: Option<u32>,
+    /// The category code ADMIN added, when the call named one.
+    #[serde(default)]
+    pub category_code: Option<String>,
+    /// Every topic code, when one of them was added by ADMIN.
+    #[serde(default)]
+    pub topic_codes: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +48,33 @@ pub struct CounsellingSession {
     pub duration_seconds: u32,
     pub topics: Vec<CounsellingTopic>,
     pub notes: Option<Sealed>,
+    /// Every topic code, when one of them was added by ADMIN.
+    #[serde(default)]
+    pub topic_codes: Vec<String>,
+}
+
+/// The codes a call or session names: the recorded codes when one was
+/// added by ADMIN, else the classes themselves (each its own code).
+pub fn topic_codes(topics: &[CounsellingTopic], recorded: &[String]) -> Vec<String> {
+    if recorded.is_empty() {
+        topics.iter().map(|t| t.as_str().to_string()).collect()
+    } else {
+        recorded.to_vec()
+    }
+}
+
+impl ReceivedCall {
+    /// The call's category code: the added code, else the class's own.
+    pub fn category_code(&self) -> String {
+        self.category_code
+            .clone()
+            .unwrap_or_else(|| self.category.as_str().to_string())
+    }
+
+    /// The call's topic codes (see [`topic_codes`]).
+    pub fn topic_codes(&self) -> Vec<String> {
+        topic_codes(&self.topics, &self.topic_codes)
+    }
 }
 
 impl CounsellingSession {
@@ -89,6 +123,8 @@ impl Aggregate for Call {
                 category,
                 topics,
                 duration_seconds,
+                category_code,
+                topic_codes,
             } => {
                 self.received = Some(ReceivedCall {
                     call_id,
@@ -101,6 +137,8 @@ impl Aggregate for Call {
                     category,
                     topics,
                     duration_seconds,
+                    category_code,
+                    topic_codes,
                 })
             }
             CallEvent::CounsellingSessionRecorded {
@@ -109,12 +147,14 @@ impl Aggregate for Call {
                 duration_seconds,
                 topics,
                 notes,
+                topic_codes,
             } => self.sessions.push(CounsellingSession {
                 session_id,
                 started_at,
                 duration_seconds,
                 topics,
                 notes,
+                topic_codes,
             }),
             CallEvent::CallLinkedToCase { case_id } => {
                 if !self.case_ids.contains(&case_id) {
@@ -129,6 +169,8 @@ impl Aggregate for Call {
                     call.province = after.province;
                     call.country = after.country;
                     call.caller_type = after.caller_type;
+                    call.category_code = after.category_code;
+                    call.topic_codes = after.topic_codes;
                     call.category = after.category;
                     call.topics = after.topics;
                 }
@@ -158,6 +200,14 @@ impl Call {
             None,
             clock.book(),
         )?;
+        let day = vietnam_day(cmd.received_at);
+        let (category, category_code) = category_named(
+            clock.book(),
+            cmd.category,
+            cmd.category_code.as_deref(),
+            day,
+        )?;
+        let (topics, topic_codes) = topics_named(clock.book(), &cmd.topics, &cmd.topic_codes, day)?;
         Ok(vec![CallEvent::CallReceived {
             call_id: cmd.call_id,
             received_at: cmd.received_at,
@@ -166,9 +216,11 @@ impl Call {
             province: location.province,
             country: location.country,
             caller_type: cmd.caller_type,
-            category: cmd.category,
-            topics: normalised(&cmd.topics),
+            category,
+            topics,
             duration_seconds: cmd.duration.map(|d| d.get()),
+            category_code,
+            topic_codes,
         }])
     }
 
@@ -181,7 +233,7 @@ impl Call {
         if self.sessions.iter().any(|s| s.session_id == cmd.session_id) {
             return Err(DomainError::SessionExists(cmd.session_id));
         }
-        if cmd.topics.is_empty() {
+        if cmd.topics.is_empty() && cmd.topic_codes.is_empty() {
             return Err(DomainError::TopicsRequired);
         }
         clock.check_not_future("startedAt", cmd.started_at)?;
@@ -191,13 +243,17 @@ impl Call {
             "the call's receivedAt",
             call.received_at,
         )?;
+        // Checked on the day the session happened, whatever holds today.
+        let day = vietnam_day(cmd.started_at);
+        let (topics, topic_codes) = topics_named(clock.book(), &cmd.topics, &cmd.topic_codes, day)?;
         Ok(vec![CallEvent::CounsellingSessionRecorded {
             session_id: cmd.session_id,
             started_at: cmd.started_at,
             // Counsellors enter whole minutes; the event keeps seconds.
             duration_seconds: u32::from(cmd.duration.get()) * 60,
-            topics: normalised(&cmd.topics),
+            topics,
             notes: cmd.notes,
+            topic_codes,
         }])
     }
 

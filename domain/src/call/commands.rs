@@ -23,10 +23,13 @@ pub enum CallCommand {
 impl crate::reference::book::ConsultsBook for CallCommand {
     fn consults_book(&self) -> bool {
         match self {
-            CallCommand::Receive(cmd) => cmd.province.is_some(),
+            CallCommand::Receive(cmd) => {
+                cmd.province.is_some() || cmd.category_code.is_some() || !cmd.topic_codes.is_empty()
+            }
             // A correction may resolve the call's province again on a new day.
             CallCommand::Correct(_) => true,
-            CallCommand::RecordCounsellingSession(_) | CallCommand::LinkToCase { .. } => false,
+            CallCommand::RecordCounsellingSession(cmd) => !cmd.topic_codes.is_empty(),
+            CallCommand::LinkToCase { .. } => false,
         }
     }
 }
@@ -43,6 +46,10 @@ pub struct ReceiveCall {
     pub category: CallCategory,
     pub topics: Vec<CounsellingTopic>,
     pub duration: Option<CallSeconds>,
+    /// A category code of the reference data (`category` must be its class).
+    pub category_code: Option<String>,
+    /// Topic codes of the reference data (`topics`, if given, their classes).
+    pub topic_codes: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,4 +61,6 @@ pub struct RecordCounsellingSession {
     pub topics: Vec<CounsellingTopic>,
     /// Free text about a person: sealed before it reaches the domain.
     pub notes: Option<Sealed>,
+    /// Topic codes of the reference data (`topics`, if given, their classes).
+    pub topic_codes: Vec<String>,
 }

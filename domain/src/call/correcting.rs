@@ -1,12 +1,13 @@
 //! Correcting a call: the rules (what `CorrectCall` may record).
 
 use super::aggregate::{Call, ReceivedCall};
+use super::codes::{category_named, topics_named};
 use super::correction::{CallFacts, CorrectCall};
 use super::events::CallEvent;
 use crate::clock::Clock;
 use crate::error::DomainError;
-use crate::reference::resolve_location;
-use crate::values::{normalised, CorrectedField, CountryCode};
+use crate::reference::{resolve_location, vietnam_day};
+use crate::values::{CorrectedField, CountryCode};
 
 fn facts_of(call: &ReceivedCall) -> CallFacts {
     CallFacts {
@@ -18,6 +19,8 @@ fn facts_of(call: &ReceivedCall) -> CallFacts {
         caller_type: call.caller_type,
         category: call.category,
         topics: call.topics.clone(),
+        category_code: call.category_code.clone(),
+        topic_codes: call.topic_codes.clone(),
     }
 }
 
@@ -45,9 +48,22 @@ impl Call {
         }
         after.channel = cmd.channel.unwrap_or(after.channel);
         after.caller_type = cmd.caller_type.unwrap_or(after.caller_type);
-        after.category = cmd.category.unwrap_or(after.category);
-        if let Some(topics) = &cmd.topics {
-            after.topics = normalised(topics);
+        // A contract value given alone replaces an added code; a code is
+        // checked on the call's (corrected) day, with its class.
+        let day = vietnam_day(after.received_at);
+        if cmd.category.is_some() || cmd.category_code.is_some() {
+            let given = cmd.category.unwrap_or(after.category);
+            let given = match (&cmd.category_code, cmd.category) {
+                (Some(code), None) => clock.book().category_on(code, day)?,
+                _ => given,
+            };
+            (after.category, after.category_code) =
+                category_named(clock.book(), given, cmd.category_code.as_deref(), day)?;
+        }
+        if cmd.topics.is_some() || cmd.topic_codes.is_some() {
+            let given = cmd.topics.clone().unwrap_or_default();
+            let codes = cmd.topic_codes.clone().unwrap_or_default();
+            (after.topics, after.topic_codes) = topics_named(clock.book(), &given, &codes, day)?;
         }
         // A province means the province as it stood on the call's (corrected)
         // day, so a moved time re-checks the place, corrected or not.
@@ -94,8 +110,14 @@ impl Call {
 fn changed(before: &CallFacts, after: &CallFacts) -> Vec<CorrectedField> {
     let location = |f: &CallFacts| (f.region, f.province.clone(), f.country.clone());
     [
-        (before.category != after.category, CorrectedField::Category),
-        (before.topics != after.topics, CorrectedField::Topics),
+        (
+            (&before.category, &before.category_code) != (&after.category, &after.category_code),
+            CorrectedField::Category,
+        ),
+        (
+            (&before.topics, &before.topic_codes) != (&after.topics, &after.topic_codes),
+            CorrectedField::Topics,
+        ),
         (before.channel != after.channel, CorrectedField::Channel),
         (
             before.caller_type != after.caller_type,

@@ -21,6 +21,12 @@ pub struct CallFacts {
     pub caller_type: CallerType,
     pub category: CallCategory,
     pub topics: Vec<CounsellingTopic>,
+    /// As `CallReceived.category_code`: only written for a code ADMIN added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category_code: Option<String>,
+    /// As `CallReceived.topic_codes`: only written when one was added by ADMIN.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topic_codes: Vec<String>,
 }
 
 /// A new place for the call: resolved like a received call's (a province
@@ -41,6 +47,10 @@ pub struct CorrectCall {
     pub caller_type: Option<CallerType>,
     pub category: Option<CallCategory>,
     pub topics: Option<Vec<CounsellingTopic>>,
+    /// A category code of the reference data; `category`, if given, its class.
+    pub category_code: Option<String>,
+    /// Topic codes of the reference data; `topics`, if given, their classes.
+    pub topic_codes: Option<Vec<String>>,
     pub location: Option<CorrectedLocation>,
     /// Why (free text, sealed under the call's key).
     pub reason: Sealed,

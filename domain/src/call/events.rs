@@ -23,9 +23,19 @@ pub enum CallEvent {
         province: Option<String>,
         country: Option<String>,
         caller_type: CallerType,
+        /// The class the call counts under (the code itself for a contract value).
         category: CallCategory,
+        /// The classes of the call's topics.
         topics: Vec<CounsellingTopic>,
         duration_seconds: Option<u32>,
+        /// The category code when ADMIN added it (`category` is its class
+        /// then); absent for a contract value, so older events read as before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        category_code: Option<String>,
+        /// Every topic code of the call when one of them was added by ADMIN
+        /// (`topics` holds their classes); empty, and not written, otherwise.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        topic_codes: Vec<String>,
     },
     /// Version 2.0. Version 1.0 had `duration_minutes: u16`; the switchboard
     /// and the call itself (`CallReceived.duration_seconds`) measure in
@@ -37,6 +47,9 @@ pub enum CallEvent {
         duration_seconds: u32,
         topics: Vec<CounsellingTopic>,
         notes: Option<Sealed>,
+        /// As `CallReceived.topic_codes`: written only when a topic was added by ADMIN.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        topic_codes: Vec<String>,
     },
     CallLinkedToCase {
         case_id: Uuid,

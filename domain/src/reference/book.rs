@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::dated::{base, history, Change, Entry, ReferenceKind};
 use super::vietnam_day;
 use crate::error::DomainError;
-use crate::values::{Agency, AgencyClass, Region};
+use crate::values::{Agency, AgencyClass, CallCategory, CounsellingTopic, Region};
 
 /// The attribute by which a code ADMIN added names the contract value it
 /// reports as (AGENCY, CALL_CATEGORY, COUNSELLING_TOPIC).
@@ -151,6 +151,63 @@ impl ReferenceBook {
     ) -> Result<Option<AgencyClass>, DomainError> {
         let class = self.agency_on(agency, vietnam_day(at))?;
         Ok(agency.contract_class().is_none().then_some(class))
+    }
+    /// The codes ADMIN added of `kind` that reported as `class` on some day
+    /// (sorted, once each): what a filter by a class also matches.
+    pub fn added_reporting_as(&self, kind: ReferenceKind, class: &str) -> Vec<String> {
+        let mut codes: Vec<String> = self
+            .changes
+            .iter()
+            .filter_map(|c| c.entry.as_ref())
+            .filter(|e| e.kind == kind && e.code != class)
+            .filter(|e| e.attributes.get(REPORTS_AS).is_some_and(|r| r == class))
+            .map(|e| e.code.clone())
+            .collect();
+        codes.sort();
+        codes.dedup();
+        codes
+    }
+
+    /// The class a call category code reports as on `day`: the code itself
+    /// for a contract value, its `reportsAs` for a code ADMIN added; refused
+    /// when the code is unknown or not in force that day.
+    pub fn category_on(&self, code: &str, day: NaiveDate) -> Result<CallCategory, DomainError> {
+        self.class_on(ReferenceKind::CallCategory, "call category", code, day)
+    }
+
+    /// The class a counselling topic code reports as on `day` (as `category_on`).
+    pub fn topic_on(&self, code: &str, day: NaiveDate) -> Result<CounsellingTopic, DomainError> {
+        self.class_on(
+            ReferenceKind::CounsellingTopic,
+            "counselling topic",
+            code,
+            day,
+        )
+    }
+
+    fn class_on<C: std::str::FromStr>(
+        &self,
+        kind: ReferenceKind,
+        name: &'static str,
+        code: &str,
+        day: NaiveDate,
+    ) -> Result<C, DomainError> {
+        let Some(entry) = self.entry_on(kind, code, day) else {
+            if self.knows(kind, code) {
+                return Err(not_in_force(name, code, day));
+            }
+            return Err(DomainError::UnknownCode {
+                kind: name,
+                code: code.chars().take(40).collect(),
+            });
+        };
+        code.parse()
+            .ok()
+            .or_else(|| entry.attributes.get(REPORTS_AS)?.parse().ok())
+            .ok_or_else(|| DomainError::UnknownCode {
+                kind: name,
+                code: code.chars().take(40).collect(),
+            })
     }
 }
 

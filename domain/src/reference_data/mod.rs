@@ -15,7 +15,9 @@
 //! rules check codes against the book of these changes on the day the thing
 //! happened (`crate::reference::book`), and recorded calls and cases keep
 //! the values they were recorded with (a referral records its agency's
-//! class as it stood that day).
+//! class as it stood that day; a call or session records the class of each
+//! category and topic it names, beside any code ADMIN added:
+//! `crate::call::codes`).
 
 use std::collections::BTreeMap;
 

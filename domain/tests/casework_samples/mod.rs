@@ -28,6 +28,8 @@ fn call_facts(h: &Helpers, category: CallCategory, region: Region, province: &st
         caller_type: CallerType::RelativeOrFriend,
         category,
         topics: vec![CounsellingTopic::Psychological],
+        category_code: None,
+        topic_codes: vec![],
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use domain::case::CaseEvent;
-use domain::values::Agency;
+use domain::values::{Agency, AgencyClass};
 use sqlx::PgPool;
 use store::EventStore;
 use tokio::sync::{broadcast, watch};
@@ -144,20 +144,23 @@ fn live_event(logged: Logged, agencies: &Holders) -> Option<LiveEvent> {
     let fact = match logged.fact {
         Fact::Call(event) => LiveFact::Call(event),
         Fact::Case(event) => {
-            let referral_agency = match &event {
-                CaseEvent::ReferralSent { agency, .. } => Some(*agency),
-                CaseEvent::ReferralHandedOn { to, .. } => Some(*to),
+            let held = match &event {
+                CaseEvent::ReferralSent {
+                    agency, reports_as, ..
+                } => Some((*agency, *reports_as)),
+                CaseEvent::ReferralHandedOn { to, reports_as, .. } => Some((*to, *reports_as)),
                 CaseEvent::ReferralStatusChanged { referral_id, .. }
                 | CaseEvent::RescueRecorded { referral_id, .. }
                 | CaseEvent::ReferralFeedbackAdded { referral_id, .. } => agencies
                     .get(referral_id)
                     .and_then(|held| held.range(..position).next_back())
-                    .map(|(_, agency)| *agency),
+                    .map(|(_, held)| *held),
                 _ => None,
             };
             LiveFact::Case {
                 event,
-                referral_agency,
+                referral_agency: held.map(|(agency, _)| agency),
+                referral_class: held.and_then(|(_, class)| class),
             }
         }
         Fact::Ignored => return None,
@@ -177,7 +180,8 @@ fn live_event(logged: Logged, agencies: &Holders) -> Option<LiveEvent> {
 
 /// Which agency held each referral from each position of its case's log on:
 /// the one it was sent to, then each agency it was handed on to.
-type Holders = HashMap<Uuid, BTreeMap<i64, Agency>>;
+/// With the class an added agency reported as when it received it.
+type Holders = HashMap<Uuid, BTreeMap<i64, (Agency, Option<AgencyClass>)>>;
 
 /// The holders of every referral a status change, rescue or feedback in
 /// `batch` names, from its case's `ReferralSent` and `ReferralHandedOn`
@@ -221,11 +225,15 @@ async fn referral_agencies(
             Fact::Case(CaseEvent::ReferralSent {
                 referral_id,
                 agency,
+                reports_as,
                 ..
-            }) => (referral_id, agency),
+            }) => (referral_id, (agency, reports_as)),
             Fact::Case(CaseEvent::ReferralHandedOn {
-                referral_id, to, ..
-            }) => (referral_id, to),
+                referral_id,
+                to,
+                reports_as,
+                ..
+            }) => (referral_id, (to, reports_as)),
             _ => continue,
         };
         holders

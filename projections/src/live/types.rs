@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use domain::call::CallEvent;
 use domain::case::CaseEvent;
-use domain::values::Agency;
+use domain::values::{Agency, AgencyClass};
 use uuid::Uuid;
 
 use crate::feed::Checkpoint;
@@ -49,6 +49,10 @@ pub enum LiveFact {
         /// For referral events: the agency the referral was sent to (a
         /// status change or rescue does not repeat it; it is read from the log).
         referral_agency: Option<Agency>,
+        /// The class that agency reported as when it received the referral,
+        /// for an agency ADMIN added (recorded then); `None` for the
+        /// contract's agencies, each its own class.
+        referral_class: Option<AgencyClass>,
     },
 }
 

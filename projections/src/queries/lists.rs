@@ -42,6 +42,9 @@ pub struct CaseFilter {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReferralFilter {
     pub agency: Option<Agency>,
+    /// The agencies ADMIN added that report as `agency` (a contract value,
+    /// their class): filtering by the class finds their referrals too.
+    pub reporting_as_agency: Vec<Agency>,
     pub status: Option<ReferralStatus>,
     pub case_id: Option<Uuid>,
 }
@@ -50,6 +53,8 @@ pub struct ReferralFilter {
 #[derive(Clone, Debug)]
 pub(super) enum Value {
     Code(&'static str),
+    /// Any of these codes: the condition's SQL ends in `= ANY(`.
+    Codes(Vec<&'static str>),
     Day(NaiveDate),
     Time(DateTime<Utc>),
     Id(Uuid),
@@ -132,8 +137,13 @@ pub async fn referrals(
     after: Option<&str>,
     restrict_agency: Option<Agency>,
 ) -> Result<Page<(Uuid, Uuid)>, ProjectionError> {
-    if let (Some(asked), Some(own)) = (filter.agency, restrict_agency) {
-        if asked != own {
+    let asked: Vec<Agency> = filter
+        .agency
+        .into_iter()
+        .chain(filter.reporting_as_agency.iter().copied())
+        .collect();
+    if let (Some(_), Some(own)) = (filter.agency, restrict_agency) {
+        if !asked.contains(&own) {
             if let Some(after) = after {
                 Cursor::decode("referrals", after)?;
             }
@@ -145,10 +155,14 @@ pub async fn referrals(
         }
     }
     let mut conditions = Vec::new();
-    conditions.extend(equals(
-        "agency = ",
-        restrict_agency.or(filter.agency).map(Agency::as_str),
-    ));
+    match restrict_agency {
+        Some(own) => conditions.extend(equals("agency = ", Some(own.as_str()))),
+        None if asked.len() > 1 => conditions.push((
+            "agency = ANY(",
+            Value::Codes(asked.iter().map(|a| a.as_str()).collect()),
+        )),
+        None => conditions.extend(equals("agency = ", filter.agency.map(Agency::as_str))),
+    }
     conditions.extend(equals(
         "status = ",
         filter.status.map(ReferralStatus::as_str),
@@ -232,6 +246,7 @@ fn push_conditions<'a>(
         query.push(" AND ").push(*sql);
         match value {
             Value::Code(v) => query.push_bind(*v),
+            Value::Codes(v) => query.push_bind(v.clone()).push(")"),
             Value::Day(v) => query.push_bind(*v),
             Value::Time(v) => query.push_bind(*v),
             Value::Id(v) => query.push_bind(*v),

@@ -77,6 +77,8 @@ pub async fn receive_call(store: &EventStore, call: NewCall) -> Uuid {
         category: call.category,
         topics: vec![],
         duration: None,
+        category_code: None,
+        topic_codes: vec![],
     });
     run_call(store, call_id, command).await;
     call_id
@@ -90,6 +92,7 @@ pub async fn record_session(store: &EventStore, call_id: Uuid, started_at: DateT
         duration: SessionMinutes::try_from(15_i64).expect("minutes"),
         topics: vec![CounsellingTopic::Psychological],
         notes: Some(sealed()),
+        topic_codes: vec![],
     });
     run_call(store, call_id, command).await;
 }
@@ -329,6 +332,8 @@ pub fn call_received(at: DateTime<Utc>, region: Region) -> (Uuid, store::log::Ne
         category: CallCategory::Information,
         topics: vec![],
         duration_seconds: None,
+        category_code: None,
+        topic_codes: vec![],
     };
     let new = store::log::NewEvent {
         aggregate_type: "Call".into(),

@@ -155,6 +155,8 @@ async fn run(subscribers: usize, seconds: u64) -> Measured {
                     category: CallCategory::Information,
                     topics: None,
                     duration_seconds: None,
+                    category_code: None,
+                    topic_codes: None,
                 };
                 commands
                     .receive_call(&bench_context(), input)
@@ -184,6 +186,8 @@ async fn run(subscribers: usize, seconds: u64) -> Measured {
         category: CallCategory::Information,
         topics: None,
         duration_seconds: None,
+        category_code: None,
+        topic_codes: None,
     };
     commands
         .receive_call(&bench_context(), marker)

@@ -69,6 +69,8 @@ async fn one_call(commands: &CommandService, s: &Scenario) -> Result<(u64, u64),
                 category: s.category.into(),
                 topics: None,
                 duration_seconds: Some(300),
+                category_code: None,
+                topic_codes: None,
             },
         )
         .await
@@ -83,6 +85,7 @@ async fn one_call(commands: &CommandService, s: &Scenario) -> Result<(u64, u64),
             duration_minutes: 20,
             topics: vec![enums::CounsellingTopic::Psychological],
             notes: None,
+            topic_codes: None,
         };
         commands
             .record_counselling_session(&bench_context(), input)

@@ -247,6 +247,8 @@ pub(super) fn plan(
         category: code::<CallCategory>("category", required("category")?)?,
         topics: (!topics.is_empty()).then(|| topics.into_iter().collect()),
         duration_seconds,
+        category_code: None,
+        topic_codes: None,
     };
     let id = match given_id {
         Some(id) => id,

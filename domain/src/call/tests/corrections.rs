@@ -15,6 +15,8 @@ fn correction() -> CorrectCall {
         topics: None,
         location: None,
         reason: sealed("why"),
+        category_code: None,
+        topic_codes: None,
     }
 }
 
@@ -42,6 +44,8 @@ fn facts_received() -> CallFacts {
         caller_type,
         category,
         topics,
+        category_code: None,
+        topic_codes: vec![],
     }
 }
 

@@ -81,6 +81,7 @@ fn counselling_session_topics_are_sorted_and_deduplicated_in_the_event() {
             duration_seconds: 1200,
             topics: vec![Policy, Legal],
             notes: Some(sealed("notes")),
+            topic_codes: vec![],
         }]);
 }
 

@@ -57,6 +57,8 @@ pub(super) fn receive(at: &str) -> ReceiveCall {
         category: CallCategory::Counselling,
         topics: vec![Psychological],
         duration: Some(CallSeconds::try_from(300).expect("a valid call length")),
+        category_code: None,
+        topic_codes: vec![],
     }
 }
 
@@ -76,6 +78,8 @@ pub(super) fn received_event(
         category: cmd.category,
         topics: cmd.topics.clone(),
         duration_seconds: cmd.duration.map(CallSeconds::get),
+        category_code: None,
+        topic_codes: vec![],
     }
 }
 
@@ -93,6 +97,7 @@ pub(super) fn session(at: &str) -> RecordCounsellingSession {
         duration: minutes(20),
         topics: vec![Policy],
         notes: Some(sealed("notes")),
+        topic_codes: vec![],
     }
 }
 
@@ -103,5 +108,6 @@ pub(super) fn session_recorded(at: &str) -> CallEvent {
         duration_seconds: 1200,
         topics: vec![Policy],
         notes: Some(sealed("notes")),
+        topic_codes: vec![],
     }
 }

@@ -7,4 +7,5 @@ mod corrections;
 mod counselling_sessions;
 mod links_to_cases;
 mod locations;
+mod new_codes;
 mod receiving;

@@ -55,6 +55,8 @@ pub(super) fn of(
                 caller_type: *caller_type,
                 category: *category,
                 topics: topics.clone(),
+                category_code: None,
+                topic_codes: vec![],
             };
             out.extend(of_call(position, *call_id, &facts, target));
         }

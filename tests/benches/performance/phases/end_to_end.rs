@@ -37,6 +37,8 @@ fn receive_call_input() -> ReceiveCallInput {
         category: CallCategory::Information.into(),
         topics: None,
         duration_seconds: None,
+        category_code: None,
+        topic_codes: None,
     }
 }
 
