@@ -13,11 +13,10 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use crate::error::DomainError;
-use crate::values::{CountryCode, Region};
-use book::ReferenceBook;
 
 pub mod book;
 pub mod dated;
+pub mod location;
 mod lookup;
 mod provinces;
 mod regions;
@@ -56,58 +55,10 @@ pub fn province_on(code: &str, day: NaiveDate) -> Result<&'static Province, Doma
     }
 }
 
-/// Where something happened, as recorded in an event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Location {
-    pub region: Region,
-    pub province: Option<String>,
-    pub country: Option<String>,
-}
-
-/// Derives the recorded location from what the counsellor entered.
-///
-/// A province gives its region (and must agree with a region also given); a
-/// country is only meaningful for OVERSEAS. With neither region nor province,
-/// `fallback` is used when there is one (the case's or the call's region).
-/// The province is checked against `book` on the Vietnamese day of `at`.
-pub fn resolve_location(
-    region: Option<Region>,
-    province: Option<&str>,
-    country: Option<&CountryCode>,
-    at: DateTime<Utc>,
-    fallback: Option<Region>,
-    book: &ReferenceBook,
-) -> Result<Location, DomainError> {
-    let (region, province) = match (region, province) {
-        (given, Some(code)) => {
-            let found = book.province_on(code, vietnam_day(at))?;
-            if let Some(given) = given {
-                if given != found.region {
-                    return Err(DomainError::RegionMismatch {
-                        province: found.code.to_string(),
-                        derived: found.region.to_string(),
-                        given: given.to_string(),
-                    });
-                }
-            }
-            (found.region, Some(found.code))
-        }
-        (Some(region), None) => (region, None),
-        (None, None) => (fallback.ok_or(DomainError::LocationMissing)?, None),
-    };
-    if country.is_some() && region != Region::Overseas {
-        return Err(DomainError::CountryWithoutOverseas);
-    }
-    Ok(Location {
-        region,
-        province,
-        country: country.map(|c| c.as_str().to_string()),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::values::Region;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")

@@ -9,9 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
 
-mod agency;
-pub use agency::{is_code, Agency, MAX_CODE};
-
 /// Defines a wire enum with its list of variants and its wire names.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal),+ $(,)? }) => {
@@ -48,6 +45,11 @@ macro_rules! wire_enum {
         }
     };
 }
+
+// After `wire_enum!`, which it uses: a child module sees the macros defined
+// before its declaration.
+mod agency;
+pub use agency::{is_code, Agency, AgencyClass, MAX_CODE};
 
 wire_enum!(
     /// The 8 socio-economic regions of the ministry report, plus OVERSEAS and UNKNOWN.
@@ -115,23 +117,6 @@ wire_enum!(
         Shelter => "SHELTER",
         Medical => "MEDICAL",
         MigrationAndWork => "MIGRATION_AND_WORK",
-        Other => "OTHER",
-    }
-);
-
-wire_enum!(
-    /// The contract's agencies: the class a referral is counted and shown
-    /// under. The agency itself is an open code ([`Agency`]).
-    AgencyClass {
-        DepartmentOfChildren => "DEPARTMENT_OF_CHILDREN",
-        CriminalPolice => "CRIMINAL_POLICE",
-        BorderGuard => "BORDER_GUARD",
-        CoastGuard => "COAST_GUARD",
-        CommunePeoplesCommittee => "COMMUNE_PEOPLES_COMMITTEE",
-        WomensUnion => "WOMENS_UNION",
-        SocialWorkCentre => "SOCIAL_WORK_CENTRE",
-        Ngo => "NGO",
-        Consulate => "CONSULATE",
         Other => "OTHER",
     }
 );

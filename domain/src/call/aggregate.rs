@@ -9,7 +9,8 @@ use super::commands::{CallCommand, ReceiveCall, RecordCounsellingSession};
 use super::events::CallEvent;
 use crate::clock::{check_follows, Clock};
 use crate::error::DomainError;
-use crate::reference::{resolve_location, vietnam_day};
+use crate::reference::location::resolve_location;
+use crate::reference::vietnam_day;
 use crate::sealed::Sealed;
 use crate::values::{CallCategory, CallerType, Channel, CounsellingTopic, Region};
 

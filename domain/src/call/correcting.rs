@@ -6,7 +6,8 @@ use super::correction::{CallFacts, CorrectCall};
 use super::events::CallEvent;
 use crate::clock::Clock;
 use crate::error::DomainError;
-use crate::reference::{resolve_location, vietnam_day};
+use crate::reference::location::resolve_location;
+use crate::reference::vietnam_day;
 use crate::values::{CorrectedField, CountryCode};
 
 fn facts_of(call: &ReceivedCall) -> CallFacts {

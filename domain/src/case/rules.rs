@@ -11,7 +11,7 @@ use super::commands::{
 use super::events::CaseEvent;
 use crate::clock::{check_follows, Clock};
 use crate::error::DomainError;
-use crate::reference::resolve_location;
+use crate::reference::location::resolve_location;
 use crate::values::{normalised, CaseStatus, ReferralStatus, Region, Role};
 
 impl Case {

@@ -19,8 +19,24 @@ use std::sync::{Mutex, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::AgencyClass;
 use crate::error::DomainError;
+
+wire_enum!(
+    /// The contract's agencies: the class a referral is counted and shown
+    /// under. The agency itself is an open code ([`Agency`]).
+    AgencyClass {
+        DepartmentOfChildren => "DEPARTMENT_OF_CHILDREN",
+        CriminalPolice => "CRIMINAL_POLICE",
+        BorderGuard => "BORDER_GUARD",
+        CoastGuard => "COAST_GUARD",
+        CommunePeoplesCommittee => "COMMUNE_PEOPLES_COMMITTEE",
+        WomensUnion => "WOMENS_UNION",
+        SocialWorkCentre => "SOCIAL_WORK_CENTRE",
+        Ngo => "NGO",
+        Consulate => "CONSULATE",
+        Other => "OTHER",
+    }
+);
 
 /// Longest agency code (the reference data's codes are short identifiers).
 pub const MAX_CODE: usize = 40;

@@ -8,7 +8,7 @@ use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use domain::clock::Clock;
 use domain::reference::book::ReferenceBook;
-use domain::reference::resolve_location;
+use domain::reference::location::resolve_location;
 use domain::values::{
     CallCategory, CallSeconds, CallerType, Channel, CounsellingTopic, CountryCode, Region,
 };
