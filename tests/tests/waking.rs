@@ -111,6 +111,8 @@ async fn call_committed_without_notify(owner: &sqlx::PgPool) -> Uuid {
         caller_type: CallerType::Citizen,
         category: CallCategory::Information,
         topics: vec![],
+        category_code: None,
+        topic_codes: vec![],
         duration: None,
     });
     let events = decide(&mut call, command, &Clock::system())
