@@ -12,6 +12,7 @@ pub mod harness;
 pub mod independent;
 pub mod live;
 pub mod process;
+pub mod replica_server;
 pub mod replication;
 pub mod statistics;
 pub mod synthetic;

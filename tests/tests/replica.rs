@@ -6,56 +6,14 @@
 //! back (`extensions.casetrail.minPosition`) sees that write: from the
 //! standby once it has replayed it, or else from the primary.
 
-use api::Application;
-use casetrail_tests::fixtures::ago;
-use casetrail_tests::harness::{client, settings, token};
-use casetrail_tests::replication::{standby_has_the_log, Pair};
+use casetrail_tests::harness::token;
+use casetrail_tests::replica_server::{case_ids, open_case, post_as, serve_on_pair, CASES};
+use casetrail_tests::replication::Pair;
 use domain::values::Role;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 async fn post(address: &str, token: &str, body: Value) -> Value {
-    client()
-        .post(format!("{address}/graphql"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("the server answers")
-        .json()
-        .await
-        .expect("JSON")
-}
-
-const OPEN_CASE: &str = "mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }";
-const CASES: &str = "{ cases(first: 100) { totalCount nodes { id persons { fullName } } } }";
-
-fn case_ids(answer: &Value) -> Vec<String> {
-    answer["data"]["cases"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| n["id"].as_str().map(str::to_string))
-        .collect()
-}
-
-async fn open_case(address: &str, counsellor: &str) -> (String, i64) {
-    let answer = post(
-        address,
-        counsellor,
-        json!({"query": OPEN_CASE, "variables": {"input": {
-            "openedAt": ago(30), "region": "NORTHWEST", "exploitationTypes": ["FORCED_LABOUR"],
-            "persons": [{"role": "VICTIM", "gender": "FEMALE", "birthYear": 2003, "fullName": "Trần Thị Mai"}]}}}),
-    )
-    .await;
-    let id = answer["data"]["openCase"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{answer}"))
-        .to_string();
-    let position = answer["extensions"]["casetrail"]["position"]
-        .as_i64()
-        .unwrap_or_else(|| panic!("a mutation answers the position it committed: {answer}"));
-    (id, position)
+    post_as(address, token, body).await.1
 }
 
 async fn cases_at_least(address: &str, token: &str, position: i64) -> Value {
@@ -70,20 +28,9 @@ async fn cases_at_least(address: &str, token: &str, position: i64) -> Value {
 #[tokio::test]
 async fn lists_read_the_standby_and_a_client_reads_its_own_writes_by_position() {
     let pair = Pair::start(false);
-    let name = format!("ct_replica_{}", Uuid::new_v4().simple());
-    let (primary_url, standby_url) = (pair.primary.url(&name), pair.standby.url(&name));
-    store::db::ensure_database(&primary_url)
-        .await
-        .expect("database");
-    store::db::migrate(&primary_url).await.expect("migrations");
-    standby_has_the_log(&standby_url).await;
-    let mut config = settings(&primary_url);
-    config.read_database_url = Some(standby_url.clone());
-    let app = Application::build(config).await.expect("the server starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let server = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
-    });
+    let served = serve_on_pair(&pair, "ct_replica", false, |_| {}).await;
+    let (address, server) = (served.address, served.server);
+    let (primary_url, standby_url) = (served.primary_url, served.standby_url);
     let (counsellor, supervisor) = (token(Role::Counsellor), token(Role::Supervisor));
     let primary = sqlx::PgPool::connect(&primary_url).await.expect("primary");
     let standby = sqlx::PgPool::connect(&standby_url).await.expect("standby");

@@ -8,18 +8,13 @@
 
 use std::time::Duration;
 
-use api::Application;
-use casetrail_tests::fixtures::ago;
-use casetrail_tests::harness::{client, settings, token};
-use casetrail_tests::replication::{standby_has_the_log, Pair};
+use casetrail_tests::harness::{client, token};
+use casetrail_tests::replica_server::{case_ids, open_case, post_as, serve_on_pair, CASES};
+use casetrail_tests::replication::Pair;
 use casetrail_tests::waiting::until;
 use domain::values::Role;
 use serde_json::{json, Value};
 use sqlx::PgPool;
-use uuid::Uuid;
-
-const OPEN_CASE: &str = "mutation($input: OpenCaseInput!) { openCase(input: $input) { id } }";
-const CASES: &str = "{ cases(first: 100) { totalCount nodes { id persons { fullName } } } }";
 const PATIENCE: Duration = Duration::from_secs(30);
 const EVERY: Duration = Duration::from_millis(50);
 
@@ -34,24 +29,11 @@ struct Served {
 }
 
 async fn serve(pair: &Pair, max_replica_lag: Duration, standby_down: bool) -> Served {
-    let name = format!("ct_replica_fallback_{}", Uuid::new_v4().simple());
-    let (primary_url, standby_url) = (pair.primary.url(&name), pair.standby.url(&name));
-    store::db::ensure_database(&primary_url)
-        .await
-        .expect("database");
-    store::db::migrate(&primary_url).await.expect("migrations");
-    standby_has_the_log(&standby_url).await;
-    if standby_down {
-        pair.stop_standby();
-    }
-    let mut config = settings(&primary_url);
-    config.read_database_url = Some(standby_url.clone());
-    config.max_replica_lag = max_replica_lag;
-    let app = Application::build(config).await.expect("the server starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let server = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
-    });
+    let served = serve_on_pair(pair, "ct_replica_fallback", standby_down, |config| {
+        config.max_replica_lag = max_replica_lag;
+    })
+    .await;
+    let (address, server, standby_url) = (served.address, served.server, served.standby_url);
     Served {
         address,
         server,
@@ -67,34 +49,13 @@ async fn serve(pair: &Pair, max_replica_lag: Duration, standby_down: bool) -> Se
 impl Served {
     /// POSTs a GraphQL body; the status must be 200.
     async fn post(&self, token: &str, body: Value) -> Value {
-        let response = client()
-            .post(format!("{}/graphql", self.address))
-            .bearer_auth(token)
-            .json(&body)
-            .send()
-            .await
-            .expect("the server answers");
-        assert_eq!(response.status(), 200);
-        response.json().await.expect("JSON")
+        let (status, answer) = post_as(&self.address, token, body).await;
+        assert_eq!(status, 200, "{answer}");
+        answer
     }
 
     async fn open_case(&self) -> (String, i64) {
-        let answer = self
-            .post(
-                &self.counsellor,
-                json!({"query": OPEN_CASE, "variables": {"input": {
-                    "openedAt": ago(30), "region": "NORTHWEST", "exploitationTypes": ["FORCED_LABOUR"],
-                    "persons": [{"role": "VICTIM", "gender": "FEMALE", "birthYear": 2003, "fullName": "Trần Thị Mai"}]}}}),
-            )
-            .await;
-        let id = answer["data"]["openCase"]["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{answer}"))
-            .to_string();
-        let position = answer["extensions"]["casetrail"]["position"]
-            .as_i64()
-            .unwrap_or_else(|| panic!("{answer}"));
-        (id, position)
+        open_case(&self.address, &self.counsellor).await
     }
 
     async fn cases(&self, min_position: Option<i64>) -> Value {
@@ -120,15 +81,6 @@ impl Served {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .map_or(0, |v| v as u64)
     }
-}
-
-fn case_ids(answer: &Value) -> Vec<String> {
-    answer["data"]["cases"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| n["id"].as_str().map(str::to_string))
-        .collect()
 }
 
 fn read_from(answer: &Value) -> &str {

@@ -6,17 +6,16 @@
 //! catch-up reads the primary and misses nothing either.
 //! `casetrail_live_catch_up_events_total{source}` shows where it read.
 
-use api::Application;
 use casetrail_tests::fixtures::{ago, id_of, receive_call_doc};
-use casetrail_tests::harness::{client, metric_value, post_graphql, settings, token};
+use casetrail_tests::harness::{client, metric_value, post_graphql, token};
 use casetrail_tests::live::LiveClient;
-use casetrail_tests::replication::{standby_has_the_log, Pair};
+use casetrail_tests::replica_server::serve_on_pair;
+use casetrail_tests::replication::Pair;
 use casetrail_tests::waiting::until;
 use domain::values::Role;
 use serde_json::json;
 use sqlx::PgPool;
 use std::time::Duration;
-use uuid::Uuid;
 
 const CALLS: &str = "subscription($after: String) { callReceived(after: $after) { position id } }";
 const FROM_REPLICA: &str = "casetrail_live_catch_up_events_total{source=\"replica\"} ";
@@ -32,20 +31,9 @@ struct Served {
 }
 
 async fn serve(pair: &Pair) -> Served {
-    let name = format!("ct_replica_live_{}", Uuid::new_v4().simple());
-    let (primary_url, standby_url) = (pair.primary.url(&name), pair.standby.url(&name));
-    store::db::ensure_database(&primary_url)
-        .await
-        .expect("database");
-    store::db::migrate(&primary_url).await.expect("migrations");
-    standby_has_the_log(&standby_url).await;
-    let mut config = settings(&primary_url);
-    config.read_database_url = Some(standby_url.clone());
-    let app = Application::build(config).await.expect("the server starts");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let server = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
-    });
+    let served = serve_on_pair(pair, "ct_replica_live", false, |_| {}).await;
+    let (address, server) = (served.address, served.server);
+    let (primary_url, standby_url) = (served.primary_url, served.standby_url);
     Served {
         address,
         server,
