@@ -14,6 +14,7 @@ pub mod live;
 pub mod process;
 pub mod replica_server;
 pub mod replication;
+pub mod scratch;
 pub mod statistics;
 pub mod synthetic;
 pub mod waiting;

@@ -21,16 +21,13 @@
 
 use std::time::{Duration, Instant};
 
+use casetrail_tests::scratch::{self, Failure};
 use casetrail_tests::synthetic;
 use chrono::NaiveDate;
 use projections::disclosure::Disclosure;
 use projections::queries::Ask;
 use projections::ProjectionSettings;
-use sqlx::{Connection, PgConnection};
 use store::EventStore;
-use uuid::Uuid;
-
-type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 /// The generator's seed: the same log on every run.
 const SEED: u64 = 0x5747_1571_C5A7_B001;
@@ -52,26 +49,8 @@ fn main() -> Result<(), Failure> {
 }
 
 async fn run() -> Result<(), Failure> {
-    let server = std::env::var("BENCH_DATABASE_SERVER")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let sizes: Vec<u64> = std::env::var("BENCH_SIZES")
-        .unwrap_or_else(|_| "10000,100000".into())
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let name = format!("ct_bench_{}", Uuid::new_v4().simple());
-    let url = format!("{server}/{name}");
-    store::db::ensure_database(&url).await?;
-    let result = measure(&url, &sizes).await;
-    if std::env::var("BENCH_KEEP").is_ok() {
-        println!("kept database {name}");
-        return result;
-    }
-    let mut conn = PgConnection::connect(&format!("{server}/postgres")).await?;
-    sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .execute(&mut conn)
-        .await?;
-    result
+    let sizes = scratch::sizes("10000,100000");
+    scratch::on_scratch_database(|url| async move { measure(&url, &sizes).await }).await
 }
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
