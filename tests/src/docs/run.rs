@@ -17,6 +17,13 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(900);
 /// Runs every example of `markdown` against a fresh server with `binary` as
 /// `casetrail`; the failures, each naming its block's line (empty: as documented).
 pub async fn run_document(binary: &str, markdown: &str) -> Vec<String> {
+    // The server runs in this process: its warnings and errors (an INTERNAL
+    // answer's cause is logged once, server side) go to the test's captured
+    // output, which the test harness prints when the walk-through fails.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+        .try_init();
     let examples = match extract(markdown) {
         Ok(examples) => examples,
         Err(why) => return vec![why],
