@@ -41,6 +41,7 @@ pub mod receipts;
 pub mod snapshots;
 pub mod standby;
 mod state_cache;
+pub mod transaction;
 pub mod transparency;
 mod unit;
 pub mod vault;

@@ -127,7 +127,7 @@ pub(super) async fn read_after(
         calls: true,
         cases: true,
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = store::transaction::begin(pool).await?;
     let batch = read_batch(&mut tx, store, after.0, limit, streams).await?;
     let reached = batch.last().map(|l| Cursor(l.at));
     let agencies = referral_agencies(&mut tx, store, &batch).await?;

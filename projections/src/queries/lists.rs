@@ -296,9 +296,7 @@ pub(super) async fn fetch(
     let mut count = QueryBuilder::<Postgres>::new(format!("SELECT count(*) FROM {}", list.table));
     push_conditions(&mut count, conditions);
 
-    let mut tx = pool
-        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .await?;
+    let mut tx = store::transaction::begin_snapshot(pool).await?;
     let rows = page.build().fetch_all(&mut *tx).await?;
     let total_count: i64 = count.build_query_scalar().fetch_one(&mut *tx).await?;
     tx.commit().await?;

@@ -128,7 +128,7 @@ pub fn signed_message(
 /// heads are exactly what the snapshot saw.
 #[tracing::instrument(skip_all)]
 pub async fn create(pool: &PgPool, key: &SigningKey) -> Result<Checkpoint, StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::transaction::begin(pool).await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;

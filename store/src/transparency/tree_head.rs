@@ -100,7 +100,7 @@ pub async fn leaves(conn: &mut PgConnection, size: u64) -> Result<Option<Vec<Has
 
 /// Signs the tree as the `merkle_log` projection holds it now.
 pub async fn create(pool: &PgPool, key: &SigningKey) -> Result<(TreeHead, Tree), StoreError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::transaction::begin(pool).await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
         .await?;

@@ -196,7 +196,7 @@ impl Vault {
     /// call did the erasing.
     #[tracing::instrument(skip(self, pool))]
     pub async fn erase(&self, pool: &PgPool, person: Uuid) -> Result<bool, StoreError> {
-        let mut tx = pool.begin().await?;
+        let mut tx = crate::transaction::begin(pool).await?;
         let erased_now: Option<bool> = sqlx::query_scalar(
             "INSERT INTO data_keys (subject_kind, subject_id, wrapped_key, master_key_id, erased_at) \
              VALUES ('person', $1, NULL, NULL, now()) \

@@ -58,9 +58,7 @@ pub async fn report(pool: &PgPool, ask: &Ask) -> Result<Statistics, ProjectionEr
     if ask.from > ask.to || ask.to.year() - ask.from.year() > MAX_YEARS {
         return Err(ProjectionError::InvalidPeriod);
     }
-    let mut tx = pool
-        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .await?;
+    let mut tx = store::transaction::begin_snapshot(pool).await?;
     let applied: i64 = sqlx::query_scalar(
         "SELECT coalesce((SELECT applied_position FROM projection_checkpoints WHERE name = 'statistics'), 0)",
     )
