@@ -25,6 +25,7 @@ mod persons;
 mod preview;
 pub mod reads;
 pub mod reference;
+mod referrals;
 mod retry;
 
 pub use parse::required_text;
