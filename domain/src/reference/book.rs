@@ -221,34 +221,11 @@ fn not_in_force(kind: &'static str, code: &str, day: NaiveDate) -> DomainError {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use super::*;
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
-    }
-
-    fn added(kind: ReferenceKind, code: &str, from: &str, attributes: &[(&str, &str)]) -> Change {
-        let attributes: BTreeMap<String, String> = attributes
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Change {
-            kind,
-            code: code.into(),
-            valid_from: day(from),
-            valid_to: None,
-            entry: Some(Entry {
-                kind,
-                code: code.into(),
-                name: "new".into(),
-                english_name: None,
-                valid_from: Some(day(from)),
-                valid_to: None,
-                attributes,
-            }),
-        }
     }
 
     #[test]
@@ -274,13 +251,13 @@ mod tests {
     fn a_new_province_and_agency_are_in_force_from_their_first_day_only() {
         let shelter: Agency = "HA_NOI_SHELTER".parse().expect("a code");
         let book = ReferenceBook::new(vec![
-            added(
+            Change::added(
                 ReferenceKind::Province,
                 "DAO_MOI",
                 "2026-01-01",
                 &[("region", "SOUTHEAST")],
             ),
-            added(
+            Change::added(
                 ReferenceKind::Agency,
                 shelter.as_str(),
                 "2026-01-01",

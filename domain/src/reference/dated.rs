@@ -174,6 +174,36 @@ impl Change {
     pub(crate) fn covers(&self, day: NaiveDate) -> bool {
         self.valid_from <= day && self.valid_to.is_none_or(|to| day <= to)
     }
+
+    /// The tests' shorthand for ADMIN adding `code` from `from` (YYYY-MM-DD)
+    /// on, open-ended, with `attributes`.
+    #[cfg(test)]
+    pub(crate) fn added(
+        kind: ReferenceKind,
+        code: &str,
+        from: &str,
+        attributes: &[(&str, &str)],
+    ) -> Change {
+        let valid_from = from.parse().expect("a date");
+        Change {
+            kind,
+            code: code.into(),
+            valid_from,
+            valid_to: None,
+            entry: Some(Entry {
+                kind,
+                code: code.into(),
+                name: "mới".into(),
+                english_name: None,
+                valid_from: Some(valid_from),
+                valid_to: None,
+                attributes: attributes
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            }),
+        }
+    }
 }
 
 /// The entries of `kind` in force on `day`: the repository's, then every

@@ -3,7 +3,6 @@
 //! in force are refused naming the code; an accepted code is recorded with
 //! the class it reported as that day, which a later re-attribution leaves.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use cqrs_es::test::{AggregateTestExecutor, TestFramework};
@@ -13,7 +12,7 @@ use crate::call::{Call, CallCommand, CallEvent};
 use crate::clock::Clock;
 use crate::error::DomainError;
 use crate::reference::book::ReferenceBook;
-use crate::reference::dated::{Change, Entry, ReferenceKind};
+use crate::reference::dated::{Change, ReferenceKind};
 use crate::values::{CallCategory, CorrectedField, CounsellingTopic};
 
 /// ADMIN's online-recruitment topic: LEGAL from 5 September, SERVICES from 12.
@@ -21,46 +20,26 @@ const ONLINE: &str = "ONLINE_RECRUITMENT";
 /// ADMIN's category for calls from a partner's app, from 5 September.
 const PARTNER: &str = "PARTNER_APP_REPORT";
 
-fn change(kind: ReferenceKind, code: &str, from: &str, reports_as: &str) -> Change {
-    let valid_from = from.parse().expect("a date");
-    let attributes = BTreeMap::from([("reportsAs".to_string(), reports_as.to_string())]);
-    Change {
-        kind,
-        code: code.into(),
-        valid_from,
-        valid_to: None,
-        entry: Some(Entry {
-            kind,
-            code: code.into(),
-            name: "mới".into(),
-            english_name: None,
-            valid_from: Some(valid_from),
-            valid_to: None,
-            attributes,
-        }),
-    }
-}
-
 fn given_book(events: Vec<CallEvent>) -> AggregateTestExecutor<Call> {
     let book = ReferenceBook::new(vec![
-        change(
+        Change::added(
             ReferenceKind::CounsellingTopic,
             ONLINE,
             "2025-09-05",
-            "LEGAL",
+            &[("reportsAs", "LEGAL")],
         ),
-        change(
+        Change::added(
             ReferenceKind::CallCategory,
             PARTNER,
             "2025-09-05",
-            "INFORMATION",
+            &[("reportsAs", "INFORMATION")],
         ),
         // ADMIN re-attributes the topic later: earlier records keep LEGAL.
-        change(
+        Change::added(
             ReferenceKind::CounsellingTopic,
             ONLINE,
             "2025-09-12",
-            "SERVICES",
+            &[("reportsAs", "SERVICES")],
         ),
     ]);
     TestFramework::<Call>::with(Clock::fixed(now()).with_book(Arc::new(book))).given(events)

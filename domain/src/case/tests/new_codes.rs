@@ -3,7 +3,6 @@
 //! yet in force are refused, naming the code; a referral records the class
 //! its agency reported as that day.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use cqrs_es::test::{AggregateTestExecutor, TestFramework};
@@ -12,7 +11,7 @@ use super::fixtures::*;
 use crate::case::{Case, CaseCommand, CaseEvent, HandOnReferral};
 use crate::error::DomainError;
 use crate::reference::book::ReferenceBook;
-use crate::reference::dated::{Change, Entry, ReferenceKind};
+use crate::reference::dated::{Change, ReferenceKind};
 use crate::values::{Agency, AgencyClass, Region};
 
 /// The day ADMIN's shelter and island province come into force.
@@ -22,40 +21,19 @@ fn shelter() -> Agency {
     "HA_NOI_SHELTER".parse().expect("a code")
 }
 
-fn change(kind: ReferenceKind, code: &str, attributes: &[(&str, &str)]) -> Change {
-    let valid_from = FROM.parse().expect("a date");
-    let attributes: BTreeMap<String, String> = attributes
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Change {
-        kind,
-        code: code.into(),
-        valid_from,
-        valid_to: None,
-        entry: Some(Entry {
-            kind,
-            code: code.into(),
-            name: "mới".into(),
-            english_name: None,
-            valid_from: Some(valid_from),
-            valid_to: None,
-            attributes,
-        }),
-    }
-}
-
 /// The book with the shelter (reporting as `class`) and the island province.
 fn book(class: &str) -> Arc<ReferenceBook> {
     Arc::new(ReferenceBook::new(vec![
-        change(
+        Change::added(
             ReferenceKind::Agency,
             shelter().as_str(),
+            FROM,
             &[("ministry", "NON_GOVERNMENTAL"), ("reportsAs", class)],
         ),
-        change(
+        Change::added(
             ReferenceKind::Province,
             "DAO_MOI",
+            FROM,
             &[("region", "SOUTHEAST")],
         ),
     ]))
