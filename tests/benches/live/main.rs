@@ -144,22 +144,8 @@ async fn run(subscribers: usize, seconds: u64) -> Measured {
         writers.push(tokio::spawn(async move {
             while Instant::now() < deadline {
                 let id = Uuid::now_v7();
-                let input = ReceiveCallInput {
-                    id: Some(id),
-                    received_at: Utc::now() - chrono::Duration::minutes(5),
-                    channel: Channel::Voice,
-                    region: Some(Region::RedRiverDelta),
-                    province: None,
-                    country: None,
-                    caller_type: CallerType::Anonymous,
-                    category: CallCategory::Information,
-                    topics: None,
-                    duration_seconds: None,
-                    category_code: None,
-                    topic_codes: None,
-                };
                 commands
-                    .receive_call(&bench_context(), input)
+                    .receive_call(&bench_context(), an_anonymous_call(id))
                     .await
                     .expect("the call is recorded");
                 if let Ok(mut map) = committed.lock() {
@@ -175,22 +161,8 @@ async fn run(subscribers: usize, seconds: u64) -> Measured {
     let elapsed = started.elapsed();
     let calls = done.load(Ordering::Relaxed);
     // One more call marks the end for every subscriber.
-    let marker = ReceiveCallInput {
-        id: Some(marker),
-        received_at: Utc::now() - chrono::Duration::minutes(5),
-        channel: Channel::Voice,
-        region: Some(Region::RedRiverDelta),
-        province: None,
-        country: None,
-        caller_type: CallerType::Anonymous,
-        category: CallCategory::Information,
-        topics: None,
-        duration_seconds: None,
-        category_code: None,
-        topic_codes: None,
-    };
     commands
-        .receive_call(&bench_context(), marker)
+        .receive_call(&bench_context(), an_anonymous_call(marker))
         .await
         .expect("the marker is recorded");
     let committed = committed.lock().map(|m| m.clone()).unwrap_or_default();
@@ -262,4 +234,22 @@ async fn main() {
         ms(percentile(&latencies, 0.99)),
         ms(latencies.last().copied().unwrap_or_default())
     );
+}
+
+/// The call every writer records (and the marker that ends the run).
+fn an_anonymous_call(id: Uuid) -> ReceiveCallInput {
+    ReceiveCallInput {
+        id: Some(id),
+        received_at: Utc::now() - chrono::Duration::minutes(5),
+        channel: Channel::Voice,
+        region: Some(Region::RedRiverDelta),
+        province: None,
+        country: None,
+        caller_type: CallerType::Anonymous,
+        category: CallCategory::Information,
+        topics: None,
+        duration_seconds: None,
+        category_code: None,
+        topic_codes: None,
+    }
 }
