@@ -141,7 +141,11 @@ pub(crate) async fn read_batch(
 }
 
 /// A projection's checkpoint row, the batch after it, and whether committed
-/// events wait behind an older transaction still running: one statement,
+/// events wait behind an older transaction still running (`pending`: the
+/// newest readable event's transaction is not older than the oldest one
+/// running; `max` walks `events_commit_order` backwards from its end, where
+/// an `EXISTS` over the same condition was planned as a scan of the whole
+/// log on every step, about 12 ms at 50,000 events): one statement,
 /// outside any transaction (the projector's step; see `checkpoint::step`).
 /// The connection must have `enable_sort` off for the session (the
 /// projector sets it once when it takes the lock), for the reason given in
@@ -158,9 +162,8 @@ pub(crate) async fn read_standing(
     let sql = format!(
         "SELECT e.*, c.transaction_id::text::bigint AS checkpoint_txid, \
                 c.position AS checkpoint_position, c.applied_position, c.time_zone, \
-                EXISTS (SELECT 1 FROM events h \
-                        WHERE h.transaction_id >= pg_snapshot_xmin(pg_current_snapshot())) \
-                  AS pending \
+                coalesce((SELECT max(h.transaction_id) FROM events h) \
+                         >= pg_snapshot_xmin(pg_current_snapshot()), false) AS pending \
          FROM projection_checkpoints c \
          LEFT JOIN LATERAL ( \
            SELECT {columns} FROM events \

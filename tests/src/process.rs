@@ -132,3 +132,35 @@ impl Drop for ServerProcess {
         self.kill();
     }
 }
+
+/// What the suites ask a server process over GraphQL.
+impl ServerProcess {
+    /// Takes a call through this server, as a COUNSELLOR.
+    pub async fn receive_call(&self) {
+        crate::harness::post_graphql(
+            &crate::harness::client(),
+            &self.address,
+            Some(&crate::harness::token(domain::values::Role::Counsellor)),
+            &crate::fixtures::receive_call_doc(),
+            serde_json::json!({"input": {"receivedAt": crate::fixtures::ago(5), "channel": "ZALO",
+                "region": "NORTHWEST", "callerType": "CITIZEN", "category": "REFERRAL_REQUEST"}}),
+        )
+        .await
+        .data("receiveCall");
+    }
+
+    /// The calls list's total as this server answers it (its read model).
+    pub async fn calls_listed(&self) -> i64 {
+        crate::harness::post_graphql(
+            &crate::harness::client(),
+            &self.address,
+            Some(&crate::harness::token(domain::values::Role::Supervisor)),
+            "query { calls(first: 1) { totalCount } }",
+            serde_json::json!({}),
+        )
+        .await
+        .data("calls")["totalCount"]
+            .as_i64()
+            .unwrap_or(-1)
+    }
+}

@@ -7,8 +7,7 @@
 
 use std::time::Duration;
 
-use casetrail_tests::fixtures::*;
-use casetrail_tests::harness::{client, post_graphql, token, TestDatabase};
+use casetrail_tests::harness::TestDatabase;
 use casetrail_tests::process::ServerProcess;
 use casetrail_tests::waiting::until;
 use chrono::Utc;
@@ -17,7 +16,6 @@ use domain::call::{Call, CallCommand, ReceiveCall};
 use domain::clock::Clock;
 use domain::occurred::OccurredAt;
 use domain::values::{CallCategory, CallerType, Channel, Region, Role};
-use serde_json::json;
 use store::hash::{chain_hash, ChainVersion, ChainedFields, GENESIS};
 use store::integrity::{verify, Scope};
 use store::{decide, Actor, CommandContext, Loaded};
@@ -49,36 +47,16 @@ async fn projecting_server(db: &TestDatabase) -> ServerProcess {
     server
 }
 
-/// The calls list's total as `server` answers it (its read model).
-async fn calls_listed(server: &ServerProcess) -> i64 {
-    let answer = post_graphql(
-        &client(),
-        &server.address,
-        Some(&token(Role::Supervisor)),
-        "query { calls(first: 100) { totalCount } }",
-        json!({}),
-    )
-    .await;
-    answer.data("calls")["totalCount"].as_i64().unwrap_or(-1)
-}
-
-async fn receive_call(server: &ServerProcess) {
-    post_graphql(&client(), &server.address, Some(&token(Role::Counsellor)), &receive_call_doc(),
-        json!({"input": {"receivedAt": ago(5), "channel": "ZALO", "region": "NORTHWEST", "callerType": "CITIZEN", "category": "REFERRAL_REQUEST"}}))
-        .await
-        .data("receiveCall");
-}
-
 #[tokio::test]
 async fn calls_taken_through_one_server_reach_the_read_models_the_other_server_projects() {
     let db = TestDatabase::create().await;
     let projecting = projecting_server(&db).await;
     let taking = ServerProcess::start(env!("CARGO_BIN_EXE_casetrail"), &db.url, &[]);
     for _ in 0..3 {
-        receive_call(&taking).await;
+        taking.receive_call().await;
     }
     let projected = until(PATIENCE, EVERY, || async {
-        calls_listed(&projecting).await == 3
+        projecting.calls_listed().await == 3
     })
     .await;
     assert!(
@@ -88,7 +66,7 @@ async fn calls_taken_through_one_server_reach_the_read_models_the_other_server_p
     );
     // The writes were projected there, not by the server that took them.
     assert_eq!(holds_projections(&taking), 0, "{}", taking.log());
-    assert_eq!(calls_listed(&taking).await, 3);
+    assert_eq!(taking.calls_listed().await, 3);
 }
 
 /// Records a call as a writer that dies between its commit and its NOTIFY
@@ -169,9 +147,9 @@ async fn a_call_committed_without_its_notify_is_projected_once_another_server_st
     let projecting = projecting_server(&db).await;
     // One call through the server itself, so that its projectors have run
     // and gone idle: the calls projector's last step read that call.
-    receive_call(&projecting).await;
+    projecting.receive_call().await;
     let idle = until(PATIENCE, EVERY, || async {
-        calls_listed(&projecting).await == 1
+        projecting.calls_listed().await == 1
     })
     .await;
     assert!(idle, "{}", projecting.log());
@@ -180,13 +158,13 @@ async fn a_call_committed_without_its_notify_is_projected_once_another_server_st
     call_committed_without_notify(&owner).await;
     // Nothing woke the idle projectors: no process notified, and they
     // have no timer.
-    assert_eq!(calls_listed(&projecting).await, 1);
+    assert_eq!(projecting.calls_listed().await, 1);
 
     // A fresh process (a writer restarted after dying between its commit
     // and its NOTIFY) notifies once it has migrated.
     let restarted = ServerProcess::start(env!("CARGO_BIN_EXE_casetrail"), &db.url, &[]);
     let projected = until(PATIENCE, EVERY, || async {
-        calls_listed(&projecting).await == 2
+        projecting.calls_listed().await == 2
     })
     .await;
     assert!(

@@ -99,11 +99,14 @@ pub(super) async fn settled_head(pool: &PgPool, patience: Duration) -> Result<Cu
     }
 }
 
+/// The newest event readable in commit-safe order. The sort keys are
+/// qualified: unqualified, `transaction_id` named the select list's cast
+/// (a cast takes its column's name), and PostgreSQL sorted the whole log.
 pub(super) async fn readable_head(pool: &PgPool) -> Result<Cursor, sqlx::Error> {
     let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT transaction_id::text::bigint, position FROM events \
-         WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
-         ORDER BY transaction_id DESC, position DESC LIMIT 1",
+        "SELECT e.transaction_id::text::bigint AS txid, e.position FROM events e \
+         WHERE e.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY e.transaction_id DESC, e.position DESC LIMIT 1",
     )
     .fetch_optional(pool)
     .await?;
