@@ -34,6 +34,10 @@ pub struct StatementLog {
 /// Statements counted, and the most frequent ones (their first 70 characters).
 pub struct Counted {
     pub statements: u64,
+    /// Of `statements`, the notifiers' `pg_notify` (`store/src/wake.rs`):
+    /// sent on their own sessions once a commit was answered, so no
+    /// command waits for them.
+    pub notifies: u64,
     pub top: Vec<(u64, String)>,
 }
 
@@ -97,6 +101,7 @@ impl StatementLog {
         let session = format!("@{} ", self.database);
         let mut by_text = std::collections::BTreeMap::<String, u64>::new();
         let mut statements = 0;
+        let mut notifies = 0;
         for line in text.lines().filter(|l| l.contains(&session)) {
             let Some((_, sql)) = line
                 .split_once("LOG:  statement: ")
@@ -108,6 +113,9 @@ impl StatementLog {
                 continue;
             }
             statements += 1;
+            if sql.contains("pg_notify(") {
+                notifies += 1;
+            }
             // `execute <name>: SQL` names the prepared statement first.
             let sql = sql.split_once(": ").map_or(sql, |(_, s)| s);
             *by_text.entry(sql.chars().take(70).collect()).or_default() += 1;
@@ -115,7 +123,11 @@ impl StatementLog {
         let mut top: Vec<(u64, String)> = by_text.into_iter().map(|(s, n)| (n, s)).collect();
         top.sort_by_key(|t| std::cmp::Reverse(t.0));
         top.truncate(8);
-        Ok(Counted { statements, top })
+        Ok(Counted {
+            statements,
+            notifies,
+            top,
+        })
     }
 }
 
