@@ -8,6 +8,9 @@
 //! channel: a subscriber that falls more than its buffer behind is told
 //! ([`LiveError::TooSlow`]) and dropped by the API, never buffered without
 //! limit. Subscribers never poll the database on their own while live.
+//! While nobody is subscribed the tailer reads no events: on each wake it
+//! moves its cursor to the readable head (`read::pass_over`, which says why
+//! a subscriber that joins meanwhile still misses nothing).
 //!
 //! A subscriber starts from a [`Cursor`] (the last event it saw, or else the
 //! last event of the transactions committed when it starts): it joins the broadcast first, then

@@ -49,21 +49,13 @@ pub(super) async fn tail(
             }
         };
         loop {
-            loop {
-                match read_after(&pool, &store, cursor, settings.batch_size.max(1)).await {
-                    Ok((events, Some(reached))) => {
-                        cursor = reached;
-                        for event in events {
-                            // No subscriber is not an error: the event is in the log.
-                            let _ = sender.send(Arc::new(event));
-                        }
-                    }
-                    Ok((_, None)) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %crate::error::describe_sqlx(&e), "live updates cannot read the log; retrying");
-                        break;
-                    }
-                }
+            let passed = match sender.receiver_count() {
+                0 => pass_over(&pool, &sender).await,
+                _ => None,
+            };
+            match passed {
+                Some(head) => cursor = cursor.max(head),
+                None => cursor = broadcast_after(&pool, &store, &sender, cursor, &settings).await,
             }
             tokio::select! {
                 _ = woken.changed() => {}
@@ -73,6 +65,47 @@ pub(super) async fn tail(
         }
     };
     tokio::join!(listening, reading);
+}
+
+/// Reads and broadcasts every readable event after `cursor`; where it got to.
+async fn broadcast_after(
+    pool: &PgPool,
+    store: &EventStore,
+    sender: &broadcast::Sender<Arc<LiveEvent>>,
+    mut cursor: Cursor,
+    settings: &LiveSettings,
+) -> Cursor {
+    loop {
+        match read_after(pool, store, cursor, settings.batch_size.max(1)).await {
+            Ok((events, Some(reached))) => {
+                cursor = reached;
+                for event in events {
+                    // No subscriber is not an error: the event is in the log.
+                    let _ = sender.send(Arc::new(event));
+                }
+            }
+            Ok((_, None)) => return cursor,
+            Err(e) => {
+                tracing::warn!(error = %crate::error::describe_sqlx(&e), "live updates cannot read the log; retrying");
+                return cursor;
+            }
+        }
+    }
+}
+
+/// With nobody subscribed, the tailer moves its cursor to the readable
+/// head instead of reading and decoding every event (one index probe
+/// instead of a transaction of five statements per wake). The order is
+/// what makes it safe: the head is read first, and only if nobody has
+/// subscribed *after* that is it taken. A subscriber that joins later
+/// reads the log after its own cursor up to a read that finds nothing
+/// more, which sees everything readable when the head was read; the
+/// tailer reads and broadcasts what comes after that head as usual.
+/// `None`: someone joined meanwhile (or the head could not be read), so
+/// the tailer reads as usual.
+async fn pass_over(pool: &PgPool, sender: &broadcast::Sender<Arc<LiveEvent>>) -> Option<Cursor> {
+    let head = readable_head(pool).await.ok()?;
+    (sender.receiver_count() == 0).then_some(head)
 }
 
 /// The last event a reader may read now (the log's start when there is none).
