@@ -93,15 +93,16 @@ pub(crate) struct Logged {
 
 // `txid` is aliased so that ORDER BY `transaction_id` means the column (and
 // its index), not the output cast of the same name. The other names are
-// those `StoredEvent::from_row` reads; payload and metadata travel only for
-// the streams this reader decodes, and the chain hash never (the integrity
-// check reads it, decoding does not).
+// those `StoredEvent::from_row` reads; the payload travels only for the
+// streams this reader decodes, and the metadata and the chain hash never:
+// no read model, live update or upcaster uses them (who acted is in the
+// log and the access log, never in a read model), and every projector
+// parsed each event's metadata for nothing.
 const COLUMNS: &str =
     "position, transaction_id::text::bigint AS txid, aggregate_type, aggregate_id, \
      sequence, event_type, event_version, \
      CASE WHEN aggregate_type = ANY($4) THEN payload END AS payload, \
-     CASE WHEN aggregate_type = ANY($4) THEN metadata END AS metadata, recorded_at, \
-     NULL::bytea AS hash";
+     NULL::jsonb AS metadata, recorded_at, NULL::bytea AS hash";
 
 /// Reads and decodes up to `limit` events after `after`, in commit-safe
 /// order. Runs inside the caller's transaction (it sets a local planner option).
@@ -244,14 +245,14 @@ async fn decode_rows(
 
 /// One row of [`COLUMNS`], decoded.
 fn logged(row: &PgRow, store: &EventStore, wanted: &[&str]) -> Result<Logged, sqlx::Error> {
-    let stored = StoredEvent::from_row(row)?;
+    let mut stored = StoredEvent::from_row(row)?;
     let at = Checkpoint {
         transaction_id: row.try_get("txid")?,
         position: stored.position,
     };
     let stream = Uuid::parse_str(&stored.aggregate_id).unwrap_or(Uuid::nil());
     let fact = if wanted.contains(&stored.aggregate_type.as_str()) {
-        decode(store, &stored)
+        decode(store, &mut stored)
     } else {
         Fact::Ignored
     };
@@ -263,27 +264,29 @@ fn logged(row: &PgRow, store: &EventStore, wanted: &[&str]) -> Result<Logged, sq
     })
 }
 
-/// Decodes through the store's upcasters, so old event versions read as today's.
-fn decode(store: &EventStore, stored: &StoredEvent) -> Fact {
-    let unreadable = |what: &str| {
-        Fact::Unreadable(format!(
-            "event at position {} ({} {} v{}, stream {} sequence {}) {what}",
-            stored.position,
-            stored.aggregate_type,
-            stored.event_type,
-            stored.event_version,
-            stored.aggregate_id,
-            stored.sequence
-        ))
-    };
+/// Decodes through the store's upcasters, so old event versions read as
+/// today's. The payload is taken out of `stored`, not copied.
+fn decode(store: &EventStore, stored: &mut StoredEvent) -> Fact {
     if Uuid::parse_str(&stored.aggregate_id).is_err() {
-        return unreadable("has a stream id that is not a UUID");
+        return unreadable(stored, "has a stream id that is not a UUID");
     }
     // The store's error text may quote payload values: it is dropped here.
     let decoded = match stored.aggregate_type.as_str() {
-        CALL_STREAM => store.decode::<Call>(stored).map(Fact::Call),
-        CASE_STREAM => store.decode::<Case>(stored).map(Fact::Case),
+        CALL_STREAM => store.decode_taking::<Call>(stored).map(Fact::Call),
+        CASE_STREAM => store.decode_taking::<Case>(stored).map(Fact::Case),
         _ => return Fact::Ignored,
     };
-    decoded.unwrap_or_else(|_| unreadable("does not decode into the current event shape"))
+    decoded.unwrap_or_else(|_| unreadable(stored, "does not decode into the current event shape"))
+}
+
+fn unreadable(stored: &StoredEvent, what: &str) -> Fact {
+    Fact::Unreadable(format!(
+        "event at position {} ({} {} v{}, stream {} sequence {}) {what}",
+        stored.position,
+        stored.aggregate_type,
+        stored.event_type,
+        stored.event_version,
+        stored.aggregate_id,
+        stored.sequence
+    ))
 }

@@ -249,7 +249,34 @@ impl EventStore {
 
     /// A stored event as the aggregate's current event type, through the upcasters.
     pub fn decode<A: Aggregate>(&self, stored: &StoredEvent) -> Result<A::Event, StoreError> {
-        let serialized = stored.to_serialized().upcast_with(&self.upcasters);
+        self.decode_serialized::<A>(stored, stored.to_serialized())
+    }
+
+    /// As [`EventStore::decode`], taking the payload and metadata out of
+    /// `stored` instead of copying them (readers that decode every event
+    /// once and keep only the result).
+    pub fn decode_taking<A: Aggregate>(
+        &self,
+        stored: &mut StoredEvent,
+    ) -> Result<A::Event, StoreError> {
+        let serialized = cqrs_es::persist::SerializedEvent::new(
+            stored.aggregate_id.clone(),
+            usize::try_from(stored.sequence).unwrap_or(usize::MAX),
+            stored.aggregate_type.clone(),
+            stored.event_type.clone(),
+            stored.event_version.clone(),
+            std::mem::take(&mut stored.payload),
+            std::mem::take(&mut stored.metadata),
+        );
+        self.decode_serialized::<A>(stored, serialized)
+    }
+
+    fn decode_serialized<A: Aggregate>(
+        &self,
+        stored: &StoredEvent,
+        serialized: cqrs_es::persist::SerializedEvent,
+    ) -> Result<A::Event, StoreError> {
+        let serialized = serialized.upcast_with(&self.upcasters);
         serde_json::from_value(serialized.payload).map_err(|e| {
             StoreError::Corrupt(format!(
                 "{} {} v{} at sequence {}: {e}",
