@@ -165,6 +165,12 @@ pub async fn app_pool(url: &str, max_connections: u32) -> Result<PgPool, SetupEr
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
+        // No ping per checkout: it is a round trip on every statement's
+        // path. A dead connection fails its statement instead, which the
+        // callers already treat as unavailability (retryable), and the pool
+        // drops it. (Issue 11 set this; a later merge left it on the
+        // replica pool only, and every checkout pinged again.)
+        .test_before_acquire(false)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if several_hosts {

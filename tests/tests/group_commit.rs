@@ -216,3 +216,14 @@ async fn concurrent_commits_through_the_committers_each_get_their_own_answer() {
     let report = verify(&pool, &Scope::default()).await.expect("verify");
     assert!(report.ok(), "{report:?}");
 }
+
+/// Every checkout from the server's pool used to be a round trip first
+/// (sqlx's ping, which no statement log shows): issue 11 turned it off,
+/// and a later merge lost the setting on the primary's pool.
+#[tokio::test]
+async fn the_servers_pool_does_not_ping_a_connection_before_handing_it_out() {
+    let db = TestDatabase::create().await;
+    let pool = store::db::app_pool(&db.url, 2).await.expect("pool");
+    assert!(!pool.options().get_test_before_acquire());
+    pool.close().await;
+}
