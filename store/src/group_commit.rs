@@ -18,10 +18,14 @@
 //! the statement) is answered to every unit of the group as `Unavailable`,
 //! as it would be to one command: it may have been written, so it is not
 //! written again here (the client retries with its idempotency key).
+//!
+//! Each committer keeps one session of its own between groups (taken from
+//! the pool and detached): returning a connection to sqlx's pool pings it,
+//! one more round trip per group.
 
 use std::sync::{Arc, OnceLock};
 
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::error::StoreError;
@@ -78,6 +82,12 @@ fn start(pool: PgPool, appends: Arc<Appends>) -> mpsc::UnboundedSender<(Prepared
 type Queue = Arc<Mutex<mpsc::UnboundedReceiver<(Prepared, Reply)>>>;
 
 async fn committer(pool: PgPool, appends: Arc<Appends>, queue: Queue) {
+    // The committer's own session, kept from group to group: sqlx pings a
+    // pooled connection each time it goes back to the pool, a round trip
+    // per group for nothing. Taken from the pool (so set up as the pool's
+    // are) and detached, like the projectors' and the notifier's; dropped
+    // after any failure that is not a unit's own, and taken afresh.
+    let mut held: Option<PgConnection> = None;
     loop {
         let mut group = Vec::new();
         {
@@ -94,9 +104,52 @@ async fn committer(pool: PgPool, appends: Arc<Appends>, queue: Queue) {
             }
         }
         let (units, replies): (Vec<Prepared>, Vec<Reply>) = group.into_iter().unzip();
-        let results = write_group(&pool, &appends, &units).await;
+        let session = match held.take() {
+            Some(conn) => Ok(conn),
+            None => pool.acquire().await.map(|conn| conn.detach()),
+        };
+        let results = match session {
+            Ok(mut conn) => {
+                let results = write_units(Session::Held(&mut conn), &pool, &units).await;
+                if results.iter().all(keeps_session) {
+                    held = Some(conn);
+                }
+                results
+            }
+            Err(e) => units
+                .iter()
+                .map(|_| Err(StoreError::Unavailable(clone_unavailable(&e))))
+                .collect(),
+        };
+        woken(&pool, &appends, &results);
         for (reply, result) in replies.into_iter().zip(results) {
             let _ = reply.send(result);
+        }
+    }
+}
+
+/// Whether a session that gave this result is still fit for the next
+/// group: a unit's own refusal (a head that moved, an id taken) leaves it
+/// as it was; anything else may have broken it.
+fn keeps_session(result: &Result<Vec<i64>, StoreError>) -> bool {
+    matches!(
+        result,
+        Ok(_) | Err(StoreError::Conflict | StoreError::IdTaken { .. })
+    )
+}
+
+/// Where a group's statements run: a committer's own session, or a
+/// pooled connection per statement (`EventStore::commit_all`).
+enum Session<'a> {
+    Held(&'a mut PgConnection),
+    Pooled(&'a PgPool),
+}
+
+impl Session<'_> {
+    async fn write(&mut self, units: &[&Prepared]) -> Result<Option<Vec<i64>>, sqlx::Error> {
+        match self {
+            Session::Held(conn) => write(&mut **conn, units).await,
+            Session::Pooled(pool) => write(*pool, units).await,
         }
     }
 }
@@ -109,19 +162,28 @@ pub(crate) async fn write_group(
     appends: &Appends,
     units: &[Prepared],
 ) -> Vec<Result<Vec<i64>, StoreError>> {
-    let results = write_units(pool, units).await;
+    let results = write_units(Session::Pooled(pool), pool, units).await;
+    woken(pool, appends, &results);
+    results
+}
+
+/// Wakes the log's readers if any unit was written.
+fn woken(pool: &PgPool, appends: &Appends, results: &[Result<Vec<i64>, StoreError>]) {
     // An unknown outcome may have been written: a needless wake costs less than a missed one.
     let wrote =
         |r: &Result<Vec<i64>, StoreError>| matches!(r, Ok(_) | Err(StoreError::Unavailable(_)));
     if results.iter().any(wrote) {
         appends.committed(pool);
     }
-    results
 }
 
-async fn write_units(pool: &PgPool, units: &[Prepared]) -> Vec<Result<Vec<i64>, StoreError>> {
+async fn write_units(
+    mut session: Session<'_>,
+    pool: &PgPool,
+    units: &[Prepared],
+) -> Vec<Result<Vec<i64>, StoreError>> {
     let all: Vec<&Prepared> = units.iter().collect();
-    match write(pool, &all).await {
+    match session.write(&all).await {
         Ok(Some(positions)) => return split(units, positions),
         Ok(None) if units.len() == 1 => return vec![Err(StoreError::Conflict)],
         Err(e) if units.len() == 1 => return vec![Err(explain(pool, &units[0], e).await)],
@@ -136,7 +198,7 @@ async fn write_units(pool: &PgPool, units: &[Prepared]) -> Vec<Result<Vec<i64>, 
     }
     let mut results = Vec::with_capacity(units.len());
     for unit in units {
-        results.push(match write(pool, &[unit]).await {
+        results.push(match session.write(&[unit]).await {
             Ok(Some(positions)) => Ok(positions),
             Ok(None) => Err(StoreError::Conflict),
             Err(e) => Err(explain(pool, unit, e).await),

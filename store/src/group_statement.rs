@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgArguments;
 use sqlx::query::Query;
-use sqlx::{PgPool, Postgres, Row};
+use sqlx::{Postgres, Row};
 
 use crate::identity::EntityId;
 use crate::log::{Head, NewEvent};
@@ -250,10 +250,13 @@ fn bind_optional<'q>(mut q: Bound<'q>, parts: Parts, units: &[&'q Prepared]) -> 
 
 /// Writes the units in one statement if every head they follow holds.
 /// `None`: some head did not hold, and nothing was written.
-pub(crate) async fn write(
-    pool: &PgPool,
+pub(crate) async fn write<'e, E>(
+    executor: E,
     units: &[&Prepared],
-) -> Result<Option<Vec<i64>>, sqlx::Error> {
+) -> Result<Option<Vec<i64>>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
     let parts = Parts::of(units);
     let events = || units.iter().flat_map(|u| u.events.iter());
     let text = |f: fn(&NewEvent) -> &str| events().map(|e| f(e).to_string()).collect::<Vec<_>>();
@@ -287,7 +290,9 @@ pub(crate) async fn write(
                 .flat_map(|u| u.hashes.iter().map(|h| h.to_vec()))
                 .collect::<Vec<_>>(),
         );
-    let row = bind_optional(query, parts, units).fetch_one(pool).await?;
+    let row = bind_optional(query, parts, units)
+        .fetch_one(executor)
+        .await?;
     let held: bool = row.try_get(0)?;
     let positions: Vec<i64> = row.try_get(1)?;
     Ok(held.then_some(positions))
