@@ -286,6 +286,23 @@ impl EventStore {
     }
 }
 
+impl EventStore {
+    /// [`decide`] for a command that is going to be committed: the state
+    /// cache lends it the state it shares with `loaded` first
+    /// (`StateCache::lend`), so that the command changes it in place. A
+    /// command on a stream of 2,000 events copied the whole state every time.
+    pub async fn decide<A: Aggregate + Clone + 'static>(
+        &self,
+        loaded: &mut Loaded<A>,
+        command: A::Command,
+        services: &A::Services,
+    ) -> Result<Vec<A::Event>, A::Error> {
+        let state = Arc::as_ptr(&loaded.state).cast::<()>();
+        self.cache.lend(A::TYPE, loaded.id, loaded.version, state);
+        decide(loaded, command, services).await
+    }
+}
+
 /// Runs a command against a loaded aggregate. On success the state already
 /// includes the new events (cqrs-es applies them as they are written).
 /// The state is copied first only if it is shared (with the state cache,

@@ -19,8 +19,10 @@
 //!
 //! A state is shared, not copied (`Loaded::state` is an `Arc`): a load
 //! hands out the cached state itself, a commit puts the command's state in
-//! as it is, and `decide` copies it (copy on write) only because the cache
-//! still holds the committed one; a read copies nothing.
+//! as it is, and a read copies nothing. A command about to be committed
+//! borrows the state from the cache (`EventStore::decide`, [`StateCache::lend`]:
+//! the entry keeps its version and hash) and changes it in place; `decide`
+//! copies it (copy on write) only where something else still shares it.
 //!
 //! Two generations bound the memory: new and used entries go to the young
 //! one; when it is full it becomes the old one and the previous old one is
@@ -121,6 +123,36 @@ impl StateCache {
         id
     }
 
+    /// Lends a cached state to the command about to change it: the entry
+    /// keeps its version and hash (the commit still finds its head here)
+    /// but lets go of the state, so that the command changes the state in
+    /// place instead of copying it, a copy that grows with the stream. Only
+    /// if the entry holds exactly this state (`state` is its address). The
+    /// commit puts the new state back; a command that is refused or fails
+    /// leaves the stream to be loaded afresh (snapshot and events) next time.
+    pub fn lend(&self, kind: &str, id: Uuid, version: i64, state: *const ()) {
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        let entries = &mut *entries;
+        let held = entries.young.get_mut(&id);
+        let held = match held {
+            Some(entry) => Some(entry),
+            None => entries.old.get_mut(&id),
+        };
+        if let Some(entry) = held {
+            let same = entry.kind == kind
+                && entry.version == version
+                && entry
+                    .state
+                    .as_ref()
+                    .is_some_and(|held| Arc::as_ptr(held).cast::<()>() == state);
+            if same {
+                entry.state = None;
+            }
+        }
+    }
+
     /// The hash of a stream's event `version`, if the cache holds exactly that head.
     pub fn head(&self, kind: &str, id: &str, version: i64) -> Option<[u8; 32]> {
         let id = Uuid::parse_str(id).ok()?;
@@ -155,6 +187,37 @@ mod tests {
         assert_eq!(cache.head("Case", &id.to_string(), 4), None);
         cache.forget(&id.to_string());
         assert!(cache.get("Case", id).is_none());
+    }
+
+    #[test]
+    fn a_lent_state_leaves_the_cache_but_its_head_stays() {
+        let cache = StateCache::default();
+        let id = Uuid::now_v7();
+        let state: Arc<Vec<u32>> = Arc::new(vec![1, 2, 3]);
+        let shared: Arc<dyn Any + Send + Sync> = state.clone();
+        cache.put(
+            id,
+            Entry {
+                kind: "Case",
+                version: 7,
+                hash: [7; 32],
+                state: Some(shared),
+            },
+        );
+        let address = Arc::as_ptr(&state).cast::<()>();
+        // Another state, another version or another type: nothing is lent.
+        let other = Arc::new(vec![1, 2, 3]);
+        cache.lend("Case", id, 7, Arc::as_ptr(&other).cast::<()>());
+        cache.lend("Case", id, 6, address);
+        cache.lend("Call", id, 7, address);
+        assert_eq!(Arc::strong_count(&state), 2);
+        cache.lend("Case", id, 7, address);
+        assert_eq!(Arc::strong_count(&state), 1, "the command holds it alone");
+        let entry = cache
+            .get("Case", id)
+            .map(|e| (e.version, e.state.is_none()));
+        assert_eq!(entry, Some((7, true)));
+        assert_eq!(cache.head("Case", &id.to_string(), 7), Some([7; 32]));
     }
 
     #[test]

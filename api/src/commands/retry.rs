@@ -15,7 +15,7 @@ use domain::occurred::OccurredAt;
 use domain::reference::book::ConsultsBook;
 use domain::DomainError;
 use rand::Rng;
-use store::{decide, CommandContext, Loaded, StoreError, UnitOfWork};
+use store::{CommandContext, Loaded, StoreError, UnitOfWork};
 use uuid::Uuid;
 
 use super::{CommandService, Done, Idempotency, MAX_ATTEMPTS};
@@ -58,7 +58,7 @@ impl CommandService {
         let attempt = move || {
             boxed(async move {
                 let mut loaded = self.store.load::<A>(id).await?;
-                let events = match decide(&mut loaded, command.clone(), clock).await {
+                let events = match self.store.decide(&mut loaded, command.clone(), clock).await {
                     Ok(events) => events,
                     Err(refusal) => return Ok(Err(refusal.into())),
                 };
@@ -94,12 +94,13 @@ impl CommandService {
                     region: received.region,
                 };
                 let mut case = self.store.load::<Case>(case_id).await?;
-                let case_events = match decide(&mut case, command(call_ref), clock).await {
+                let case_events = match self.store.decide(&mut case, command(call_ref), clock).await
+                {
                     Ok(events) => events,
                     Err(refusal) => return Ok(Err(refusal.into())),
                 };
                 let link = CallCommand::LinkToCase { call_id, case_id };
-                let call_events = decide(&mut call, link, clock).await?;
+                let call_events = self.store.decide(&mut call, link, clock).await?;
                 let mut unit = UnitOfWork::new();
                 unit.record(&mut case, &case_events, ctx)?;
                 unit.record(&mut call, &call_events, ctx)?;
