@@ -133,8 +133,16 @@ impl Drop for ServerProcess {
     }
 }
 
-/// What the suites ask a server process over GraphQL.
+/// What the suites ask a server process over GraphQL, or read in its log.
 impl ServerProcess {
+    /// How many projections this process has said it runs.
+    pub fn projections_held(&self) -> usize {
+        self.log()
+            .lines()
+            .filter(|l| l.contains("running projection here"))
+            .count()
+    }
+
     /// Takes a call through this server, as a COUNSELLOR.
     pub async fn receive_call(&self) {
         crate::harness::post_graphql(

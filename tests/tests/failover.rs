@@ -11,14 +11,6 @@ use casetrail_tests::waiting::until;
 use domain::values::Role;
 use serde_json::json;
 
-fn holds_projections(server: &ServerProcess) -> usize {
-    server
-        .log()
-        .lines()
-        .filter(|l| l.contains("running projection here"))
-        .count()
-}
-
 #[tokio::test]
 async fn when_the_process_running_the_projections_is_killed_the_other_takes_over_and_catches_up() {
     let db = TestDatabase::create().await;
@@ -30,7 +22,7 @@ async fn when_the_process_running_the_projections_is_killed_the_other_takes_over
     let took = until(
         Duration::from_secs(30),
         Duration::from_millis(20),
-        || async { holds_projections(&first) >= projections::PROJECTIONS.len() },
+        || async { first.projections_held() >= projections::PROJECTIONS.len() },
     )
     .await;
     assert!(
@@ -67,18 +59,18 @@ async fn when_the_process_running_the_projections_is_killed_the_other_takes_over
     assert_eq!(total(second.address.clone()).await, 6);
 
     // Exactly one process holds every projection (the first to start took them).
-    let (mut holder, standby) = if holds_projections(&first) > 0 {
+    let (mut holder, standby) = if first.projections_held() > 0 {
         (first, second)
     } else {
         (second, first)
     };
     assert_eq!(
-        holds_projections(&holder),
+        holder.projections_held(),
         projections::PROJECTIONS.len(),
         "{}",
         holder.log()
     );
-    assert_eq!(holds_projections(&standby), 0);
+    assert_eq!(standby.projections_held(), 0);
     holder.kill();
 
     // Writes go on through the survivor, which takes the projections over.
@@ -89,7 +81,7 @@ async fn when_the_process_running_the_projections_is_killed_the_other_takes_over
     }
     // Each projection is taken over as its lock frees (polled), then caught up.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while holds_projections(&standby) < projections::PROJECTIONS.len()
+    while standby.projections_held() < projections::PROJECTIONS.len()
         || total(standby.address.clone()).await != 11
     {
         assert!(

@@ -24,19 +24,11 @@ use uuid::Uuid;
 const PATIENCE: Duration = Duration::from_secs(30);
 const EVERY: Duration = Duration::from_millis(20);
 
-fn holds_projections(server: &ServerProcess) -> usize {
-    server
-        .log()
-        .lines()
-        .filter(|l| l.contains("running projection here"))
-        .count()
-}
-
 /// A server that runs every projection (started alone on the database).
 async fn projecting_server(db: &TestDatabase) -> ServerProcess {
     let server = ServerProcess::start(env!("CARGO_BIN_EXE_casetrail"), &db.url, &[]);
     let took = until(PATIENCE, EVERY, || async {
-        holds_projections(&server) >= projections::PROJECTIONS.len()
+        server.projections_held() >= projections::PROJECTIONS.len()
     })
     .await;
     assert!(
@@ -65,7 +57,7 @@ async fn calls_taken_through_one_server_reach_the_read_models_the_other_server_p
         projecting.log()
     );
     // The writes were projected there, not by the server that took them.
-    assert_eq!(holds_projections(&taking), 0, "{}", taking.log());
+    assert_eq!(taking.projections_held(), 0, "{}", taking.log());
     assert_eq!(taking.calls_listed().await, 3);
 }
 
@@ -172,7 +164,7 @@ async fn a_call_committed_without_its_notify_is_projected_once_another_server_st
         "the call committed without a notify was not projected after a server started: {}",
         projecting.log()
     );
-    assert_eq!(holds_projections(&restarted), 0, "{}", restarted.log());
+    assert_eq!(restarted.projections_held(), 0, "{}", restarted.log());
     // The hand-written event is a correct one: the log still verifies.
     let report = verify(&owner, &Scope::default()).await.expect("verify");
     assert!(report.ok() && report.events_checked == 2, "{report:?}");
