@@ -41,6 +41,17 @@ pub struct Counted {
     pub top: Vec<(u64, String)>,
 }
 
+impl Counted {
+    /// The most frequent statements, `n× text; ...`, for the report's notes.
+    pub fn top_described(&self) -> String {
+        self.top
+            .iter()
+            .map(|(n, s)| format!("{n}× {s}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 impl StatementLog {
     /// The server's log, if this process can read it (`CASETRAIL_BENCH_PG_LOG`,
     /// else Debian's default path); `None` means the counts are not taken.

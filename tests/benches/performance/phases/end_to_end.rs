@@ -183,14 +183,10 @@ impl Bench<'_> {
             per_event,
             Target::AtMost(3.0),
         ));
-        let top = counted
-            .top
-            .iter()
-            .map(|(n, s)| format!("{n}× {s}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        self.report
-            .note(format!("(E4) most frequent statements: {top}"));
+        self.report.note(format!(
+            "(E4) most frequent statements: {}",
+            counted.top_described()
+        ));
         self.round_trips(log).await
     }
 
@@ -230,15 +226,8 @@ impl Bench<'_> {
                 .map_err(|e| format!("receiveCall failed: {e}"))?;
         }
         let counted = log.count_since(marker)?;
-        self.report.note(format!(
-            "(E5) statements: {}",
-            counted
-                .top
-                .iter()
-                .map(|(n, s)| format!("{n}× {s}"))
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
+        self.report
+            .note(format!("(E5) statements: {}", counted.top_described()));
         let per_command = |n: u64| n as f64 / COUNTED_COMMANDS as f64;
         let minted = per_command(counted.statements - counted.notifies);
         self.report.add(Figure::ratio(
