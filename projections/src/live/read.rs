@@ -49,11 +49,7 @@ pub(super) async fn tail(
             }
         };
         loop {
-            let passed = match sender.receiver_count() {
-                0 => pass_over(&pool, &sender).await,
-                _ => None,
-            };
-            match passed {
+            match pass_over(&pool, &sender).await {
                 Some(head) => cursor = cursor.max(head),
                 None => cursor = broadcast_after(&pool, &store, &sender, cursor, &settings).await,
             }
@@ -101,9 +97,12 @@ async fn broadcast_after(
 /// reads the log after its own cursor up to a read that finds nothing
 /// more, which sees everything readable when the head was read; the
 /// tailer reads and broadcasts what comes after that head as usual.
-/// `None`: someone joined meanwhile (or the head could not be read), so
-/// the tailer reads as usual.
+/// `None`: someone is subscribed, or joined meanwhile (or the head could
+/// not be read), so the tailer reads as usual.
 async fn pass_over(pool: &PgPool, sender: &broadcast::Sender<Arc<LiveEvent>>) -> Option<Cursor> {
+    if sender.receiver_count() > 0 {
+        return None;
+    }
     let head = readable_head(pool).await.ok()?;
     (sender.receiver_count() == 0).then_some(head)
 }
