@@ -1,24 +1,9 @@
 //! Correcting a call: a new event naming what changed, before and after.
 
 use super::fixtures::*;
-use crate::call::{CallCommand, CallEvent, CallFacts, CorrectCall, CorrectedLocation};
+use crate::call::{CallCommand, CallEvent, CallFacts, CorrectedLocation};
 use crate::error::DomainError;
 use crate::values::{CallCategory, Channel, CorrectedField, CounsellingTopic, Region};
-
-fn correction() -> CorrectCall {
-    CorrectCall {
-        call_id: CALL,
-        received_at: None,
-        channel: None,
-        caller_type: None,
-        category: None,
-        topics: None,
-        location: None,
-        reason: sealed("why"),
-        category_code: None,
-        topic_codes: None,
-    }
-}
 
 fn facts_received() -> CallFacts {
     let CallEvent::CallReceived {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use cqrs_es::test::{AggregateTestExecutor, TestFramework};
 use uuid::Uuid;
 
-use crate::call::{Call, CallEvent, ReceiveCall, RecordCounsellingSession};
+use crate::call::{Call, CallEvent, CorrectCall, ReceiveCall, RecordCounsellingSession};
 use crate::clock::Clock;
 use crate::sealed::Sealed;
 use crate::values::{
@@ -109,5 +109,21 @@ pub(super) fn session_recorded(at: &str) -> CallEvent {
         topics: vec![Policy],
         notes: Some(sealed("notes")),
         topic_codes: vec![],
+    }
+}
+
+/// A correction of the call that changes nothing yet: tests set the fields they correct.
+pub(super) fn correction() -> CorrectCall {
+    CorrectCall {
+        call_id: CALL,
+        received_at: None,
+        channel: None,
+        caller_type: None,
+        category: None,
+        topics: None,
+        location: None,
+        reason: sealed("why"),
+        category_code: None,
+        topic_codes: None,
     }
 }

@@ -257,16 +257,9 @@ fn a_correction_names_an_added_category_and_topic_checked_on_the_calls_day() {
     let call = receive("2025-09-10T01:00:00Z");
     let received = received_event(&call, call.region.expect("a region"), None);
     let correction = |category_code: &str| crate::call::CorrectCall {
-        call_id: CALL,
-        received_at: None,
-        channel: None,
-        caller_type: None,
-        category: None,
-        topics: None,
         category_code: Some(category_code.into()),
         topic_codes: Some(vec![ONLINE.into()]),
-        location: None,
-        reason: sealed("why"),
+        ..correction()
     };
     let events = given_book(vec![received.clone()])
         .when(CallCommand::Correct(correction(PARTNER)))
