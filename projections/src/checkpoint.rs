@@ -10,7 +10,8 @@ use sqlx::{Connection, PgConnection, Row};
 use store::EventStore;
 
 use crate::error::ProjectionError;
-use crate::feed::{read_standing, Checkpoint, Fact, Standing};
+use crate::feed::shared::{Seen, SharedFeed};
+use crate::feed::{read_standing, Checkpoint, Fact, Standing, Streams};
 use crate::projection::Projection;
 use crate::target::Target;
 
@@ -63,7 +64,8 @@ pub(crate) async fn advance(
 }
 
 /// [`advance`] from `from` only: false (and nothing changed) if the
-/// checkpoint is no longer there.
+/// checkpoint is no longer there, or the model counts days in another
+/// time zone (a rebuild in that zone swapped it in at the same checkpoint).
 pub(crate) async fn advance_from(
     conn: &mut PgConnection,
     projection: Projection,
@@ -78,7 +80,8 @@ pub(crate) async fn advance_from(
              time_zone = $5, failed_position = $6, last_error = $7, \
              error_at = CASE WHEN $7::text IS NULL THEN NULL ELSE now() END, updated_at = now() \
          WHERE name = $1 \
-           AND ($8::bigint IS NULL OR (transaction_id = $8::bigint::text::xid8 AND position = $9))",
+           AND ($8::bigint IS NULL OR (transaction_id = $8::bigint::text::xid8 AND position = $9 \
+                                       AND (time_zone IS NULL OR time_zone = $5)))",
     )
     .bind(projection.name())
     .bind(standing.at.transaction_id)
@@ -120,8 +123,16 @@ pub(crate) enum Step {
     /// behind an older transaction still running (they will be readable
     /// when it ends, and nothing will notify then).
     Idle { waiting: bool },
-    /// Applied this many events (`waiting` as for `Idle`).
-    Applied { events: usize, waiting: bool },
+    /// Applied this many events (`waiting` as for `Idle`). Not `fresh`:
+    /// they came from a read older than the projector's last notification,
+    /// so it must step again before it sleeps (`feed::shared`). `more`: the
+    /// read stopped at a limit, so more may be readable now.
+    Applied {
+        events: usize,
+        waiting: bool,
+        fresh: bool,
+        more: bool,
+    },
     /// Applied what came before an event the projection cannot apply, and
     /// recorded that event as its failure.
     Stuck {
@@ -149,55 +160,67 @@ impl From<sqlx::Error> for StepFailure {
 
 /// Applies at most `limit` events after the projection's checkpoint.
 ///
-/// As few statements as the batch allows: the checkpoint and the batch are
-/// read by one statement outside any transaction; a batch with nothing for
-/// this model moves the checkpoint with one UPDATE; otherwise one
-/// transaction moves the checkpoint first (which locks its row, as a
-/// rebuild's swap does, so they serialise) and writes the model. The UPDATE
-/// names the checkpoint the batch was read after: if it moved meanwhile (a
-/// rebuild swapped the model in), nothing is written and the step is tried
-/// again. So a batch and its checkpoint still commit together or not at all.
-#[tracing::instrument(skip(conn, store, time_zone), fields(projection = projection.name()))]
+/// As few statements as the batch allows. The events come from the
+/// process's shared feed (`feed::shared`): read by this projector or by
+/// another, once for all of them. While the projector does not know its
+/// checkpoint (`known` is `None`: it has just taken the lock, or its last
+/// step failed or was overtaken), it reads the checkpoint and the batch in
+/// one statement instead. A batch with nothing for this model moves the
+/// checkpoint with one UPDATE; otherwise one transaction moves the
+/// checkpoint first (which locks its row, as a rebuild's swap does, so they
+/// serialise) and writes the model. The UPDATE names the checkpoint the
+/// batch was read after: if it moved meanwhile (a rebuild swapped the model
+/// in), nothing is written and the step is tried again from the database.
+/// So a batch and its checkpoint still commit together or not at all.
+#[tracing::instrument(skip_all, fields(projection = projection.name()))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn step(
     conn: &mut PgConnection,
     store: &EventStore,
     projection: Projection,
     time_zone: Tz,
     limit: usize,
+    feed: &SharedFeed,
+    known: &mut Option<Standing>,
+    seen: Seen,
 ) -> Result<Step, StepFailure> {
-    let (mut standing, batch, waiting) = read_standing(
-        &mut *conn,
-        store,
-        projection.name(),
-        limit,
-        projection.streams(),
-    )
-    .await?;
+    let streams = projection.streams();
+    // Taken: it is put back only by a step that moved the checkpoint as it knew it.
+    let (mut standing, part) = match known.take() {
+        Some(standing) => {
+            let part = feed
+                .read(&mut *conn, store, standing.at, limit, streams, seen)
+                .await?;
+            (standing, part)
+        }
+        None => {
+            let (standing, batch, waiting) =
+                read_standing(&mut *conn, store, projection.name(), limit, Streams::ALL).await?;
+            let part = feed.keep(standing.at, batch, limit, waiting, seen, streams);
+            (standing, part)
+        }
+    };
+    let (batch, waiting, fresh, more) = (part.events, part.waiting, part.fresh, part.more);
     let from = standing.at;
     if let Some(zone) = standing
         .time_zone
         .as_deref()
         .filter(|z| *z != time_zone.name())
     {
+        // Recorded, not written over: the model keeps its zone, and the
+        // projection stays stuck until it is rebuilt in this one.
         let error = format!(
             "the model counts days in {zone} but this server's time zone is {}: rebuild the projection",
             time_zone.name()
         );
-        advance_from(
-            &mut *conn,
-            projection,
-            Some(from),
-            &standing,
-            time_zone,
-            Some((None, &error)),
-        )
-        .await?;
+        record_failure(&mut *conn, projection, None, &error).await?;
         return Ok(Step::Stuck {
             position: None,
             error,
         });
     }
     if batch.is_empty() {
+        *known = Some(standing);
         return Ok(Step::Idle { waiting });
     }
     let readable = batch
@@ -240,6 +263,8 @@ pub(crate) async fn step(
             return Ok(Step::Applied {
                 events: 0,
                 waiting: true,
+                fresh: true,
+                more: true,
             });
         }
         let target = Target {
@@ -262,13 +287,21 @@ pub(crate) async fn step(
         return Ok(Step::Applied {
             events: 0,
             waiting: true,
+            fresh: true,
+            more: true,
         });
     }
     Ok(match stuck {
         Some((position, error)) => Step::Stuck { position, error },
-        None => Step::Applied {
-            events: ok.len(),
-            waiting,
-        },
+        None => {
+            standing.time_zone = Some(time_zone.name().to_string());
+            *known = Some(standing);
+            Step::Applied {
+                events: ok.len(),
+                waiting,
+                fresh,
+                more,
+            }
+        }
     })
 }

@@ -21,6 +21,8 @@ use store::log::StoredEvent;
 use store::EventStore;
 use uuid::Uuid;
 
+pub(crate) mod shared;
+
 /// `aggregate_type` of the Call and Case streams (their `Aggregate::TYPE`).
 pub(crate) const CALL_STREAM: &str = "Call";
 pub(crate) const CASE_STREAM: &str = "Case";
@@ -41,18 +43,45 @@ pub(crate) struct Standing {
     pub time_zone: Option<String>,
 }
 
-/// Which streams a reader decodes; the others are passed over undecoded.
+/// Which streams a reader decodes (the others are passed over undecoded),
+/// and whether it reads each event's chain hash.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Streams {
     pub calls: bool,
     pub cases: bool,
+    /// The transparency log's leaves are made of the chain hashes.
+    pub hashes: bool,
 }
 
 impl Streams {
+    /// What the projectors read together (`shared`): every stream decoded, with hashes.
+    pub const ALL: Streams = Streams {
+        calls: true,
+        cases: true,
+        hashes: true,
+    };
+
+    /// Whether a reader of these streams decodes events of `aggregate_type`.
+    pub fn decodes(self, aggregate_type: &str) -> bool {
+        (self.calls && aggregate_type == CALL_STREAM)
+            || (self.cases && aggregate_type == CASE_STREAM)
+    }
+
     pub fn union(self, other: Streams) -> Streams {
         Streams {
             calls: self.calls || other.calls,
             cases: self.cases || other.cases,
+            hashes: self.hashes || other.hashes,
+        }
+    }
+
+    /// The select list of a read for these streams: [`COLUMNS`], with the
+    /// chain hash when it is wanted.
+    fn columns(self) -> String {
+        if self.hashes {
+            COLUMNS.replace("NULL::bytea AS hash", "hash")
+        } else {
+            COLUMNS.to_string()
         }
     }
 
@@ -89,6 +118,12 @@ pub(crate) struct Logged {
     /// The event's place in its stream (the stream's version after it).
     pub sequence: i64,
     pub fact: Fact,
+    /// The stream's coordinates as stored (`aggregate_type`, `aggregate_id`)
+    /// and the event's chain hash (empty unless the reader asked for
+    /// hashes): what a transparency-log leaf is made of.
+    pub stream_type: String,
+    pub stream_id: String,
+    pub hash: Vec<u8>,
 }
 
 // `txid` is aliased so that ORDER BY `transaction_id` means the column (and
@@ -97,7 +132,9 @@ pub(crate) struct Logged {
 // streams this reader decodes, and the metadata and the chain hash never:
 // no read model, live update or upcaster uses them (who acted is in the
 // log and the access log, never in a read model), and every projector
-// parsed each event's metadata for nothing.
+// parsed each event's metadata for nothing. The chain hash travels only to
+// the transparency log (`Streams::columns`), which read every event a
+// second time by position to get it.
 const COLUMNS: &str =
     "position, transaction_id::text::bigint AS txid, aggregate_type, aggregate_id, \
      sequence, event_type, event_version, \
@@ -114,8 +151,9 @@ pub(crate) async fn read_batch(
     limit: usize,
     streams: Streams,
 ) -> Result<Vec<Logged>, sqlx::Error> {
+    let columns = streams.columns();
     let sql = format!(
-        "SELECT {COLUMNS} FROM events \
+        "SELECT {columns} FROM events \
          WHERE (transaction_id, position) > ($1::bigint::text::xid8, $2) \
            AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
          ORDER BY transaction_id, position LIMIT $3"
@@ -159,7 +197,7 @@ pub(crate) async fn read_standing(
     streams: Streams,
 ) -> Result<(Standing, Vec<Logged>, bool), sqlx::Error> {
     // The stream types are the second parameter here.
-    let columns = COLUMNS.replace("$4", "$2");
+    let columns = streams.columns().replace("$4", "$2");
     let sql = format!(
         "SELECT e.*, c.transaction_id::text::bigint AS checkpoint_txid, \
                 c.position AS checkpoint_position, c.applied_position, c.time_zone, \
@@ -198,6 +236,49 @@ pub(crate) async fn read_standing(
         }
     }
     Ok((standing, batch, pending))
+}
+
+/// Up to `limit` events after `after` for every projector ([`Streams::ALL`]),
+/// and whether committed events wait behind an older transaction (as in
+/// [`read_standing`], which a projector uses instead while it does not
+/// know its checkpoint): one statement, outside any transaction, on a
+/// projector's connection (`enable_sort` off for its session).
+pub(crate) async fn read_after(
+    conn: &mut PgConnection,
+    store: &EventStore,
+    after: Checkpoint,
+    limit: usize,
+) -> Result<(Vec<Logged>, bool), sqlx::Error> {
+    let columns = Streams::ALL.columns();
+    let sql = format!(
+        "SELECT e.*, \
+                coalesce((SELECT max(h.transaction_id) FROM events h) \
+                         >= pg_snapshot_xmin(pg_current_snapshot()), false) AS pending \
+         FROM (SELECT) one \
+         LEFT JOIN LATERAL ( \
+           SELECT {columns} FROM events \
+           WHERE (transaction_id, position) > ($1::bigint::text::xid8, $2) \
+             AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+           ORDER BY transaction_id, position LIMIT $3) e ON true"
+    );
+    let wanted = Streams::ALL.aggregate_types();
+    let rows = sqlx::query(&sql)
+        .bind(after.transaction_id)
+        .bind(after.position)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(&wanted)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut pending = false;
+    let mut batch = Vec::with_capacity(rows.len());
+    for row in &rows {
+        pending = row.try_get("pending")?;
+        // With nothing after `after`, the one row has no event.
+        if row.try_get::<Option<i64>, _>("position")?.is_some() {
+            batch.push(logged(row, store, &wanted)?);
+        }
+    }
+    Ok((batch, pending))
 }
 
 /// The events of the given types in some streams, in stream order: what a
@@ -261,6 +342,9 @@ fn logged(row: &PgRow, store: &EventStore, wanted: &[&str]) -> Result<Logged, sq
         stream,
         sequence: stored.sequence,
         fact,
+        stream_type: stored.aggregate_type,
+        stream_id: stored.aggregate_id,
+        hash: stored.hash,
     })
 }
 

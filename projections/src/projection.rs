@@ -92,19 +92,23 @@ impl Projection {
         match self {
             Projection::Calls => Streams {
                 calls: true,
-                cases: false,
+                ..Streams::default()
             },
             Projection::Cases | Projection::Referrals => Streams {
-                calls: false,
                 cases: true,
+                ..Streams::default()
             },
             Projection::Statistics => Streams {
                 calls: true,
                 cases: true,
+                hashes: false,
             },
             // Every stream, of any type, but nothing decoded: a leaf needs
             // only the event's coordinates and chain hash.
-            Projection::MerkleLog => Streams::default(),
+            Projection::MerkleLog => Streams {
+                hashes: true,
+                ..Streams::default()
+            },
         }
     }
 

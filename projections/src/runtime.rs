@@ -25,6 +25,8 @@ use tokio::task::JoinHandle;
 
 use crate::checkpoint::{ensure_rows, record_failure, step, Step, StepFailure};
 use crate::error::ProjectionError;
+use crate::feed::shared::{Seen, SharedFeed};
+use crate::feed::Standing;
 use crate::projection::{Projection, RUN_LOCK_CLASS};
 use crate::settings::ProjectionSettings;
 use crate::wake::{listen, pause};
@@ -108,6 +110,7 @@ pub fn spawn(pool: PgPool, store: EventStore, settings: ProjectionSettings) -> P
     let (wake, wake_rx) = watch::channel(0_u64);
     let wake = Arc::new(wake);
     let duties: Duties = Arc::default();
+    let feed = Arc::new(SharedFeed::default());
     let mut tasks = vec![tokio::spawn(listen(
         pool.clone(),
         store.clone(),
@@ -125,6 +128,7 @@ pub fn spawn(pool: PgPool, store: EventStore, settings: ProjectionSettings) -> P
             appended: store.appended(),
             stop: stop_rx.clone(),
             duties: duties.clone(),
+            feed: feed.clone(),
         };
         tasks.push(tokio::spawn(projector.run()));
     }
@@ -162,6 +166,8 @@ struct Projector {
     appended: watch::Receiver<u64>,
     stop: watch::Receiver<bool>,
     duties: Duties,
+    /// What this process's projectors read of the log, read once for all.
+    feed: Arc<SharedFeed>,
 }
 
 impl Projector {
@@ -262,9 +268,13 @@ impl Projector {
         let mut last_error: Option<(Option<i64>, String)> = None;
         // After a multi-event batch failed: events to take one at a time to find the culprit.
         let mut narrow: usize = 0;
+        // The checkpoint as this projector last moved it (`checkpoint::step`).
+        let mut known: Option<Standing> = None;
         loop {
-            self.wake.borrow_and_update();
-            self.appended.borrow_and_update();
+            let seen = Seen {
+                woken: *self.wake.borrow_and_update(),
+                appended: *self.appended.borrow_and_update(),
+            };
             let limit = if narrow > 0 {
                 1
             } else {
@@ -276,6 +286,9 @@ impl Projector {
                 self.projection,
                 self.settings.time_zone,
                 limit,
+                &self.feed,
+                &mut known,
+                seen,
             )
             .await;
             let mut waiting = false;
@@ -283,6 +296,8 @@ impl Projector {
                 Ok(Step::Applied {
                     events,
                     waiting: behind,
+                    fresh,
+                    more,
                 }) => {
                     narrow = narrow.saturating_sub(events);
                     if last_error.take().is_some() {
@@ -292,12 +307,18 @@ impl Projector {
                     if *self.stop.borrow() {
                         return Released::Stopped;
                     }
-                    // A full batch (or one that must be read again): more is there now.
-                    if events == 0 || events >= limit {
+                    // A full batch (or one that must be read again, or a
+                    // part of a read that stopped at its limit): more is there now.
+                    if events == 0 || events >= limit || more {
                         continue;
                     }
                     if pause(&mut self.stop, GATHER).await {
                         return Released::Stopped;
+                    }
+                    // Read before this projector's last notification: what
+                    // that notified may not be in it, so look again.
+                    if !fresh {
+                        continue;
                     }
                     waiting = behind;
                     None

@@ -171,3 +171,58 @@ async fn a_batch_that_the_database_refuses_is_narrowed_down_to_the_event() {
     assert_eq!(calls, 2);
     runtime.shutdown().await;
 }
+
+/// A model that counts days in another time zone than the server's stays
+/// stopped, however many retries pass, and keeps its zone: the first retry
+/// used to write the server's zone over it and go on counting in the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_counted_in_another_time_zone_stays_stopped_and_keeps_its_zone() {
+    let db = TestDb::new().await;
+    let runtime = projections::spawn(db.pool.clone(), db.store.clone(), settings(10));
+    receive_call(&db.store, NewCall::at(local(2021, 7, 1, 9, 0))).await;
+    projections::wait_until_caught_up(&db.pool, WAIT)
+        .await
+        .expect("caught up");
+    runtime.shutdown().await;
+    // As if a rebuild had counted the statistics in UTC.
+    sqlx::query("UPDATE projection_checkpoints SET time_zone = 'UTC' WHERE name = 'statistics'")
+        .execute(&db.pool)
+        .await
+        .expect("zone set");
+
+    let runtime = projections::spawn(db.pool.clone(), db.store.clone(), settings(10));
+    receive_call(&db.store, NewCall::at(local(2021, 7, 2, 9, 0))).await;
+    let stopped = eventually("statistics to stop on the zone", WAIT, || async {
+        let status = projections::status(&db.pool).await.expect("status");
+        status
+            .into_iter()
+            .find(|s| s.name == "statistics" && s.is_stopped())
+    })
+    .await;
+    assert!(
+        stopped.error.as_deref().unwrap_or("").contains("UTC"),
+        "{stopped:?}"
+    );
+    // Several retries (the poll interval is 50 ms, backoff doubling from it).
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (zone, calls): (Option<String>, i64) = sqlx::query_as(
+        "SELECT c.time_zone, (SELECT coalesce(sum(calls), 0)::bigint FROM statistics_calls_by_category \
+                             WHERE grain = 'day') \
+         FROM projection_checkpoints c WHERE c.name = 'statistics'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("checkpoint");
+    assert_eq!(zone.as_deref(), Some("UTC"), "the model keeps its zone");
+    assert_eq!(calls, 1, "nothing counted in the server's zone on top");
+    let status = projections::status(&db.pool).await.expect("status");
+    let statistics = status
+        .iter()
+        .find(|s| s.name == "statistics")
+        .expect("statistics");
+    assert!(
+        statistics.is_stopped() && statistics.lag > 0,
+        "{statistics:?}"
+    );
+    runtime.shutdown().await;
+}

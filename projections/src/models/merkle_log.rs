@@ -3,9 +3,7 @@
 //! feed applies them. That order is commit-safe and total, so the leaves
 //! only ever append, and a rebuild lays them out at the same indexes.
 
-use std::collections::HashMap;
-
-use sqlx::{PgConnection, Row};
+use sqlx::PgConnection;
 use store::transparency::Entry;
 
 use crate::error::ProjectionError;
@@ -27,38 +25,20 @@ pub(crate) async fn apply(
     ))
     .fetch_one(&mut *conn)
     .await?;
-    // The feed hands over decoded facts, not chain coordinates: these are
-    // read back by position (unique) in one statement.
+    // The feed read each event's coordinates and chain hash (`Streams::hashes`).
     let positions: Vec<i64> = events.iter().map(|e| e.at.position).collect();
-    let rows = sqlx::query(
-        "SELECT position, aggregate_type, aggregate_id, sequence, hash FROM events \
-         WHERE position = ANY($1)",
-    )
-    .bind(&positions)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut by_position = HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let position: i64 = row.try_get(0)?;
-        by_position.insert(position, row);
-    }
     let mut entries = Vec::with_capacity(events.len());
-    for (offset, position) in positions.iter().enumerate() {
-        let row = by_position.get(position).ok_or_else(|| {
-            ProjectionError::Event(format!(
-                "the event at position {position} is gone from the log"
-            ))
-        })?;
-        let hash: Vec<u8> = row.try_get(4)?;
+    for (offset, event) in events.iter().enumerate() {
         let leaf_index = next + i64::try_from(offset).unwrap_or(i64::MAX);
         entries.push(Entry {
             leaf_index: u64::try_from(leaf_index).unwrap_or(0),
-            stream_type: row.try_get(1)?,
-            stream_id: row.try_get(2)?,
-            sequence: row.try_get(3)?,
-            chain_hash: hash.try_into().map_err(|_| {
+            stream_type: event.stream_type.clone(),
+            stream_id: event.stream_id.clone(),
+            sequence: event.sequence,
+            chain_hash: event.hash.as_slice().try_into().map_err(|_| {
                 ProjectionError::Event(format!(
-                    "the event at position {position} has a chain hash that is not 32 bytes"
+                    "the event at position {} has a chain hash that is not 32 bytes",
+                    event.at.position
                 ))
             })?,
         });
