@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use domain::case::CaseEvent;
 use domain::values::{Agency, AgencyClass};
@@ -48,10 +48,16 @@ pub(super) async fn tail(
                 }
             }
         };
+        // When the tailer last read the head while nobody was subscribed.
+        let mut passed: Option<Instant> = None;
         loop {
-            match pass_over(&pool, &sender).await {
-                Some(head) => cursor = cursor.max(head),
-                None => cursor = broadcast_after(&pool, &store, &sender, cursor, &settings).await,
+            match pass_over(&pool, &sender, &mut passed).await {
+                Passed::Head(head) => cursor = cursor.max(head),
+                Passed::Recently => {}
+                Passed::Subscribed => {
+                    passed = None;
+                    cursor = broadcast_after(&pool, &store, &sender, cursor, &settings).await;
+                }
             }
             tokio::select! {
                 _ = woken.changed() => {}
@@ -89,6 +95,24 @@ async fn broadcast_after(
     }
 }
 
+/// How often, at most, a tailer nobody subscribes to reads the head: it
+/// was woken (and read it) once per commit group, a statement and a pool
+/// checkout each time; now a commit group that follows within this
+/// interval leaves the cursor where it was.
+const PASS_OVER_SPACING: Duration = Duration::from_millis(20);
+
+/// What [`pass_over`] did.
+enum Passed {
+    /// Nobody subscribed: the cursor may move to this head.
+    Head(Cursor),
+    /// Nobody subscribed, and the head was read less than
+    /// [`PASS_OVER_SPACING`] ago: the cursor stays.
+    Recently,
+    /// Someone is subscribed, or joined meanwhile (or the head could not be
+    /// read): the tailer reads and broadcasts as usual.
+    Subscribed,
+}
+
 /// With nobody subscribed, the tailer moves its cursor to the readable
 /// head instead of reading and decoding every event (one index probe
 /// instead of a transaction of five statements per wake). The order is
@@ -97,14 +121,32 @@ async fn broadcast_after(
 /// reads the log after its own cursor up to a read that finds nothing
 /// more, which sees everything readable when the head was read; the
 /// tailer reads and broadcasts what comes after that head as usual.
-/// `None`: someone is subscribed, or joined meanwhile (or the head could
-/// not be read), so the tailer reads as usual.
-async fn pass_over(pool: &PgPool, sender: &broadcast::Sender<Arc<LiveEvent>>) -> Option<Cursor> {
+///
+/// A cursor left behind the head ([`Passed::Recently`]) is as safe: the
+/// tailer then broadcasts, once someone subscribes, events from before
+/// the subscriber's own cursor too, and subscribers skip what is not after
+/// theirs. It is at most [`PASS_OVER_SPACING`] of commits (or one poll
+/// interval, when no commit came since) behind, far fewer events than a
+/// subscriber's buffer holds.
+async fn pass_over(
+    pool: &PgPool,
+    sender: &broadcast::Sender<Arc<LiveEvent>>,
+    passed: &mut Option<Instant>,
+) -> Passed {
     if sender.receiver_count() > 0 {
-        return None;
+        return Passed::Subscribed;
     }
-    let head = readable_head(pool).await.ok()?;
-    (sender.receiver_count() == 0).then_some(head)
+    if passed.is_some_and(|at| at.elapsed() < PASS_OVER_SPACING) {
+        return Passed::Recently;
+    }
+    let Ok(head) = readable_head(pool).await else {
+        return Passed::Subscribed;
+    };
+    if sender.receiver_count() > 0 {
+        return Passed::Subscribed;
+    }
+    *passed = Some(Instant::now());
+    Passed::Head(head)
 }
 
 /// The last event a reader may read now (the log's start when there is none).
@@ -161,6 +203,7 @@ pub(super) async fn read_after(
     let streams = Streams {
         calls: true,
         cases: true,
+        hashes: false,
     };
     let mut tx = store::transaction::begin(pool).await?;
     let batch = read_batch(&mut tx, store, after.0, limit, streams).await?;
