@@ -114,6 +114,8 @@ impl Application {
             reads,
             live,
             store: book_store,
+            tokens: Default::default(),
+            documents: Default::default(),
         });
         let router = Router::new()
             .route("/graphql", post(http::graphql).get(http::live::subscribe))

@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::ApiError;
 use crate::settings::JwtSettings;
 
+pub mod verified;
+
 /// Seconds of clock drift tolerated on `exp`, `nbf` and `iat`.
 const LEEWAY_SECONDS: u64 = 30;
 
@@ -80,6 +82,16 @@ pub async fn check_agency_in_force(
             "the token's agency {agency} is not in force in the reference data today"
         ))),
     }
+}
+
+/// The token of an `Authorization` header's value.
+fn bearer(header: &str) -> Result<&str, ApiError> {
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into())
+        })
 }
 
 /// Signs a token for `sub` with `role`.
@@ -169,12 +181,7 @@ pub fn authenticate_until(
     let header = header.ok_or_else(|| {
         ApiError::Unauthenticated("an Authorization: Bearer token is required".into())
     })?;
-    let token = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-        .ok_or_else(|| {
-            ApiError::Unauthenticated("the Authorization header must be 'Bearer <token>'".into())
-        })?;
+    let token = bearer(header)?;
     // The algorithm is pinned by configuration, never taken from the token's header:
     // `alg: none` and HS/RS confusion are refused by the validation below.
     let (algorithm, key) = match &jwt.rsa_public_pem {

@@ -9,6 +9,7 @@
 //! type 415, an oversized body 413.
 
 pub mod assets;
+mod documents;
 pub mod live;
 mod standby_retry;
 mod state;
@@ -25,7 +26,6 @@ use serde_json::json;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::auth::authenticate;
 use crate::commands::reads::ReadFrom;
 use crate::error::ApiError;
 use crate::graphql::RequestContext;
@@ -86,7 +86,7 @@ pub async fn graphql(
     let span = tracing::info_span!("graphql", correlation_id = %correlation, operation = tracing::field::Empty);
     async move {
         let media = if wants_graphql_response(&headers) { GRAPHQL_RESPONSE } else { JSON };
-        let principal = match authenticate(&state.jwt, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+        let principal = match state.tokens.authenticate(&state.jwt, headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
             Ok(p) => p,
             Err(e) => return reply(StatusCode::UNAUTHORIZED, media, &correlation, error_body(&e)),
         };
@@ -100,6 +100,7 @@ pub async fn graphql(
         // The document is parsed once, here: the request keeps the parse, so
         // what is priced is what runs, and naming the operation reuses it.
         let analysis = parsed.as_mut().and_then(|r| {
+            state.documents.prepare(r);
             let operation = r.operation_name.clone();
             let variables = std::mem::take(&mut r.variables);
             let analysis = r.parsed_query().ok().and_then(|doc| state.cost.analyse_document(doc, operation.as_deref(), &variables));

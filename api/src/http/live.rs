@@ -34,7 +34,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::HttpState;
-use crate::auth::{authenticate_until, Principal};
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::graphql::{LiveConnection, RequestContext};
 use crate::metrics::live::{self as counted, Closed};
@@ -214,7 +214,11 @@ impl Connection {
             .find_map(|k| payload[*k].as_str().map(str::to_string))
             .or_else(|| payload["token"].as_str().map(|t| format!("Bearer {t}")))
             .or_else(|| self.authorization.clone());
-        let authenticated = match authenticate_until(&self.state.jwt, given.as_deref()) {
+        let authenticated = match self
+            .state
+            .tokens
+            .authenticate_until(&self.state.jwt, given.as_deref())
+        {
             Ok(principal) => crate::auth::check_agency_in_force(&self.state.store, &principal.0)
                 .await
                 .map(|()| principal),

@@ -19,4 +19,8 @@ pub struct HttpState {
     pub live: projections::LiveLog,
     /// The primary's event store: the reference book an AGENCY token is checked against.
     pub store: store::EventStore,
+    /// Tokens verified under `jwt`, so that each is verified once (`auth::verified`).
+    pub tokens: crate::auth::verified::VerifiedTokens,
+    /// The documents clients send, parsed once each (`http::documents`).
+    pub documents: super::documents::ParsedDocuments,
 }
