@@ -248,7 +248,8 @@ pub fn authenticate_until(
 mod tests {
     use super::*;
 
-    fn jwt() -> JwtSettings {
+    /// HS256 settings for tests (also `verified.rs`'s).
+    pub(super) fn jwt() -> JwtSettings {
         JwtSettings {
             secret: "x".repeat(32),
             issuer: "casetrail".into(),

@@ -85,17 +85,7 @@ mod tests {
 
     use super::*;
     use crate::auth::mint;
-
-    fn jwt() -> JwtSettings {
-        JwtSettings {
-            secret: "x".repeat(32),
-            issuer: "casetrail".into(),
-            audience: "casetrail".into(),
-            rsa_public_pem: None,
-            rsa_private_pem: None,
-            max_lifetime_seconds: 3600,
-        }
-    }
+    use crate::auth::tests::jwt;
 
     #[test]
     fn a_kept_token_answers_as_verifying_it_does_and_only_its_exact_text() {
