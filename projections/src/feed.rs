@@ -179,6 +179,32 @@ pub(crate) async fn read_batch(
     Ok(batch)
 }
 
+/// Whether committed events wait behind an older transaction still running:
+/// the select-list item `pending` of [`read_standing`] and [`read_after`].
+const PENDING: &str = "coalesce((SELECT max(h.transaction_id) FROM events h) \
+                                >= pg_snapshot_xmin(pg_current_snapshot()), false) AS pending";
+
+/// The events of the rows of a read that left-joins at most `limit` events
+/// to one row of its own (a row with no event after it has no `position`),
+/// and that row's `pending`.
+fn events_and_pending(
+    rows: &[PgRow],
+    store: &EventStore,
+    wanted: &[&str],
+) -> Result<(Vec<Logged>, bool), sqlx::Error> {
+    let pending = match rows.first() {
+        Some(first) => first.try_get("pending")?,
+        None => false,
+    };
+    let mut batch = Vec::with_capacity(rows.len());
+    for row in rows {
+        if row.try_get::<Option<i64>, _>("position")?.is_some() {
+            batch.push(logged(row, store, wanted)?);
+        }
+    }
+    Ok((batch, pending))
+}
+
 /// A projection's checkpoint row, the batch after it, and whether committed
 /// events wait behind an older transaction still running (`pending`: the
 /// newest readable event's transaction is not older than the oldest one
@@ -200,9 +226,7 @@ pub(crate) async fn read_standing(
     let columns = streams.columns().replace("$4", "$2");
     let sql = format!(
         "SELECT e.*, c.transaction_id::text::bigint AS checkpoint_txid, \
-                c.position AS checkpoint_position, c.applied_position, c.time_zone, \
-                coalesce((SELECT max(h.transaction_id) FROM events h) \
-                         >= pg_snapshot_xmin(pg_current_snapshot()), false) AS pending \
+                c.position AS checkpoint_position, c.applied_position, c.time_zone, {PENDING} \
          FROM projection_checkpoints c \
          LEFT JOIN LATERAL ( \
            SELECT {columns} FROM events \
@@ -227,14 +251,7 @@ pub(crate) async fn read_standing(
         applied_position: first.try_get("applied_position")?,
         time_zone: first.try_get("time_zone")?,
     };
-    let pending: bool = first.try_get("pending")?;
-    let mut batch = Vec::with_capacity(rows.len());
-    for row in &rows {
-        // The checkpoint's row alone (no event after it) has no position.
-        if row.try_get::<Option<i64>, _>("position")?.is_some() {
-            batch.push(logged(row, store, &wanted)?);
-        }
-    }
+    let (batch, pending) = events_and_pending(&rows, store, &wanted)?;
     Ok((standing, batch, pending))
 }
 
@@ -251,9 +268,7 @@ pub(crate) async fn read_after(
 ) -> Result<(Vec<Logged>, bool), sqlx::Error> {
     let columns = Streams::ALL.columns();
     let sql = format!(
-        "SELECT e.*, \
-                coalesce((SELECT max(h.transaction_id) FROM events h) \
-                         >= pg_snapshot_xmin(pg_current_snapshot()), false) AS pending \
+        "SELECT e.*, {PENDING} \
          FROM (SELECT) one \
          LEFT JOIN LATERAL ( \
            SELECT {columns} FROM events \
@@ -269,16 +284,7 @@ pub(crate) async fn read_after(
         .bind(&wanted)
         .fetch_all(&mut *conn)
         .await?;
-    let mut pending = false;
-    let mut batch = Vec::with_capacity(rows.len());
-    for row in &rows {
-        pending = row.try_get("pending")?;
-        // With nothing after `after`, the one row has no event.
-        if row.try_get::<Option<i64>, _>("position")?.is_some() {
-            batch.push(logged(row, store, &wanted)?);
-        }
-    }
-    Ok((batch, pending))
+    events_and_pending(&rows, store, &wanted)
 }
 
 /// The events of the given types in some streams, in stream order: what a
