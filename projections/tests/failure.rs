@@ -6,7 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::hotline::{call_received, local, open_case, receive_call, NewCall};
-use common::{eventually, settings, TestDb};
+use common::{eventually, settings, status_of, TestDb};
 use cqrs_es::persist::{EventUpcaster, SerializedEvent};
 use domain::values::Region;
 use store::EventStore;
@@ -96,11 +96,7 @@ async fn a_projection_stops_at_an_unreadable_event_and_resumes_once_it_reads() {
         (found == Some(case)).then_some(())
     })
     .await;
-    let status = projections::status(&db.pool).await.expect("status");
-    let statistics = status
-        .iter()
-        .find(|s| s.name == "statistics")
-        .expect("statistics");
+    let statistics = status_of(&db.pool, "statistics").await;
     assert_eq!(
         statistics.failed_at,
         Some(old_position),
@@ -215,11 +211,7 @@ async fn a_model_counted_in_another_time_zone_stays_stopped_and_keeps_its_zone()
     .expect("checkpoint");
     assert_eq!(zone.as_deref(), Some("UTC"), "the model keeps its zone");
     assert_eq!(calls, 1, "nothing counted in the server's zone on top");
-    let status = projections::status(&db.pool).await.expect("status");
-    let statistics = status
-        .iter()
-        .find(|s| s.name == "statistics")
-        .expect("statistics");
+    let statistics = status_of(&db.pool, "statistics").await;
     assert!(
         statistics.is_stopped() && statistics.lag > 0,
         "{statistics:?}"

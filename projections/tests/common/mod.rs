@@ -118,6 +118,16 @@ where
     }
 }
 
+/// One projection's status now.
+pub async fn status_of(pool: &PgPool, name: &str) -> projections::ProjectionStatus {
+    projections::status(pool)
+        .await
+        .expect("status")
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no projection {name}"))
+}
+
 /// Every row of a table, as JSON, in a stable order.
 pub async fn table(conn: &mut PgConnection, name: &str) -> Vec<serde_json::Value> {
     sqlx::query_scalar(&format!(
