@@ -53,12 +53,13 @@ pub(crate) fn verified<A: DeserializeOwned>(
 /// Snapshot rows have `kind` 0 (the snapshot's sequence, payload and last
 /// hash in the event columns of those names, its key and MAC in their own),
 /// event rows `kind` 1, decoded by [`StoredEvent::from_row`].
-const SQL: &str = "\
+pub(crate) const SQL: &str = "\
 WITH snap AS ( \
-  SELECT s.last_sequence, s.payload, s.last_hash, s.master_key_id, s.mac, e.hash AS event_hash \
-  FROM snapshots s LEFT JOIN events e \
-    ON e.aggregate_type = s.aggregate_type AND e.aggregate_id = s.aggregate_id \
-   AND e.sequence = s.last_sequence \
+  SELECT s.last_sequence, s.payload, s.last_hash, s.master_key_id, s.mac, \
+         (SELECT e.hash FROM events e \
+          WHERE e.aggregate_type = s.aggregate_type AND e.aggregate_id = s.aggregate_id \
+            AND e.sequence = s.last_sequence) AS event_hash \
+  FROM snapshots s \
   WHERE s.aggregate_type = $1 AND s.aggregate_id = $2 \
   ORDER BY s.last_sequence DESC LIMIT 1) \
 SELECT 0 AS kind, NULL::bigint AS position, $1 AS aggregate_type, $2 AS aggregate_id, \

@@ -102,7 +102,9 @@ fn unnest(next: &mut usize, types: &[&str]) -> String {
 }
 
 /// `heads` is true when every listed event is stored with the listed hash;
-/// every write is conditional on it. The statement is one transaction, so
+/// every write is conditional on it. Each head is looked up by its key on
+/// its own (a correlated sub-select, never a join the planner may turn into
+/// a scan of the log: `crate::plans`). The statement is one transaction, so
 /// the inserts' unique keys (stream sequence, receipt, entity id) still
 /// refuse a concurrent twin.
 fn build(parts: Parts) -> String {
@@ -126,9 +128,11 @@ fn build(parts: Parts) -> String {
     let version = crate::hash::ChainVersion::CURRENT.number();
     let mut sql = format!(
         "WITH heads AS ( \
-           SELECT coalesce(bool_and(e.hash IS NOT DISTINCT FROM x.h), true) AS ok \
-           FROM {heads} AS x(t, i, s, h) \
-           LEFT JOIN events e ON e.aggregate_type = x.t AND e.aggregate_id = x.i AND e.sequence = x.s), \
+           SELECT coalesce(bool_and( \
+             (SELECT e.hash FROM events e \
+              WHERE e.aggregate_type = x.t AND e.aggregate_id = x.i AND e.sequence = x.s) \
+             IS NOT DISTINCT FROM x.h), true) AS ok \
+           FROM {heads} AS x(t, i, s, h)), \
          ev AS ( \
            INSERT INTO events (aggregate_type, aggregate_id, sequence, event_type, event_version, \
                                payload, metadata, recorded_at, hash, chain_version) \
@@ -174,6 +178,11 @@ fn build(parts: Parts) -> String {
     }
     sql.push_str(" SELECT h.ok, ARRAY(SELECT position FROM ev ORDER BY position) FROM heads h");
     sql
+}
+
+/// Every variant of the statement (for `crate::plans`).
+pub(crate) fn variants() -> impl Iterator<Item = &'static str> {
+    (0..8).map(|i| statement(Parts::from_index(i)))
 }
 
 fn statement(parts: Parts) -> &'static str {

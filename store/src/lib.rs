@@ -17,6 +17,8 @@
 //!   tree heads, proofs and offline-verifiable evidence bundles.
 //! - [`snapshots`]: verified, insert-only snapshots (chain hash + MAC).
 //! - [`vault`]: personal data sealed per subject; erasure destroys the key.
+//! - [`plans`]: why key lookups are never joins the planner could turn
+//!   into scans of the log, and the list the plan test checks.
 //! - [`db`]: database creation, migrations, the server's role;
 //!   [`hosts`]: multi-host URLs, following the primary after a failover.
 
@@ -37,6 +39,7 @@ pub mod jcs;
 pub mod log;
 pub mod lookup;
 pub mod metadata;
+pub mod plans;
 pub mod receipts;
 pub mod snapshots;
 pub mod standby;

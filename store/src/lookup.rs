@@ -128,6 +128,16 @@ pub struct Found {
     pub person_id: Uuid,
 }
 
+/// The persons under one digest, oldest first: each person's introduction
+/// is looked up by its key (a lateral sub-select, never a join the planner
+/// may turn into a scan of every id: `crate::plans`).
+pub(crate) const FIND: &str = "SELECT l.case_id, l.person_id FROM person_lookup l \
+     JOIN LATERAL ( \
+       SELECT e.recorded_at FROM entity_ids e \
+       WHERE e.kind = 'person' AND e.id = l.person_id LIMIT 1) e ON true \
+     WHERE l.key_id = $1 AND l.kind = $2 AND l.digest = $3 \
+     ORDER BY e.recorded_at, l.person_id LIMIT $4";
+
 /// The recorded persons whose value of `kind` is `normalised`, oldest first.
 pub async fn find(
     pool: &PgPool,
@@ -136,18 +146,13 @@ pub async fn find(
     normalised: &str,
     limit: i64,
 ) -> Result<Vec<Found>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT l.case_id, l.person_id FROM person_lookup l \
-         JOIN entity_ids e ON e.kind = 'person' AND e.id = l.person_id \
-         WHERE l.key_id = $1 AND l.kind = $2 AND l.digest = $3 \
-         ORDER BY e.recorded_at, l.person_id LIMIT $4",
-    )
-    .bind(key.id().as_slice())
-    .bind(kind.as_str())
-    .bind(key.digest(kind, normalised))
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query_as(FIND)
+        .bind(key.id().as_slice())
+        .bind(kind.as_str())
+        .bind(key.digest(kind, normalised))
+        .bind(limit)
+        .fetch_all(pool)
+        .await?)
 }
 
 /// Deletes a person's rows under every key (erasure).

@@ -120,6 +120,17 @@ pub(crate) async fn newest_valid<A: DeserializeOwned>(
     newest_valid_below(pool, keys, aggregate_type, aggregate_id, i64::MAX).await
 }
 
+/// The newest snapshot before a sequence, and the stored hash of the event
+/// it claims to end at (looked up by key: `crate::plans`).
+pub(crate) const BELOW: &str =
+    "SELECT s.last_sequence, s.payload, s.last_hash, s.master_key_id, s.mac, \
+            (SELECT e.hash FROM events e \
+             WHERE e.aggregate_type = s.aggregate_type AND e.aggregate_id = s.aggregate_id \
+               AND e.sequence = s.last_sequence) \
+     FROM snapshots s \
+     WHERE s.aggregate_type = $1 AND s.aggregate_id = $2 AND s.last_sequence < $3 \
+     ORDER BY s.last_sequence DESC LIMIT 1";
+
 /// [`newest_valid`] among the snapshots before sequence `below`.
 pub(crate) async fn newest_valid_below<A: DeserializeOwned>(
     pool: &PgPool,
@@ -130,19 +141,12 @@ pub(crate) async fn newest_valid_below<A: DeserializeOwned>(
 ) -> Result<Option<(i64, A)>, StoreError> {
     loop {
         // One query: the snapshot and the stored hash of the event it claims to end at.
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT s.last_sequence, s.payload, s.last_hash, s.master_key_id, s.mac, e.hash \
-             FROM snapshots s LEFT JOIN events e \
-               ON e.aggregate_type = s.aggregate_type AND e.aggregate_id = s.aggregate_id \
-              AND e.sequence = s.last_sequence \
-             WHERE s.aggregate_type = $1 AND s.aggregate_id = $2 AND s.last_sequence < $3 \
-             ORDER BY s.last_sequence DESC LIMIT 1",
-        )
-        .bind(aggregate_type)
-        .bind(aggregate_id)
-        .bind(below)
-        .fetch_optional(pool)
-        .await?;
+        let row: Option<Row> = sqlx::query_as(BELOW)
+            .bind(aggregate_type)
+            .bind(aggregate_id)
+            .bind(below)
+            .fetch_optional(pool)
+            .await?;
         let Some(row) = row else {
             return Ok(None);
         };

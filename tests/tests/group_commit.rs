@@ -1,5 +1,10 @@
 //! Group commit: concurrent commands' units share one statement and one
-//! transaction, but each keeps its own checks and fails alone.
+//! transaction, but each keeps its own checks and fails alone; and its
+//! statement (with the store's other key lookups) keeps an index plan
+//! however empty the log was when it was planned (`plans`).
+
+#[path = "group_commit/plans.rs"]
+mod plans;
 
 use casetrail_tests::harness::TestDatabase;
 use chrono::{Duration, Utc};

@@ -51,6 +51,16 @@ pub enum Opened {
 /// A `data_keys` row: kind, subject id, wrapped key (none once erased), master key id.
 type KeyRow = (String, Uuid, Option<Vec<u8>>, Option<Vec<u8>>);
 
+/// The data keys of some subjects, each looked up by its own key (a
+/// lateral sub-select, never a join the planner may turn into a scan of
+/// every key: `crate::plans`).
+pub(crate) const KEYS_OF: &str =
+    "SELECT k.subject_kind, k.subject_id, k.wrapped_key, k.master_key_id \
+     FROM unnest($1::text[], $2::uuid[]) AS w(kind, id) \
+     JOIN LATERAL ( \
+       SELECT * FROM data_keys k \
+       WHERE k.subject_kind = w.kind AND k.subject_id = w.id LIMIT 1) k ON true";
+
 static UNREADABLE_KEYS: AtomicU64 = AtomicU64::new(0);
 static UNREADABLE_VALUES: AtomicU64 = AtomicU64::new(0);
 
@@ -140,15 +150,11 @@ impl Vault {
         wanted.dedup();
         let kinds: Vec<&str> = wanted.iter().map(|s| s.kind.as_str()).collect();
         let ids: Vec<Uuid> = wanted.iter().map(|s| s.id).collect();
-        let rows: Vec<KeyRow> = sqlx::query_as(
-            "SELECT k.subject_kind, k.subject_id, k.wrapped_key, k.master_key_id \
-             FROM data_keys k JOIN unnest($1::text[], $2::uuid[]) AS w(kind, id) \
-               ON k.subject_kind = w.kind AND k.subject_id = w.id",
-        )
-        .bind(&kinds)
-        .bind(&ids)
-        .fetch_all(pool)
-        .await?;
+        let rows: Vec<KeyRow> = sqlx::query_as(KEYS_OF)
+            .bind(&kinds)
+            .bind(&ids)
+            .fetch_all(pool)
+            .await?;
         let mut keys: HashMap<Subject, Result<[u8; 32], ()>> = HashMap::new();
         for (kind, id, wrapped, key_id) in rows {
             let subject = Subject {
