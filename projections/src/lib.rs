@@ -23,6 +23,7 @@ mod error;
 mod feed;
 mod live;
 mod models;
+pub mod plans;
 mod projection;
 pub mod queries;
 mod rebuild;

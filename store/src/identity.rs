@@ -112,6 +112,14 @@ pub fn introduced_by(events: &[NewEvent]) -> Result<Vec<EntityId>, StoreError> {
     Ok(ids)
 }
 
+/// The first of some ids that is recorded, each looked up by its key (a
+/// lateral sub-select, never a semi-join the planner may turn into a scan
+/// of every id: `crate::plans`).
+pub(crate) const TAKEN: &str = "SELECT e.kind, e.id FROM UNNEST($1::text[], $2::uuid[]) AS w(kind, id) \
+     JOIN LATERAL ( \
+       SELECT e.kind, e.id FROM entity_ids e WHERE e.kind = w.kind AND e.id = w.id LIMIT 1) e ON true \
+     LIMIT 1";
+
 /// Which of these ids are already recorded: a cheap early answer before a
 /// command spends anything (seals personal data). Not the arbiter: a
 /// concurrent command may still take an id between this and the commit.
@@ -122,14 +130,11 @@ pub async fn taken(
     if ids.is_empty() {
         return Ok(None);
     }
-    let found: Vec<(String, Uuid)> = sqlx::query_as(
-        "SELECT kind, id FROM entity_ids \
-         WHERE (kind, id) IN (SELECT * FROM UNNEST($1::text[], $2::uuid[])) LIMIT 1",
-    )
-    .bind(ids.iter().map(|(k, _)| *k).collect::<Vec<_>>())
-    .bind(ids.iter().map(|(_, id)| *id).collect::<Vec<_>>())
-    .fetch_all(pool)
-    .await?;
+    let found: Vec<(String, Uuid)> = sqlx::query_as(TAKEN)
+        .bind(ids.iter().map(|(k, _)| *k).collect::<Vec<_>>())
+        .bind(ids.iter().map(|(_, id)| *id).collect::<Vec<_>>())
+        .fetch_all(pool)
+        .await?;
     Ok(found.first().and_then(|(kind, id)| {
         ids.iter()
             .find(|(k, i)| *k == kind.as_str() && i == id)

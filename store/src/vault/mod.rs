@@ -61,6 +61,15 @@ pub(crate) const KEYS_OF: &str =
        SELECT * FROM data_keys k \
        WHERE k.subject_kind = w.kind AND k.subject_id = w.id LIMIT 1) k ON true";
 
+/// Which of some persons' keys are erased, each looked up by its key (an
+/// `= ANY` over the table is a whole-table scan in a plan made while it
+/// was empty: `crate::plans`).
+pub(crate) const ERASED: &str = "SELECT k.subject_id FROM unnest($1::uuid[]) AS w(id) \
+     JOIN LATERAL ( \
+       SELECT k.subject_id FROM data_keys k \
+       WHERE k.subject_kind = 'person' AND k.subject_id = w.id AND k.erased_at IS NOT NULL \
+       LIMIT 1) k ON true";
+
 static UNREADABLE_KEYS: AtomicU64 = AtomicU64::new(0);
 static UNREADABLE_VALUES: AtomicU64 = AtomicU64::new(0);
 
@@ -236,13 +245,10 @@ impl Vault {
         if persons.is_empty() {
             return Ok(vec![]);
         }
-        Ok(sqlx::query_scalar(
-            "SELECT subject_id FROM data_keys \
-             WHERE subject_kind = 'person' AND subject_id = ANY($1) AND erased_at IS NOT NULL",
-        )
-        .bind(persons)
-        .fetch_all(pool)
-        .await?)
+        Ok(sqlx::query_scalar(ERASED)
+            .bind(persons)
+            .fetch_all(pool)
+            .await?)
     }
 
     /// The subject's data key, creating it on first use; `None` once erased.
