@@ -297,9 +297,12 @@ pub(crate) async fn look_up(
     conn: &mut PgConnection,
     store: &EventStore,
     aggregate_type: &'static str,
-    streams: Vec<String>,
+    mut streams: Vec<String>,
     event_types: &[&str],
 ) -> Result<Vec<Logged>, sqlx::Error> {
+    // Looked up one by one: each stream once.
+    streams.sort_unstable();
+    streams.dedup();
     let query = sqlx::query(look_up_sql())
         .bind(aggregate_type)
         .bind(streams)

@@ -303,3 +303,22 @@ async fn migration_0006_types_existing_keys_and_a_key_two_kinds_shared_is_erased
     assert_eq!(persons[0]["fullName"], "Legacy P");
     assert_eq!(persons[1]["fullName"], "[erased]");
 }
+
+#[tokio::test]
+async fn erased_persons_names_each_erased_person_once_however_often_asked() {
+    let db = TestDatabase::create().await;
+    let pool = db.as_app_role().await;
+    let vault = Vault::new([9; 32]);
+    let (erased, kept) = (Uuid::new_v4(), Uuid::new_v4());
+    assert!(vault.erase(&pool, erased).await.expect("erase"));
+    let found = vault
+        .erased_persons(&pool, &[erased, kept, erased, erased])
+        .await
+        .expect("erased persons");
+    assert_eq!(found, [erased]);
+    assert!(vault
+        .erased_persons(&pool, &[kept])
+        .await
+        .expect("erased persons")
+        .is_empty());
+}

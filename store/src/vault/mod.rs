@@ -245,6 +245,10 @@ impl Vault {
         if persons.is_empty() {
             return Ok(vec![]);
         }
+        // Looked up one by one: each person once.
+        let mut persons = persons.to_vec();
+        persons.sort_unstable();
+        persons.dedup();
         Ok(sqlx::query_scalar(ERASED)
             .bind(persons)
             .fetch_all(pool)
