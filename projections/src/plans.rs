@@ -8,7 +8,7 @@ use store::plans::KeyLookup;
 pub fn key_lookups() -> Vec<KeyLookup> {
     vec![KeyLookup {
         name: "projection look-up (feed::look_up)".into(),
-        sql: crate::feed::look_up_sql(),
+        sql: crate::feed::look_up::sql(),
         // On a projector's session.
         sorts: false,
     }]

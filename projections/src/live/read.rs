@@ -13,7 +13,8 @@ use tokio::sync::{broadcast, watch};
 use uuid::Uuid;
 
 use super::types::{Cursor, LiveEvent, LiveFact, LiveSettings};
-use crate::feed::{look_up, read_batch, Checkpoint, Fact, Logged, Streams, CASE_STREAM};
+use crate::feed::look_up::look_up;
+use crate::feed::{read_batch, Checkpoint, Fact, Logged, Streams, CASE_STREAM};
 use crate::wake::listen;
 
 /// The tailer: finds the head, then reads what became readable whenever

@@ -26,7 +26,8 @@ use uuid::Uuid;
 
 use crate::disclosure::RecordKeys;
 use crate::error::ProjectionError;
-use crate::feed::{look_up, Fact, Logged, CALL_STREAM, CASE_STREAM};
+use crate::feed::look_up::look_up;
+use crate::feed::{Fact, Logged, CALL_STREAM, CASE_STREAM};
 use crate::target::Target;
 
 mod call_regions;

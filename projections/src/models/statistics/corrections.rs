@@ -18,7 +18,8 @@ use store::EventStore;
 use super::facts::{figure, Contribution};
 use super::{count, periods, Tally};
 use crate::error::ProjectionError;
-use crate::feed::{look_up, Fact, Logged, CALL_STREAM};
+use crate::feed::look_up::look_up;
+use crate::feed::{Fact, Logged, CALL_STREAM};
 use crate::target::Target;
 
 impl Tally {
