@@ -149,6 +149,17 @@ pub(crate) struct StepFailure {
     pub error: ProjectionError,
 }
 
+impl Step {
+    /// The checkpoint moved under the step (a rebuild's swap): nothing was
+    /// applied, and the projector reads again from the database at once.
+    const READ_AGAIN: Step = Step::Applied {
+        events: 0,
+        waiting: true,
+        fresh: true,
+        more: true,
+    };
+}
+
 impl From<sqlx::Error> for StepFailure {
     fn from(err: sqlx::Error) -> Self {
         StepFailure {
@@ -260,12 +271,7 @@ pub(crate) async fn step(
         .await?
         {
             tx.rollback().await?;
-            return Ok(Step::Applied {
-                events: 0,
-                waiting: true,
-                fresh: true,
-                more: true,
-            });
+            return Ok(Step::READ_AGAIN);
         }
         let target = Target {
             shadow: false,
@@ -283,13 +289,7 @@ pub(crate) async fn step(
         true
     };
     if !moved {
-        // The checkpoint moved under us (a rebuild's swap): read again.
-        return Ok(Step::Applied {
-            events: 0,
-            waiting: true,
-            fresh: true,
-            more: true,
-        });
+        return Ok(Step::READ_AGAIN);
     }
     Ok(match stuck {
         Some((position, error)) => Step::Stuck { position, error },

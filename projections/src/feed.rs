@@ -62,6 +62,13 @@ impl Streams {
         hashes: true,
     };
 
+    /// Calls and cases decoded, no chain hashes: what a reader of facts needs.
+    pub const FACTS: Streams = Streams {
+        calls: true,
+        cases: true,
+        hashes: false,
+    };
+
     /// Whether a reader of these streams decodes events of `aggregate_type`.
     pub fn decodes(self, aggregate_type: &str) -> bool {
         (self.calls && aggregate_type == CALL_STREAM)
@@ -142,6 +149,20 @@ const COLUMNS: &str =
      CASE WHEN aggregate_type = ANY($4) THEN payload END AS payload, \
      NULL::jsonb AS metadata, recorded_at, NULL::bytea AS hash";
 
+/// The checkpoint a read starts after, as the statement's `$1` and `$2`.
+const AFTER_PARAMETERS: &str = "($1::bigint::text::xid8, $2)";
+
+/// The feed's one read: `columns` of up to `$3` events after `after` (a
+/// (transaction id, position) pair), in commit-safe order (the module's doc).
+fn readable_after(columns: &str, after: &str) -> String {
+    format!(
+        "SELECT {columns} FROM events \
+         WHERE (transaction_id, position) > {after} \
+           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
+         ORDER BY transaction_id, position LIMIT $3"
+    )
+}
+
 /// Reads and decodes up to `limit` events after `after`, in commit-safe
 /// order. Runs inside the caller's transaction (it sets a local planner option).
 #[tracing::instrument(skip(conn, store), fields(events))]
@@ -152,13 +173,7 @@ pub(crate) async fn read_batch(
     limit: usize,
     streams: Streams,
 ) -> Result<Vec<Logged>, sqlx::Error> {
-    let columns = streams.columns();
-    let sql = format!(
-        "SELECT {columns} FROM events \
-         WHERE (transaction_id, position) > ($1::bigint::text::xid8, $2) \
-           AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
-         ORDER BY transaction_id, position LIMIT $3"
-    );
+    let sql = readable_after(&streams.columns(), AFTER_PARAMETERS);
     let wanted = streams.aggregate_types();
     let query = sqlx::query(&sql)
         .bind(after.transaction_id)
@@ -225,15 +240,12 @@ pub(crate) async fn read_standing(
 ) -> Result<(Standing, Vec<Logged>, bool), sqlx::Error> {
     // The stream types are the second parameter here.
     let columns = streams.columns().replace("$4", "$2");
+    let events = readable_after(&columns, "(c.transaction_id, c.position)");
     let sql = format!(
         "SELECT e.*, c.transaction_id::text::bigint AS checkpoint_txid, \
                 c.position AS checkpoint_position, c.applied_position, c.time_zone, {PENDING} \
          FROM projection_checkpoints c \
-         LEFT JOIN LATERAL ( \
-           SELECT {columns} FROM events \
-           WHERE (transaction_id, position) > (c.transaction_id, c.position) \
-             AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
-           ORDER BY transaction_id, position LIMIT $3) e ON true \
+         LEFT JOIN LATERAL ({events}) e ON true \
          WHERE c.name = $1"
     );
     let wanted = streams.aggregate_types();
@@ -267,16 +279,9 @@ pub(crate) async fn read_after(
     after: Checkpoint,
     limit: usize,
 ) -> Result<(Vec<Logged>, bool), sqlx::Error> {
-    let columns = Streams::ALL.columns();
-    let sql = format!(
-        "SELECT e.*, {PENDING} \
-         FROM (SELECT) one \
-         LEFT JOIN LATERAL ( \
-           SELECT {columns} FROM events \
-           WHERE (transaction_id, position) > ($1::bigint::text::xid8, $2) \
-             AND transaction_id < pg_snapshot_xmin(pg_current_snapshot()) \
-           ORDER BY transaction_id, position LIMIT $3) e ON true"
-    );
+    let events = readable_after(&Streams::ALL.columns(), AFTER_PARAMETERS);
+    let sql =
+        format!("SELECT e.*, {PENDING} FROM (SELECT) one LEFT JOIN LATERAL ({events}) e ON true");
     let wanted = Streams::ALL.aggregate_types();
     let rows = sqlx::query(&sql)
         .bind(after.transaction_id)

@@ -98,11 +98,7 @@ impl Projection {
                 cases: true,
                 ..Streams::default()
             },
-            Projection::Statistics => Streams {
-                calls: true,
-                cases: true,
-                hashes: false,
-            },
+            Projection::Statistics => Streams::FACTS,
             // Every stream, of any type, but nothing decoded: a leaf needs
             // only the event's coordinates and chain hash.
             Projection::MerkleLog => Streams {

@@ -201,11 +201,7 @@ pub(super) async fn read_after(
     after: Cursor,
     limit: usize,
 ) -> Result<(Vec<LiveEvent>, Option<Cursor>), sqlx::Error> {
-    let streams = Streams {
-        calls: true,
-        cases: true,
-        hashes: false,
-    };
+    let streams = Streams::FACTS;
     let mut tx = store::transaction::begin(pool).await?;
     let batch = read_batch(&mut tx, store, after.0, limit, streams).await?;
     let reached = batch.last().map(|l| Cursor(l.at));
