@@ -31,6 +31,21 @@ use crate::projection::{Projection, RUN_LOCK_CLASS};
 use crate::settings::ProjectionSettings;
 use crate::wake::{listen, pause};
 
+/// How a projector's session is set once it holds the projection's lock.
+/// For the whole session, not per batch: the connection runs nothing but
+/// this projection's steps, and a batch is then only its own statements.
+///
+/// - `enable_sort = off`: the reason is given in `feed::read_batch`.
+/// - `synchronous_commit = off`: a read model is derived from the log, so
+///   its batch need not wait for its own WAL flush (ARCHITECTURE.md, "a
+///   read model is never the only copy"). A crash of PostgreSQL loses at
+///   most the last batches, model and checkpoint together (one
+///   transaction), and they are projected again from the log, which every
+///   command's commit did flush. The events a batch read were flushed
+///   before they became visible, so a batch that survives never refers to
+///   an event that did not.
+const PROJECTOR_SESSION: &str = "SET enable_sort = off; SET synchronous_commit = off";
+
 /// The longest wait between retries of a projection stuck on an event.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// After a batch that did not fill up, a projector lets events gather this
@@ -251,11 +266,7 @@ impl Projector {
             .await?;
         if locked {
             ensure_rows(conn).await?;
-            // For the whole session, not per batch (`feed::read_standing`):
-            // this connection runs nothing but this projection's steps.
-            sqlx::query("SET enable_sort = off")
-                .execute(&mut *conn)
-                .await?;
+            sqlx::Executor::execute(&mut *conn, PROJECTOR_SESSION).await?;
         }
         Ok(locked)
     }
