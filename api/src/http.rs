@@ -57,13 +57,18 @@ fn wants_graphql_response(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains(GRAPHQL_RESPONSE))
 }
 
+/// The body is serialised once, straight to its text: a GraphQL response
+/// was first copied into a `serde_json::Value`, about 1% of a
+/// receiveCall's server CPU (`perf`, docs/PERFORMANCE.md).
 fn reply(
     status: StatusCode,
     media: &'static str,
     correlation: &str,
-    body: serde_json::Value,
+    body: impl serde::Serialize,
 ) -> Response {
-    let mut response = (status, body.to_string()).into_response();
+    let text = serde_json::to_string(&body)
+        .unwrap_or_else(|_| error_body(&ApiError::Internal).to_string());
+    let mut response = (status, text).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
     if let Ok(v) = HeaderValue::from_str(correlation) {
@@ -150,8 +155,7 @@ pub async fn graphql(
         record_request(&response);
         let no_data = matches!(response.data, async_graphql::Value::Null) && !response.errors.is_empty();
         let status = if media == GRAPHQL_RESPONSE && no_data { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-        let body = serde_json::to_value(&response).unwrap_or_else(|_| error_body(&ApiError::Internal));
-        reply(status, media, &correlation, body)
+        reply(status, media, &correlation, &response)
     }
     .instrument(span)
     .await
