@@ -19,7 +19,8 @@
 //!
 //! (E), issue 11's end-to-end figures: receiveCall over HTTP (wrk, 32
 //! connections, projectors live) vs pgbench's one-row INSERT at 16 clients,
-//! server CPU per request, statements per event and per command.
+//! in three alternating slices of each, server CPU per request, statements
+//! per event and per command.
 //!
 //! The bench owns its database (default `casetrail_bench`): it is dropped and
 //! recreated at the start of every run and dropped at the end (`--keep`
